@@ -1,0 +1,56 @@
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppConfig, loadConfig } from '@pantheon/config';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { AppModule } from './app.module';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+
+export interface CreateAppOptions {
+  config?: AppConfig;
+  logStream?: DestinationStream;
+}
+
+/** Builds the API exactly as production runs it; tests use the same function with their own config. */
+export async function createApp(opts: CreateAppOptions = {}): Promise<NestExpressApplication> {
+  const config = opts.config ?? loadConfig();
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, logStream: opts.logStream }), {
+    bufferLogs: true,
+    // Parsed by our own middleware (size limit + shape check) so errors get our JSON shape.
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  // Behind one reverse proxy in production; loopback in development and tests.
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.disable('x-powered-by');
+  app.use(helmet());
+  const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  app.enableCors({ origin: origins.length ? origins : false, credentials: true, exposedHeaders: ['x-request-id'] });
+  app.setGlobalPrefix('api', { exclude: ['health', 'ready'] });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      validationError: { target: false, value: false },
+    }),
+  );
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Pantheon API')
+      .setDescription('Projects, provider keys, settings and audit for Pantheon users. Authenticate with a Keycloak access token.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  return app;
+}

@@ -1,0 +1,85 @@
+import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { AuthModule } from '@pantheon/auth';
+import { APP_CONFIG, AppConfig, ConfigModule } from '@pantheon/config';
+import { DbModule } from '@pantheon/db';
+import { REDIS, RedisModule } from '@pantheon/events';
+import { json } from 'express';
+import type Redis from 'ioredis';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { bodyShapeMiddleware } from './common/body-shape.middleware';
+import { httpLoggerOptions } from './common/logger.options';
+import { UserThrottlerGuard } from './common/user-throttler.guard';
+import { HealthModule } from './health/health.module';
+import { UserModule } from './user/user.module';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  /** Where JSON log lines go (stdout by default; tests capture them). */
+  logStream?: DestinationStream;
+}
+
+const list = (csv: string): string[] => csv.split(',').map((s) => s.trim()).filter(Boolean);
+
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot({ config, logStream }: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({ pinoHttp: logStream ? [httpLoggerOptions(config), logStream] : httpLoggerOptions(config) }),
+        RedisModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (c: AppConfig) => ({ url: c.REDIS_URL, keyPrefix: c.REDIS_PREFIX, connectionName: 'pantheon-api' }),
+        }),
+        DbModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (c: AppConfig) => ({
+            connectionString: c.DATABASE_URL,
+            poolMax: c.DATABASE_POOL_MAX,
+            applicationName: 'pantheon-api',
+            migrationConnectionString: c.MIGRATE_ON_BOOT ? c.DATABASE_MIGRATION_URL : undefined,
+          }),
+        }),
+        AuthModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (c: AppConfig) => ({
+            authServerUrl: c.KEYCLOAK_URL,
+            realm: c.KEYCLOAK_REALM,
+            clientId: c.KEYCLOAK_CLIENT_ID,
+            verifyAudience: c.KEYCLOAK_VERIFY_AUDIENCE,
+            allowedAzp: list(c.KEYCLOAK_ALLOWED_AZP),
+            requiredRole: c.AUTH_REQUIRED_ROLE,
+          }),
+        }),
+        ThrottlerModule.forRootAsync({
+          inject: [APP_CONFIG, REDIS],
+          useFactory: (c: AppConfig, redis: Redis) => ({
+            throttlers: [{ name: 'default', ttl: c.RATE_LIMIT_TTL_MS, limit: c.RATE_LIMIT_MAX }],
+            // Counters live in Redis so every API replica enforces the same budget.
+            storage: new ThrottlerStorageRedisService(redis),
+          }),
+        }),
+        HealthModule,
+        UserModule,
+      ],
+      providers: [{ provide: APP_GUARD, useClass: UserThrottlerGuard }],
+    };
+  }
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  /**
+   * Body parsing runs as Nest middleware (not bare Express) so malformed and oversize bodies reach the
+   * exception filter and get the same JSON error shape as everything else.
+   */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(json({ limit: this.config.BODY_LIMIT, strict: true }), bodyShapeMiddleware)
+      .forRoutes({ path: '*path', method: RequestMethod.ALL });
+  }
+}

@@ -1,0 +1,25 @@
+import { BadRequestException } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+
+export const MAX_BODY_DEPTH = 8;
+export const MAX_BODY_NODES = 2000;
+
+/** Walks a parsed JSON value iteratively (no recursion: a hostile body cannot blow the stack). */
+export function checkShape(value: unknown, maxDepth = MAX_BODY_DEPTH, maxNodes = MAX_BODY_NODES): string | null {
+  const stack: [unknown, number][] = [[value, 0]];
+  let nodes = 0;
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (++nodes > maxNodes) return `Request body has too many elements (max ${maxNodes})`;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= maxDepth) return `Request body is nested too deeply (max depth ${maxDepth})`;
+    for (const child of Object.values(node as object)) stack.push([child, depth + 1]);
+  }
+  return null;
+}
+
+/** Rejects pathological JSON bodies before validation and DTO transformation see them. */
+export function bodyShapeMiddleware(req: Request, _res: Response, next: NextFunction): void {
+  const problem = req.body === undefined ? null : checkShape(req.body);
+  next(problem ? new BadRequestException(problem) : undefined);
+}

@@ -1,0 +1,42 @@
+import type { AppConfig } from '@pantheon/config';
+import { REDACT_PATHS } from '@pantheon/crypto';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Options } from 'pino-http';
+
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** Honour a well-formed caller-supplied X-Request-Id (for tracing across services), else mint one. */
+export function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+  res.setHeader('x-request-id', id);
+  return id;
+}
+
+/**
+ * pino-http options: JSON lines, request ids, and redaction of authorization headers, keys and tokens.
+ * Requests are logged by method, path and status only: never headers or bodies, which may carry secrets.
+ */
+export function httpLoggerOptions(config: AppConfig): Options {
+  return {
+    level: config.LOG_LEVEL,
+    genReqId: requestId,
+    redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
+    customProps: (req) => {
+      const user = (req as IncomingMessage & { user?: { id: string } }).user;
+      return user ? { userId: user.id } : {};
+    },
+    serializers: {
+      req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
+        id: req.id,
+        method: req.method,
+        path: req.url.split('?')[0],
+        remoteAddress: req.remoteAddress,
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    quietReqLogger: true,
+  };
+}

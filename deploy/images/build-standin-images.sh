@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Build small local node images without a registry and without `docker build`:
+# a rootfs holding the host's node binary, the libraries ldd lists for it and the app files is
+# piped into `docker import`.
+#
+# Usage:
+#   build-standin-images.sh [--force]                              node-base, vm-standin, share-standin
+#   build-standin-images.sh [--force] image <name> <dir> <entry>   one image: <dir> copied to /app,
+#                                                                   ENTRYPOINT node /app/<entry>
+# Env: PANTHEON_IMAGE_TAG (default "dev").
+#
+# An image is rebuilt only when --force is given or the hash of its inputs (this script, the node
+# binary and its libraries, the app files) differs from its `pantheon.source-hash` label.
+set -euo pipefail
+
+IMAGES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SCRIPT_PATH="$IMAGES_DIR/$(basename "${BASH_SOURCE[0]}")"
+TAG=${PANTHEON_IMAGE_TAG:-dev}
+FORCE=0
+WORK_DIR=
+RUNTIME_HASH=
+
+die() {
+  echo "build-standin-images: $*" >&2
+  exit 1
+}
+
+node_binary() {
+  local node
+  node=$(command -v node) || die "node is not on PATH"
+  readlink -f "$node"
+}
+
+# Absolute paths of the shared libraries and the dynamic loader the node binary needs.
+node_libraries() {
+  ldd "$(node_binary)" | awk '
+    $2 == "=>" && $3 ~ /^\// { print $3 }
+    $1 ~ /^\// { print $1 }
+  ' | sort -u
+}
+
+# Hash of this script, the node binary and its libraries; computed once per run (node is ~100 MB).
+runtime_hash() {
+  {
+    sha256sum "$SCRIPT_PATH" "$(node_binary)"
+    node_libraries | while read -r lib; do sha256sum "$(readlink -f "$lib")"; done
+  } | sha256sum | cut -d' ' -f1
+}
+
+# Hash of everything that ends up in an image, so an unchanged image is skipped.
+source_hash() {
+  local app_dir=${1:-}
+  {
+    echo "$RUNTIME_HASH"
+    if [ -n "$app_dir" ]; then
+      (cd "$app_dir" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+    fi
+  } | sha256sum | cut -d' ' -f1
+}
+
+image_label() {
+  docker image inspect --format "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true
+}
+
+# A fresh, empty rootfs directory under WORK_DIR (main removes WORK_DIR on exit, even on failure).
+new_rootfs() {
+  mktemp -d "$WORK_DIR/rootfs.XXXXXX"
+}
+
+# Lays out the minimal filesystem every node image shares.
+make_base_rootfs() {
+  local rootfs=$1 lib
+  mkdir -p "$rootfs/usr/local/bin" "$rootfs/etc" "$rootfs/tmp" "$rootfs/app"
+  chmod 1777 "$rootfs/tmp"
+  cp "$(node_binary)" "$rootfs/usr/local/bin/node"
+  # Copy each library to the path ldd names (the loader searches there), dereferencing symlinks.
+  for lib in $(node_libraries); do
+    mkdir -p "$rootfs$(dirname "$lib")"
+    cp -L "$lib" "$rootfs$lib"
+  done
+  printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' \
+    >"$rootfs/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+  # glibc resolves container names through /etc/hosts and Docker's embedded DNS.
+  printf 'hosts: files dns\n' >"$rootfs/etc/nsswitch.conf"
+}
+
+# import_rootfs <rootfs> <name> <hash> <entrypoint-json>
+import_rootfs() {
+  local rootfs=$1 name=$2 hash=$3 entrypoint=$4 previous
+  previous=$(docker image inspect --format '{{.Id}}' "$name:$TAG" 2>/dev/null || true)
+  tar --numeric-owner --owner=0 --group=0 -C "$rootfs" -c . |
+    docker import \
+      --change "ENTRYPOINT $entrypoint" \
+      --change 'WORKDIR /app' \
+      --change 'ENV NODE_ENV=production' \
+      --change "LABEL pantheon.image=$name" \
+      --change 'LABEL pantheon.managed=true' \
+      --change "LABEL pantheon.source-hash=$hash" \
+      - "$name:$TAG" >/dev/null
+  # The replaced image is now untagged; drop it unless a container still uses it.
+  if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect --format '{{.Id}}' "$name:$TAG")" ]; then
+    docker image rm "$previous" >/dev/null 2>&1 || true
+  fi
+}
+
+# build_node_image <name> <app-dir-to-copy> <entry-js>
+#   Image <name>:$TAG = node rootfs + <app-dir> at /app, ENTRYPOINT ["/usr/local/bin/node", "/app/<entry>"].
+build_node_image() {
+  local name=$1 app_dir=$2 entry=$3 hash rootfs
+  [ -d "$app_dir" ] || die "$name: app directory $app_dir does not exist"
+  [ -f "$app_dir/$entry" ] || die "$name: entry $entry not found in $app_dir"
+  app_dir=$(cd "$app_dir" && pwd)
+  hash=$(source_hash "$app_dir")
+  if [ "$FORCE" -eq 0 ] && [ "$(image_label "$name:$TAG" pantheon.source-hash)" = "$hash" ]; then
+    echo "$name:$TAG up to date"
+    return 0
+  fi
+  rootfs=$(new_rootfs)
+  make_base_rootfs "$rootfs"
+  cp -a "$app_dir/." "$rootfs/app/"
+  import_rootfs "$rootfs" "$name" "$hash" "[\"/usr/local/bin/node\", \"/app/$entry\"]"
+  rm -rf "$rootfs"
+  echo "$name:$TAG built"
+}
+
+build_base_image() {
+  local name=pantheon/node-base hash rootfs
+  hash=$(source_hash)
+  if [ "$FORCE" -eq 0 ] && [ "$(image_label "$name:$TAG" pantheon.source-hash)" = "$hash" ]; then
+    echo "$name:$TAG up to date"
+    return 0
+  fi
+  rootfs=$(new_rootfs)
+  make_base_rootfs "$rootfs"
+  import_rootfs "$rootfs" "$name" "$hash" '["/usr/local/bin/node"]'
+  rm -rf "$rootfs"
+  echo "$name:$TAG built"
+}
+
+main() {
+  if [ "${1:-}" = "--force" ]; then
+    FORCE=1
+    shift
+  fi
+  docker info >/dev/null 2>&1 || die "docker does not answer (run scripts/ensure-docker.sh)"
+  RUNTIME_HASH=$(runtime_hash)
+  WORK_DIR=$(mktemp -d)
+  trap 'rm -rf "$WORK_DIR"' EXIT
+  case "${1:-}" in
+    "")
+      build_base_image
+      build_node_image pantheon/vm-standin "$IMAGES_DIR/vm-standin" server.js
+      build_node_image pantheon/share-standin "$IMAGES_DIR/share-server" server.js
+      ;;
+    image)
+      [ $# -eq 4 ] || die "usage: $0 [--force] image <name> <dir> <entry>"
+      build_node_image "$2" "$3" "$4"
+      ;;
+    *)
+      die "usage: $0 [--force] [image <name> <dir> <entry>]"
+      ;;
+  esac
+}
+
+main "$@"

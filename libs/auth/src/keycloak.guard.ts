@@ -1,0 +1,59 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthError, AuthErrorCode } from './auth.errors';
+import { AUTH_OPTIONS, AuthModuleOptions, AuthUser } from './auth.types';
+import { IS_PUBLIC, REQUIRED_ROLES } from './decorators';
+import { KeycloakTokenVerifier } from './keycloak-token.verifier';
+import { UserUpsertService } from './user-upsert.service';
+
+interface HttpRequestLike {
+  headers: Record<string, string | string[] | undefined>;
+  id?: string | number;
+  ip?: string;
+  user?: AuthUser;
+}
+
+/** Extracts a bearer token; undefined when the header is absent, AuthError when it is malformed. */
+export function bearerToken(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const value = Array.isArray(header) ? header[0] : header;
+  const match = /^Bearer ([^\s]+)$/i.exec(value?.trim() ?? '');
+  if (!match) throw new AuthError(AuthErrorCode.InvalidToken, 'Malformed Authorization header; expected "Bearer <token>"');
+  return match[1];
+}
+
+/**
+ * Global guard: every route needs a valid Keycloak bearer token unless marked @Public(); the caller must hold
+ * the platform's required realm role plus any @Roles() of the route (403 otherwise).
+ */
+@Injectable()
+export class KeycloakAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly verifier: KeycloakTokenVerifier,
+    private readonly users: UserUpsertService,
+    @Inject(AUTH_OPTIONS) private readonly options: AuthModuleOptions,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    if (context.getType() !== 'http') return false;
+
+    const req = context.switchToHttp().getRequest<HttpRequestLike>();
+    const raw = bearerToken(req.headers.authorization);
+    if (!raw) throw new AuthError(AuthErrorCode.MissingToken, 'Authentication required: send Authorization: Bearer <token>');
+    const claims = await this.verifier.verify(raw);
+
+    const needed = [this.options.requiredRole, ...(this.reflector.getAllAndOverride<string[]>(REQUIRED_ROLES, targets) ?? [])];
+    const missing = needed.filter((r) => !claims.roles.includes(r));
+    if (missing.length > 0) {
+      throw new AuthError(AuthErrorCode.Forbidden, `Missing required role: ${missing.join(', ')}`);
+    }
+    req.user = await this.users.resolve(claims, {
+      requestId: req.id === undefined ? null : String(req.id),
+      ip: req.ip ?? null,
+    });
+    return true;
+  }
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the platform reads, in one place. `sensitive` values are never printed
+ * (check-env masks them, the logger never sees them).
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL');
+
+const redisUrl = z
+  .string()
+  .url()
+  .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  /** Comma-separated list of allowed browser origins; empty means no cross-origin access. */
+  CORS_ORIGINS: z.string().default(''),
+  /** Largest accepted JSON body. */
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'e.g. 100kb').default('100kb'),
+  /** Public URL of the API, used in links we hand out. */
+  PUBLIC_URL: z.string().url().optional(),
+
+  /** The app role (pantheon_app): not owner, not superuser, RLS applies. */
+  DATABASE_URL: postgresUrl,
+  /** The owner role that runs migrations. */
+  DATABASE_MIGRATION_URL: postgresUrl,
+  /** The narrowly-granted system role used by workers and maintenance tasks. */
+  DATABASE_WORKER_URL: postgresUrl.optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  MIGRATE_ON_BOOT: bool.default(true),
+
+  REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
+  REDIS_PREFIX: z.string().regex(/^[a-z0-9:_-]+$/i).default('pantheon'),
+
+  KEYCLOAK_URL: z.string().url(),
+  KEYCLOAK_REALM: z.string().min(1).default('pantheon'),
+  /** The API's bearer-only client; access tokens must name it in `aud`. */
+  KEYCLOAK_CLIENT_ID: z.string().min(1).default('pantheon-api'),
+  KEYCLOAK_VERIFY_AUDIENCE: bool.default(true),
+  /** Optional comma-separated list of clients (`azp`) allowed to call the API. */
+  KEYCLOAK_ALLOWED_AZP: z.string().default(''),
+  /** Realm role every caller of a non-public route must hold. */
+  AUTH_REQUIRED_ROLE: z.string().min(1).default('pantheon-user'),
+
+  /** Versioned master keys: `1:<base64 32 bytes>,2:<base64 32 bytes>`; the highest version encrypts. */
+  PANTHEON_MASTER_KEYS: z.string().min(1).optional(),
+  /** Alternative to PANTHEON_MASTER_KEYS: a file holding the same value (docker secrets). */
+  PANTHEON_MASTER_KEYS_FILE: z.string().min(1).optional(),
+
+  RATE_LIMIT_TTL_MS: z.coerce.number().int().min(100).default(60_000),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(300),
+
+  MAX_API_KEYS_PER_USER: z.coerce.number().int().min(1).default(50),
+  MAX_CUSTOM_MODELS_PER_USER: z.coerce.number().int().min(1).default(200),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Variables whose values are secrets: masked by check-env, never logged. */
+export const SENSITIVE_VARS: ReadonlySet<keyof Env> = new Set<keyof Env>([
+  'DATABASE_URL',
+  'DATABASE_MIGRATION_URL',
+  'DATABASE_WORKER_URL',
+  'REDIS_URL',
+  'PANTHEON_MASTER_KEYS',
+]);

@@ -1,0 +1,12 @@
+export { DbModule } from './db.module';
+export { DbService, DbModuleOptions } from './db.service';
+export { DbError, DbErrorCode, isUniqueViolation, isRecordNotFound } from './db.errors';
+export { Tx, createPrismaClient } from './prisma.client';
+export { withUser, withAuthSubject } from './with-user';
+export { migrate, readMigrations, defaultMigrationsDir, MigrateResult } from './migrate';
+export * from './repositories/user.repository';
+export * from './repositories/provider-key.repository';
+export * from './repositories/user-settings.repository';
+export * from './repositories/custom-model.repository';
+export * from './repositories/audit-log.repository';
+export { KeyRotationRepository, RotatableKey } from './system/key-rotation.repository';

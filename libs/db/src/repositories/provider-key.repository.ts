@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { Tx } from '../prisma.client';
+
+export interface ProviderKeyRecord {
+  id: string;
+  userId: string;
+  name: string;
+  provider: string;
+  baseUrl: string | null;
+  ciphertext: Uint8Array;
+  keyVersion: number;
+  last4: string;
+  fingerprint: string;
+  lastTestedAt: Date | null;
+  lastTestOk: boolean | null;
+  lastTestError: string | null;
+  lastUsedAt: Date | null;
+  requestCount: bigint;
+  promptTokens: bigint;
+  completionTokens: bigint;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewProviderKey {
+  id: string;
+  userId: string;
+  name: string;
+  provider: string;
+  baseUrl: string | null;
+  ciphertext: Buffer;
+  keyVersion: number;
+  last4: string;
+  fingerprint: string;
+}
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+/** provider_keys table, always inside a withUser scope (RLS hides other users' rows). */
+@Injectable()
+export class ProviderKeyRepository {
+  async list(tx: Tx, page: Page): Promise<{ items: ProviderKeyRecord[]; total: number }> {
+    const [items, total] = await Promise.all([
+      tx.providerKey.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: page.limit, skip: page.offset }),
+      tx.providerKey.count(),
+    ]);
+    return { items, total };
+  }
+
+  count(tx: Tx): Promise<number> {
+    return tx.providerKey.count();
+  }
+
+  findById(tx: Tx, id: string): Promise<ProviderKeyRecord | null> {
+    return tx.providerKey.findUnique({ where: { id } });
+  }
+
+  findByFingerprint(tx: Tx, fingerprint: string): Promise<ProviderKeyRecord | null> {
+    return tx.providerKey.findFirst({ where: { fingerprint } });
+  }
+
+  create(tx: Tx, key: NewProviderKey): Promise<ProviderKeyRecord> {
+    return tx.providerKey.create({ data: { ...key, ciphertext: new Uint8Array(key.ciphertext) } });
+  }
+
+  /** Returns false when no visible row had that id. */
+  async delete(tx: Tx, id: string): Promise<boolean> {
+    const { count } = await tx.providerKey.deleteMany({ where: { id } });
+    return count > 0;
+  }
+}

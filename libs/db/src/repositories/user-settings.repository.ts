@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma, Tx } from '../prisma.client';
+
+export interface UserSettingsRecord {
+  userId: string;
+  preferredModel: string | null;
+  modelParameters: Prisma.JsonValue;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+@Injectable()
+export class UserSettingsRepository {
+  find(tx: Tx, userId: string): Promise<UserSettingsRecord | null> {
+    return tx.userSettings.findUnique({ where: { userId } });
+  }
+
+  upsert(
+    tx: Tx,
+    userId: string,
+    data: { preferredModel: string | null; modelParameters: Prisma.InputJsonObject },
+  ): Promise<UserSettingsRecord> {
+    return tx.userSettings.upsert({
+      where: { userId },
+      create: { userId, ...data },
+      update: { ...data, updatedAt: new Date() },
+    });
+  }
+}

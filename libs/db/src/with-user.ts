@@ -1,0 +1,56 @@
+import { PrismaClient } from '@pantheon/prisma-client';
+import { Tx } from './prisma.client';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface ScopeOptions {
+  /** Prisma's default (5 s) is too short for batch work on a loaded machine. */
+  timeoutMs?: number;
+}
+
+/**
+ * Runs `fn` in one transaction whose row-level-security identity is `userId`.
+ *
+ * `set_config(..., true)` is transaction-local: when the transaction ends the pooled connection forgets the
+ * id, so one request's identity can never leak into another request that reuses the connection.
+ */
+export async function withUser<T>(
+  client: PrismaClient,
+  userId: string,
+  fn: (tx: Tx) => Promise<T>,
+  opts: ScopeOptions = {},
+): Promise<T> {
+  if (!UUID_RE.test(userId)) throw new TypeError('withUser needs a user id (uuid)');
+  return client.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`select set_config('app.user_id', ${userId}, true)`;
+      return fn(tx);
+    },
+    { timeout: opts.timeoutMs ?? 15_000, maxWait: 10_000 },
+  );
+}
+
+/**
+ * Runs `fn` in a transaction that may see only the user row of a verified token subject. Used once per
+ * request to map `sub` to our user id (which is not known yet, so withUser cannot be used).
+ */
+export async function withAuthSubject<T>(
+  client: PrismaClient,
+  sub: string,
+  fn: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  if (!sub) throw new TypeError('withAuthSubject needs a subject');
+  return client.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`select set_config('app.auth_sub', ${sub}, true)`;
+      return fn(tx);
+    },
+    { timeout: 15_000, maxWait: 10_000 },
+  );
+}
+
+/** Switches a running scope to the user id found by withAuthSubject (same transaction). */
+export async function enterUserScope(tx: Tx, userId: string): Promise<void> {
+  if (!UUID_RE.test(userId)) throw new TypeError('enterUserScope needs a user id (uuid)');
+  await tx.$executeRaw`select set_config('app.user_id', ${userId}, true)`;
+}

@@ -1,0 +1,1 @@
+export { RedisModule, RedisModuleOptions, REDIS, pingRedis } from './redis.module';

@@ -1,0 +1,1 @@
+export { PROVIDER_IDS, ProviderId, DEFAULT_PROVIDER, MODEL_REF_PATTERN } from './provider-ids';

@@ -1,0 +1,86 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { cidrContains, cidrsOverlap, platformNetwork, subnetForIndex, subnetIndexOf } from './ipam';
+import { RuntimeError, RuntimeErrorCode } from './runtime.errors';
+
+describe('subnetForIndex', () => {
+  it('lays out 172.30.n.0/24 with gateway .254 and fixed role addresses', () => {
+    assert.deepEqual(subnetForIndex(7), {
+      index: 7,
+      cidr: '172.30.7.0/24',
+      gateway: '172.30.7.254',
+      tools: '172.30.7.1',
+      vm: '172.30.7.2',
+      backend: '172.30.7.3',
+      share: '172.30.7.20',
+    });
+  });
+
+  it('accepts both ends of 1..254', () => {
+    assert.equal(subnetForIndex(1).cidr, '172.30.1.0/24');
+    assert.equal(subnetForIndex(254).gateway, '172.30.254.254');
+  });
+
+  it('rejects indexes outside 1..254 and non-integers with SUBNET_INDEX_OUT_OF_RANGE', () => {
+    for (const index of [0, 255, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(
+        () => subnetForIndex(index),
+        (error: unknown) => error instanceof RuntimeError && error.code === RuntimeErrorCode.SUBNET_INDEX_OUT_OF_RANGE,
+        `index ${index}`,
+      );
+    }
+  });
+
+  it('keeps every role address inside the subnet and distinct from the gateway', () => {
+    const subnet = subnetForIndex(42);
+    const addresses = [subnet.tools, subnet.vm, subnet.backend, subnet.share];
+    for (const address of addresses) assert.ok(cidrContains(subnet.cidr, address), address);
+    assert.equal(new Set([...addresses, subnet.gateway]).size, 5);
+  });
+});
+
+describe('subnetIndexOf', () => {
+  it('inverts subnetForIndex', () => {
+    for (const index of [1, 99, 254]) assert.equal(subnetIndexOf(subnetForIndex(index).cidr), index);
+  });
+
+  it('returns null for other networks and non-canonical forms', () => {
+    for (const cidr of ['10.0.1.0/24', '172.30.0.0/24', '172.30.255.0/24', '172.30.07.0/24', '172.30.7.0/16', '172.17.0.0/16']) {
+      assert.equal(subnetIndexOf(cidr), null, cidr);
+    }
+  });
+});
+
+describe('platformNetwork', () => {
+  it('has the fixed 10.0.1.0/24 plan under a configurable name', () => {
+    const platform = platformNetwork('pantheon-main');
+    assert.equal(platform.name, 'pantheon-main');
+    assert.equal(platform.cidr, '10.0.1.0/24');
+    assert.deepEqual(
+      [platform.backend, platform.keycloak, platform.postgres, platform.frontend, platform.tools],
+      ['10.0.1.2', '10.0.1.3', '10.0.1.4', '10.0.1.5', '10.0.1.6'],
+    );
+    assert.equal(platformNetwork().name, 'pantheon-platform');
+  });
+
+  it('does not overlap any project subnet', () => {
+    for (let index = 1; index <= 254; index += 1) {
+      assert.equal(cidrsOverlap(platformNetwork().cidr, subnetForIndex(index).cidr), false);
+    }
+  });
+});
+
+describe('CIDR helpers', () => {
+  it('tests containment at the edges of a range', () => {
+    assert.equal(cidrContains('172.30.5.0/24', '172.30.5.0'), true);
+    assert.equal(cidrContains('172.30.5.0/24', '172.30.5.255'), true);
+    assert.equal(cidrContains('172.30.5.0/24', '172.30.6.0'), false);
+    assert.equal(cidrContains('172.30.5.0/24', 'not-an-ip'), false);
+    assert.equal(cidrContains('bogus', '172.30.5.1'), false);
+  });
+
+  it('detects overlap between different prefix lengths', () => {
+    assert.equal(cidrsOverlap('172.30.0.0/16', '172.30.9.0/24'), true);
+    assert.equal(cidrsOverlap('172.30.9.0/24', '172.30.10.0/24'), false);
+  });
+});

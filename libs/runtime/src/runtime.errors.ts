@@ -1,0 +1,40 @@
+/** Stable codes for {@link RuntimeError}; callers map these, never the engine's raw errors. */
+export enum RuntimeErrorCode {
+  /** The image is not present locally (there is no registry to pull from). */
+  IMAGE_NOT_FOUND = 'IMAGE_NOT_FOUND',
+  /** A referenced container or network does not exist. */
+  NOT_FOUND = 'NOT_FOUND',
+  /** The object exists in a state that prevents the operation (e.g. a network with containers attached). */
+  CONFLICT = 'CONFLICT',
+  /** An object with the requested name exists but was not created by Pantheon; it is never touched. */
+  NOT_MANAGED = 'NOT_MANAGED',
+  /** The requested subnet overlaps a network that already exists. */
+  SUBNET_IN_USE = 'SUBNET_IN_USE',
+  /** The requested static address is taken on that network. */
+  ADDRESS_IN_USE = 'ADDRESS_IN_USE',
+  SUBNET_INDEX_OUT_OF_RANGE = 'SUBNET_INDEX_OUT_OF_RANGE',
+  INVALID_PROJECT_ID = 'INVALID_PROJECT_ID',
+  /** The spec was rejected (bad address, missing bind-mount source, ...). */
+  INVALID_SPEC = 'INVALID_SPEC',
+  /** The engine cannot be reached (socket missing, refused, timed out). */
+  DOCKER_UNAVAILABLE = 'DOCKER_UNAVAILABLE',
+  /** Any other engine failure. */
+  DOCKER_ERROR = 'DOCKER_ERROR',
+}
+
+/**
+ * The only error `@pantheon/runtime` throws; engine errors are converted at the driver's edge.
+ *
+ * Invariant: messages name objects (containers, networks, images, addresses) and the engine's reason,
+ * never environment values, so they are safe to log.
+ */
+export class RuntimeError extends Error {
+  override readonly name = 'RuntimeError';
+
+  constructor(
+    readonly code: RuntimeErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
