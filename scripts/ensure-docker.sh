@@ -11,6 +11,7 @@ set -euo pipefail
 LOG_FILE=/var/log/pantheon-dockerd.log
 PID_FILE=/var/run/docker.pid
 WAIT_SECONDS=${PANTHEON_DOCKER_WAIT:-60}
+STARTED_PID=
 
 die() {
   echo "ensure-docker: $*" >&2
@@ -53,6 +54,7 @@ start_dockerd() {
   # A pid file left behind by a killed daemon makes dockerd refuse to start.
   rm -f "$PID_FILE"
   setsid nohup dockerd >>"$LOG_FILE" 2>&1 </dev/null &
+  STARTED_PID=$!
 }
 
 wait_for_docker() {
@@ -60,6 +62,12 @@ wait_for_docker() {
   while [ "$SECONDS" -lt "$deadline" ]; do
     if docker_answers; then
       return 0
+    fi
+    # A daemon that exits during startup will not answer later either.
+    if [ -n "$STARTED_PID" ] && ! kill -0 "$STARTED_PID" 2>/dev/null; then
+      echo "ensure-docker: dockerd exited during startup; last lines of $LOG_FILE:" >&2
+      tail -n 20 "$LOG_FILE" >&2 2>/dev/null || true
+      exit 1
     fi
     sleep 0.5
   done

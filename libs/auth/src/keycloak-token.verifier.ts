@@ -17,7 +17,8 @@ interface GrantManager {
 }
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-const MAX_TOKEN_LENGTH = 16 * 1024;
+// Keycloak access tokens are a few KB; anything far larger is refused before parsing.
+const MAX_TOKEN_LENGTH = 8 * 1024;
 
 function str(v: unknown): string | null {
   return typeof v === 'string' && v.length > 0 ? v : null;

@@ -1,0 +1,73 @@
+import { Pool, PoolClient } from 'pg';
+
+function withUser(url: string, user: string, password?: string): string {
+  const u = new URL(url);
+  u.username = user;
+  u.password = password ?? '';
+  return u.toString();
+}
+
+/** The run's database as the superuser (bypasses RLS): for seeding and inspecting only. */
+export function adminPool(): Pool {
+  return new Pool({ connectionString: withUser(requiredEnv('DATABASE_URL'), 'postgres'), max: 3 });
+}
+
+/** The run's database as the application role, exactly as the API connects. */
+export function appPool(): Pool {
+  return new Pool({ connectionString: requiredEnv('DATABASE_URL'), max: 3 });
+}
+
+export function requiredEnv(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the tests through test/run.sh`);
+  return v;
+}
+
+/** Runs `fn` in a transaction with app.user_id set transaction-locally (as libs/db withUser does). */
+export async function asAppUser<T>(pool: Pool, userId: string | null, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    if (userId) await client.query(`select set_config('app.user_id', $1, true)`, [userId]);
+    try {
+      return await fn(client);
+    } finally {
+      await client.query('rollback');
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/** Runs one statement in its own savepoint so an expected error does not abort the surrounding test txn. */
+export async function tryQuery(
+  c: PoolClient,
+  sql: string,
+  params: unknown[] = [],
+): Promise<{ rowCount: number; rows: any[]; error?: { code: string; message: string } }> {
+  await c.query('savepoint t');
+  try {
+    const r = await c.query(sql, params);
+    await c.query('release savepoint t');
+    return { rowCount: r.rowCount ?? 0, rows: r.rows };
+  } catch (err) {
+    await c.query('rollback to savepoint t');
+    const e = err as { code: string; message: string };
+    return { rowCount: 0, rows: [], error: { code: e.code, message: e.message } };
+  }
+}
+
+/** Creates an empty database owned by pantheon_owner (for migration tests); returns its name and URLs. */
+export async function createScratchDatabase(admin: Pool, label: string): Promise<{ name: string; ownerUrl: string; drop(): Promise<void> }> {
+  const name = `pantheon_scratch_${label}_${process.pid}_${Date.now()}`.toLowerCase();
+  await admin.query(`create database "${name}" owner pantheon_owner`);
+  const base = new URL(requiredEnv('DATABASE_MIGRATION_URL'));
+  base.pathname = `/${name}`;
+  return {
+    name,
+    ownerUrl: base.toString(),
+    drop: async () => {
+      await admin.query(`drop database if exists "${name}" with (force)`);
+    },
+  };
+}
