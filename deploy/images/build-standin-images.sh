@@ -104,13 +104,9 @@ import_rootfs() {
   fi
 }
 
-# build_node_image <name> <app-dir-to-copy> <entry-js>
-#   Image <name>:$TAG = node rootfs + <app-dir> at /app, ENTRYPOINT ["/usr/local/bin/node", "/app/<entry>"].
-build_node_image() {
-  local name=$1 app_dir=$2 entry=$3 hash rootfs
-  [ -d "$app_dir" ] || die "$name: app directory $app_dir does not exist"
-  [ -f "$app_dir/$entry" ] || die "$name: entry $entry not found in $app_dir"
-  app_dir=$(cd "$app_dir" && pwd)
+# build_image <name> <entrypoint-json> [app-dir]: node rootfs (+ app-dir at /app), skipped when up to date.
+build_image() {
+  local name=$1 entrypoint=$2 app_dir=${3:-} hash rootfs
   hash=$(source_hash "$app_dir")
   if [ "$FORCE" -eq 0 ] && [ "$(image_label "$name:$TAG" pantheon.source-hash)" = "$hash" ]; then
     echo "$name:$TAG up to date"
@@ -118,24 +114,23 @@ build_node_image() {
   fi
   rootfs=$(new_rootfs)
   make_base_rootfs "$rootfs"
-  cp -a "$app_dir/." "$rootfs/app/"
-  import_rootfs "$rootfs" "$name" "$hash" "[\"/usr/local/bin/node\", \"/app/$entry\"]"
+  if [ -n "$app_dir" ]; then
+    cp -a "$app_dir/." "$rootfs/app/"
+  fi
+  import_rootfs "$rootfs" "$name" "$hash" "$entrypoint"
   rm -rf "$rootfs"
   echo "$name:$TAG built"
 }
 
-build_base_image() {
-  local name=pantheon/node-base hash rootfs
-  hash=$(source_hash)
-  if [ "$FORCE" -eq 0 ] && [ "$(image_label "$name:$TAG" pantheon.source-hash)" = "$hash" ]; then
-    echo "$name:$TAG up to date"
-    return 0
-  fi
-  rootfs=$(new_rootfs)
-  make_base_rootfs "$rootfs"
-  import_rootfs "$rootfs" "$name" "$hash" '["/usr/local/bin/node"]'
-  rm -rf "$rootfs"
-  echo "$name:$TAG built"
+# build_node_image <name> <app-dir-to-copy> <entry-js>
+#   Image <name>:$TAG = node rootfs + <app-dir> at /app, ENTRYPOINT ["/usr/local/bin/node", "/app/<entry>"].
+build_node_image() {
+  local name=$1 app_dir=$2 entry=$3
+  [ -d "$app_dir" ] || die "$name: app directory $app_dir does not exist"
+  [ -f "$app_dir/$entry" ] || die "$name: entry $entry not found in $app_dir"
+  # The entry is spliced into the ENTRYPOINT JSON.
+  [[ "$entry" =~ ^[A-Za-z0-9._/-]+$ ]] || die "$name: entry $entry must be a plain relative path"
+  build_image "$name" "[\"/usr/local/bin/node\", \"/app/$entry\"]" "$(cd "$app_dir" && pwd)"
 }
 
 main() {
@@ -149,7 +144,7 @@ main() {
   trap 'rm -rf "$WORK_DIR"' EXIT
   case "${1:-}" in
     "")
-      build_base_image
+      build_image pantheon/node-base '["/usr/local/bin/node"]'
       build_node_image pantheon/vm-standin "$IMAGES_DIR/vm-standin" server.js
       build_node_image pantheon/share-standin "$IMAGES_DIR/share-server" server.js
       ;;

@@ -23,16 +23,27 @@ export function requiredEnv(name: string): string {
   return v;
 }
 
-/** Runs `fn` in a transaction with app.user_id set transaction-locally (as libs/db withUser does). */
-export async function asAppUser<T>(pool: Pool, userId: string | null, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` in a transaction with app.user_id set transaction-locally (as libs/db withUser does). Rolled
+ * back unless `commit` is set, so probes leave nothing behind.
+ */
+export async function asAppUser<T>(
+  pool: Pool,
+  userId: string | null,
+  fn: (c: PoolClient) => Promise<T>,
+  opts: { commit?: boolean } = {},
+): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('begin');
     if (userId) await client.query(`select set_config('app.user_id', $1, true)`, [userId]);
+    let ok = false;
     try {
-      return await fn(client);
+      const result = await fn(client);
+      ok = true;
+      return result;
     } finally {
-      await client.query('rollback');
+      await client.query(ok && opts.commit ? 'commit' : 'rollback');
     }
   } finally {
     client.release();

@@ -57,7 +57,9 @@ function labelDrift(expected: Labels, actual: Labels): ConfigDrift[] {
 /** Differences between a network and its spec (the spec's labels must all be present). */
 export function networkDrift(spec: NetworkSpec, actual: NetworkSummary): ConfigDrift[] {
   const drift: ConfigDrift[] = [];
-  if (actual.subnet !== spec.subnet) drift.push({ field: 'subnet', detail: `${actual.subnet ?? 'none'} ≠ ${spec.subnet}` });
+  if (actual.subnet !== spec.subnet) {
+    drift.push({ field: 'subnet', detail: `${actual.subnet ?? 'none'} ≠ ${spec.subnet}` });
+  }
   if (actual.gateway !== spec.gateway) {
     drift.push({ field: 'gateway', detail: `${actual.gateway ?? 'none'} ≠ ${spec.gateway}` });
   }

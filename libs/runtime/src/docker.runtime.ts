@@ -198,7 +198,11 @@ function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
         Target: mount.target,
         ReadOnly: mount.readOnly,
       })),
-      Devices: (spec.devices ?? []).map((path) => ({ PathOnHost: path, PathInContainer: path, CgroupPermissions: 'rwm' })),
+      Devices: (spec.devices ?? []).map((path) => ({
+        PathOnHost: path,
+        PathInContainer: path,
+        CgroupPermissions: 'rwm',
+      })),
       CapAdd: spec.capAdd ?? [],
       Memory: spec.memoryBytes ?? 0,
       NanoCpus: spec.nanoCpus ?? 0,
@@ -252,7 +256,9 @@ export class DockerRuntime implements ContainerRuntime {
       created = false;
     }
     const network = await this.findNetwork(spec.name);
-    if (network === null) throw new RuntimeError(RuntimeErrorCode.NOT_FOUND, `network ${spec.name} vanished after create`);
+    if (network === null) {
+      throw new RuntimeError(RuntimeErrorCode.NOT_FOUND, `network ${spec.name} vanished after create`);
+    }
     return { network: networkDetails(network), created, drift: networkDrift(spec, networkSummary(network)) };
   }
 
@@ -275,7 +281,9 @@ export class DockerRuntime implements ContainerRuntime {
     let info = await this.findContainer(spec.name);
     let created = false;
     if (info === null) {
-      if (imageId === null) throw new RuntimeError(RuntimeErrorCode.IMAGE_NOT_FOUND, `image ${spec.image} is not present`);
+      if (imageId === null) {
+        throw new RuntimeError(RuntimeErrorCode.IMAGE_NOT_FOUND, `image ${spec.image} is not present`);
+      }
       created = await this.createContainer(spec);
       info = await this.requireContainer(spec.name);
     } else {
@@ -460,7 +468,9 @@ export class DockerRuntime implements ContainerRuntime {
     }
     const reason = engineReason(engineError);
     const message = `${context}: ${reason}`;
-    if (/overlaps with other one|pool overlaps/i.test(reason)) return new RuntimeError(RuntimeErrorCode.SUBNET_IN_USE, message);
+    if (/overlaps with other one|pool overlaps/i.test(reason)) {
+      return new RuntimeError(RuntimeErrorCode.SUBNET_IN_USE, message);
+    }
     if (/address already in use|already allocated|no available ip/i.test(reason)) {
       return new RuntimeError(RuntimeErrorCode.ADDRESS_IN_USE, message);
     }

@@ -45,7 +45,11 @@ describe('InMemoryRuntime', () => {
     assert.equal(second.network.id, first.network.id);
     assert.deepEqual(second.drift, []);
 
-    const moved = await runtime.ensureNetwork({ ...networkSpec(PROJECT, 5), subnet: '172.30.6.0/24', gateway: '172.30.6.254' });
+    const moved = await runtime.ensureNetwork({
+      ...networkSpec(PROJECT, 5),
+      subnet: '172.30.6.0/24',
+      gateway: '172.30.6.254',
+    });
     assert.deepEqual(moved.drift.map((entry) => entry.field), ['subnet', 'gateway']);
     assert.equal((await runtime.inspectNetwork(networkName(PROJECT)))?.subnet, '172.30.5.0/24');
   });
@@ -110,11 +114,17 @@ describe('InMemoryRuntime', () => {
     const runtime = new InMemoryRuntime({ images: [IMAGE] });
     await assert.rejects(runtime.ensureContainer(vmSpec(PROJECT, 5)), hasCode(RuntimeErrorCode.NOT_FOUND));
     await runtime.ensureNetwork(networkSpec(PROJECT, 5));
-    await assert.rejects(runtime.ensureContainer(vmSpec(PROJECT, 5, { image: 'missing:dev' })), hasCode(RuntimeErrorCode.IMAGE_NOT_FOUND));
+    await assert.rejects(
+      runtime.ensureContainer(vmSpec(PROJECT, 5, { image: 'missing:dev' })),
+      hasCode(RuntimeErrorCode.IMAGE_NOT_FOUND),
+    );
     await runtime.ensureContainer(vmSpec(PROJECT, 5));
     const clash = vmSpec(PROJECT, 5, { name: containerName('share', PROJECT) });
     await assert.rejects(runtime.ensureContainer(clash), hasCode(RuntimeErrorCode.ADDRESS_IN_USE));
-    const onGateway = vmSpec(PROJECT, 5, { name: containerName('share', PROJECT), network: { name: networkName(PROJECT), ip: '172.30.5.254' } });
+    const onGateway = vmSpec(PROJECT, 5, {
+      name: containerName('share', PROJECT),
+      network: { name: networkName(PROJECT), ip: '172.30.5.254' },
+    });
     await assert.rejects(runtime.ensureContainer(onGateway), hasCode(RuntimeErrorCode.ADDRESS_IN_USE));
   });
 
@@ -129,9 +139,14 @@ describe('InMemoryRuntime', () => {
       hasCode(RuntimeErrorCode.INVALID_SPEC),
     );
     await runtime.ensureNetwork(networkSpec(PROJECT, 5));
-    await assert.rejects(runtime.ensureContainer(vmSpec(PROJECT, 5, { env: { 'BAD-NAME': 'x' } })), hasCode(RuntimeErrorCode.INVALID_SPEC));
     await assert.rejects(
-      runtime.ensureContainer(vmSpec(PROJECT, 5, { mounts: [{ source: 'relative', target: '/shared', readOnly: true }] })),
+      runtime.ensureContainer(vmSpec(PROJECT, 5, { env: { 'BAD-NAME': 'x' } })),
+      hasCode(RuntimeErrorCode.INVALID_SPEC),
+    );
+    await assert.rejects(
+      runtime.ensureContainer(
+        vmSpec(PROJECT, 5, { mounts: [{ source: 'relative', target: '/shared', readOnly: true }] }),
+      ),
       hasCode(RuntimeErrorCode.INVALID_SPEC),
     );
     assert.deepEqual((await runtime.listByLabel(projectSelector(PROJECT))).containers, []);
@@ -140,16 +155,22 @@ describe('InMemoryRuntime', () => {
   it('multi-homes a container and repairs a missing extra attachment', async () => {
     const runtime = new InMemoryRuntime({ images: [IMAGE] });
     await runtime.ensureNetwork(networkSpec(PROJECT, 5));
-    await runtime.ensureNetwork({ ...networkSpec(OTHER, 6), labels: resourceLabels({ projectId: OTHER, role: 'network' }) });
+    await runtime.ensureNetwork(networkSpec(OTHER, 6));
     const tools = vmSpec(PROJECT, 5, {
       name: containerName('tools', PROJECT),
       network: { name: networkName(PROJECT), ip: '172.30.5.1' },
       extraNetworks: [{ name: networkName(OTHER) }],
     });
     const result = await runtime.ensureContainer(tools);
-    assert.deepEqual(result.container.networks, { [networkName(PROJECT)]: '172.30.5.1', [networkName(OTHER)]: '172.30.6.1' });
+    assert.deepEqual(result.container.networks, {
+      [networkName(PROJECT)]: '172.30.5.1',
+      [networkName(OTHER)]: '172.30.6.1',
+    });
     assert.equal(await runtime.connectNetwork(tools.name, networkName(OTHER)), false);
-    await assert.rejects(runtime.connectNetwork(tools.name, networkName(OTHER), '172.30.6.7'), hasCode(RuntimeErrorCode.CONFLICT));
+    await assert.rejects(
+      runtime.connectNetwork(tools.name, networkName(OTHER), '172.30.6.7'),
+      hasCode(RuntimeErrorCode.CONFLICT),
+    );
   });
 
   it('removes idempotently and refuses to drop a network in use', async () => {

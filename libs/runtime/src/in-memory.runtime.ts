@@ -93,7 +93,10 @@ export class InMemoryRuntime implements ContainerRuntime {
     }
     for (const other of this.networks.values()) {
       if (other.summary.subnet !== null && cidrsOverlap(other.summary.subnet, spec.subnet)) {
-        throw new RuntimeError(RuntimeErrorCode.SUBNET_IN_USE, `create network ${spec.name}: ${spec.subnet} overlaps ${other.summary.name}`);
+        throw new RuntimeError(
+          RuntimeErrorCode.SUBNET_IN_USE,
+          `create network ${spec.name}: ${spec.subnet} overlaps ${other.summary.name}`,
+        );
       }
     }
     const stored: StoredNetwork = {
@@ -134,7 +137,10 @@ export class InMemoryRuntime implements ContainerRuntime {
       }
       for (const attachment of [spec.network, ...(spec.extraNetworks ?? [])]) {
         if (!this.networks.has(attachment.name)) {
-          throw new RuntimeError(RuntimeErrorCode.NOT_FOUND, `network ${attachment.name} for container ${spec.name} does not exist`);
+          throw new RuntimeError(
+            RuntimeErrorCode.NOT_FOUND,
+            `network ${attachment.name} for container ${spec.name} does not exist`,
+          );
         }
       }
       container = {
@@ -173,7 +179,8 @@ export class InMemoryRuntime implements ContainerRuntime {
       ports: (container.spec.ports ?? []).map(portKey),
     });
     const currentImageId = this.images.get(spec.image);
-    if (currentImageId !== undefined && currentImageId !== container.imageId && !drift.some((entry) => entry.field === 'image')) {
+    const rebuilt = currentImageId !== undefined && currentImageId !== container.imageId;
+    if (rebuilt && !drift.some((entry) => entry.field === 'image')) {
       drift.push({ field: 'image', detail: `${spec.image} was rebuilt since the container was created` });
     }
     return { container: this.containerDetails(container), created, started, drift };
@@ -182,15 +189,22 @@ export class InMemoryRuntime implements ContainerRuntime {
   async connectNetwork(container: string, network: string, ip?: string): Promise<boolean> {
     this.assertAvailable();
     const stored = this.containers.get(container);
-    if (stored === undefined) throw new RuntimeError(RuntimeErrorCode.NOT_FOUND, `container ${container} does not exist`);
+    if (stored === undefined) {
+      throw new RuntimeError(RuntimeErrorCode.NOT_FOUND, `container ${container} does not exist`);
+    }
     const current = stored.networks.get(network);
     if (current !== undefined) {
       if (ip !== undefined && current !== ip) {
-        throw new RuntimeError(RuntimeErrorCode.CONFLICT, `container ${container} is attached to ${network} with ${current}, not ${ip}`);
+        throw new RuntimeError(
+          RuntimeErrorCode.CONFLICT,
+          `container ${container} is attached to ${network} with ${current}, not ${ip}`,
+        );
       }
       return false;
     }
-    if (!this.networks.has(network)) throw new RuntimeError(RuntimeErrorCode.NOT_FOUND, `network ${network} does not exist`);
+    if (!this.networks.has(network)) {
+      throw new RuntimeError(RuntimeErrorCode.NOT_FOUND, `network ${network} does not exist`);
+    }
     stored.networks.set(network, this.allocate(network, container, ip));
     return true;
   }
@@ -233,14 +247,21 @@ export class InMemoryRuntime implements ContainerRuntime {
   private allocate(network: string, container: string, ip?: string): string {
     const { subnet, gateway } = this.networks.get(network)?.summary ?? {};
     const range = subnet ? cidrRange(subnet) : null;
-    if (subnet == null || range === null) throw new RuntimeError(RuntimeErrorCode.NOT_FOUND, `network ${network} does not exist`);
+    if (subnet == null || range === null) {
+      throw new RuntimeError(RuntimeErrorCode.NOT_FOUND, `network ${network} does not exist`);
+    }
     const taken = new Set([gateway, ...[...this.containers.values()].map((other) => other.networks.get(network))]);
     if (ip !== undefined) {
       const value = ipv4ToNumber(ip);
       if (!cidrContains(subnet, ip) || value === range.first || value === range.last) {
-        throw new RuntimeError(RuntimeErrorCode.INVALID_SPEC, `container ${container}: ${ip} is not a host address of ${subnet}`);
+        throw new RuntimeError(
+          RuntimeErrorCode.INVALID_SPEC,
+          `container ${container}: ${ip} is not a host address of ${subnet}`,
+        );
       }
-      if (taken.has(ip)) throw new RuntimeError(RuntimeErrorCode.ADDRESS_IN_USE, `${ip} is already in use on ${network}`);
+      if (taken.has(ip)) {
+        throw new RuntimeError(RuntimeErrorCode.ADDRESS_IN_USE, `${ip} is already in use on ${network}`);
+      }
       return ip;
     }
     for (let value = range.first + 1; value < range.last; value += 1) {

@@ -8,6 +8,7 @@ import {
   projectSelector,
   resourceLabels,
   testRunSelector,
+  type ResourceLabelsParams,
 } from './labels';
 import { RuntimeError, RuntimeErrorCode } from './runtime.errors';
 
@@ -63,15 +64,21 @@ describe('resourceLabels', () => {
   });
 
   it('rejects a bad project id, owner id or empty test run', () => {
-    assert.throws(() => resourceLabels({ projectId: 'nope', role: 'vm' }), hasCode(RuntimeErrorCode.INVALID_PROJECT_ID));
-    assert.throws(() => resourceLabels({ projectId: PROJECT, role: 'vm', ownerId: 'root' }), hasCode(RuntimeErrorCode.INVALID_SPEC));
-    assert.throws(() => resourceLabels({ projectId: PROJECT, role: 'vm', testRun: '' }), hasCode(RuntimeErrorCode.INVALID_SPEC));
+    const cases: [ResourceLabelsParams, RuntimeErrorCode][] = [
+      [{ projectId: 'nope', role: 'vm' }, RuntimeErrorCode.INVALID_PROJECT_ID],
+      [{ projectId: PROJECT, role: 'vm', ownerId: 'root' }, RuntimeErrorCode.INVALID_SPEC],
+      [{ projectId: PROJECT, role: 'vm', testRun: '' }, RuntimeErrorCode.INVALID_SPEC],
+    ];
+    for (const [params, code] of cases) assert.throws(() => resourceLabels(params), hasCode(code));
   });
 });
 
 describe('selectors', () => {
   it('always include the managed label', () => {
-    assert.deepEqual(projectSelector(PROJECT.toUpperCase()), { 'pantheon.managed': 'true', 'pantheon.project': PROJECT });
+    assert.deepEqual(projectSelector(PROJECT.toUpperCase()), {
+      'pantheon.managed': 'true',
+      'pantheon.project': PROJECT,
+    });
     assert.deepEqual(testRunSelector('run-1'), { 'pantheon.managed': 'true', 'pantheon.test-run': 'run-1' });
   });
 

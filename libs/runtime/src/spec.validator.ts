@@ -19,7 +19,9 @@ function checkAddress(context: string, ip: string): void {
 }
 
 function checkPositiveInteger(field: string, value: number | undefined): void {
-  if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) invalid(`${field} must be a positive integer`);
+  if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
+    invalid(`${field} must be a positive integer`);
+  }
 }
 
 /** Rejects a network spec the engine would reject or misread. @throws RuntimeError INVALID_SPEC */

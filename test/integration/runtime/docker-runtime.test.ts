@@ -245,7 +245,10 @@ describe('DockerRuntime (real engine)', { concurrency: false }, () => {
     const tools = await runtime.ensureContainer(toolsA);
     const platformIp = addressIn(platform, 6);
     assert.equal(tools.created, true);
-    assert.deepEqual(tools.container.networks, { [networkName(PROJECT_A)]: netA.tools, [PLATFORM_NETWORK]: platformIp });
+    assert.deepEqual(tools.container.networks, {
+      [networkName(PROJECT_A)]: netA.tools,
+      [PLATFORM_NETWORK]: platformIp,
+    });
 
     const projectNetwork = await runtime.inspectNetwork(networkName(PROJECT_A));
     assert.equal(projectNetwork?.containers[toolsA.name], netA.tools);
@@ -277,7 +280,11 @@ describe('DockerRuntime (real engine)', { concurrency: false }, () => {
 
   it('reports drift by name and leaves the container as it is', async () => {
     const id = (await runtime.inspectContainer(vmA.name))?.id;
-    const result = await runtime.ensureContainer({ ...vmA, env: { ...vmA.env, RAM_SIZE: '16G' }, memoryBytes: undefined });
+    const result = await runtime.ensureContainer({
+      ...vmA,
+      env: { ...vmA.env, RAM_SIZE: '16G' },
+      memoryBytes: undefined,
+    });
     assert.equal(result.container.id, id);
     assert.deepEqual(result.drift, [
       { field: 'env', detail: 'RAM_SIZE' },
@@ -321,13 +328,21 @@ describe('DockerRuntime (real engine)', { concurrency: false }, () => {
 
   it('converts engine failures to RuntimeError codes', async () => {
     await assert.rejects(
-      runtime.ensureContainer({ ...shareA, name: `pantheon-test-clash-${RUN}`, network: { name: shareA.network.name, ip: netA.vm } }),
+      runtime.ensureContainer({
+        ...shareA,
+        name: `pantheon-test-clash-${RUN}`,
+        network: { name: shareA.network.name, ip: netA.vm },
+      }),
       hasCode(RuntimeErrorCode.ADDRESS_IN_USE),
     );
     // The half-created container was cleaned up, so a corrected retry is not blocked.
     assert.equal(await runtime.inspectContainer(`pantheon-test-clash-${RUN}`), null);
     await assert.rejects(
-      runtime.ensureContainer({ ...shareA, name: `pantheon-test-missing-${RUN}`, image: `pantheon/does-not-exist:${TAG}` }),
+      runtime.ensureContainer({
+        ...shareA,
+        name: `pantheon-test-missing-${RUN}`,
+        image: `pantheon/does-not-exist:${TAG}`,
+      }),
       hasCode(RuntimeErrorCode.IMAGE_NOT_FOUND),
     );
     await assert.rejects(
@@ -336,7 +351,10 @@ describe('DockerRuntime (real engine)', { concurrency: false }, () => {
     );
     await assert.rejects(runtime.removeNetwork(networkName(PROJECT_A)), hasCode(RuntimeErrorCode.CONFLICT));
     await assert.rejects(runtime.removeNetwork('bridge'), hasCode(RuntimeErrorCode.NOT_MANAGED));
-    await assert.rejects(new DockerRuntime({ socketPath: '/nonexistent/docker.sock' }).ping(), hasCode(RuntimeErrorCode.DOCKER_UNAVAILABLE));
+    await assert.rejects(
+      new DockerRuntime({ socketPath: '/nonexistent/docker.sock' }).ping(),
+      hasCode(RuntimeErrorCode.DOCKER_UNAVAILABLE),
+    );
   });
 
   it('removes everything by label and tolerates removing twice', async () => {

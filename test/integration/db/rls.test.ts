@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { adminPool, appPool, asAppUser, tryQuery } from '../../support/db';
+
+/**
+ * Row-level security, checked directly as the application role (pantheon_app), the way the API connects.
+ * Each tenant table declares how to insert a row for a user and which column owns it.
+ */
+interface TenantTable {
+  table: string;
+  owner: string;
+  /** Inserts one row for user $1; returns nothing. */
+  insert: string;
+  /** Column safe to update for the UPDATE check. */
+  touch: string;
+  /** audit_log is append-only: UPDATE/DELETE are not even granted. */
+  appendOnly?: boolean;
+}
+
+const TABLES: TenantTable[] = [
+  { table: 'users', owner: 'id', insert: '', touch: 'name' },
+  {
+    table: 'projects', owner: 'owner_id', touch: 'name',
+    insert: `insert into projects (owner_id, name) values ($1, 'p-' || substr(md5(random()::text), 1, 6))`,
+  },
+  {
+    table: 'provider_keys', owner: 'user_id', touch: 'name',
+    insert: `insert into provider_keys (user_id, name, provider, ciphertext, key_version, last4, fingerprint)
+             values ($1, 'k-' || substr(md5(random()::text), 1, 6), 'openai', '\\x00', 1, 'abcd', 'sha256:0')`,
+  },
+  {
+    table: 'user_settings', owner: 'user_id', touch: 'preferred_model',
+    insert: `insert into user_settings (user_id, preferred_model) values ($1, 'openai/gpt-4o')`,
+  },
+  {
+    table: 'custom_models', owner: 'user_id', touch: 'display_name',
+    insert: `insert into custom_models (user_id, provider, model_id, display_name)
+             values ($1, 'openai', 'm-' || substr(md5(random()::text), 1, 6), 'M')`,
+  },
+  {
+    table: 'audit_log', owner: 'user_id', touch: 'action', appendOnly: true,
+    insert: `insert into audit_log (user_id, seq, action, hash) values ($1, 0, 'test.seeded', '\\x')`,
+  },
+];
+
+describe('row-level security as pantheon_app', () => {
+  const admin = adminPool();
+  const app = appPool();
+  const userA = randomUUID();
+  const userB = randomUUID();
+
+  before(async () => {
+    // Seeded as the superuser, which bypasses RLS.
+    for (const id of [userA, userB]) {
+      await admin.query('insert into users (id, keycloak_sub, email) values ($1, $2, $3)', [id, `sub-${id}`, `${id}@test.local`]);
+      for (const t of TABLES) if (t.insert) await admin.query(t.insert, [id]);
+    }
+  });
+  after(async () => {
+    await app.end();
+    await admin.end();
+  });
+
+  it('connects as a role that is not superuser, not table owner and has no BYPASSRLS', async () => {
+    const { rows } = await app.query(
+      `select r.rolsuper, r.rolbypassrls, current_user as me,
+              (select count(*)::int from pg_tables where schemaname = 'public' and tableowner = current_user) as owned
+       from pg_roles r where r.rolname = current_user`,
+    );
+    assert.deepEqual(rows[0], { rolsuper: false, rolbypassrls: false, me: 'pantheon_app', owned: 0 });
+  });
+
+  it('has ENABLE and FORCE row level security and a policy on every tenant table', async () => {
+    const { rows } = await admin.query(
+      `select c.relname, c.relrowsecurity, c.relforcerowsecurity,
+              (select count(*)::int from pg_policies p where p.tablename = c.relname and 'pantheon_app' = any(p.roles)) as policies
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = 'public' and c.relkind = 'r' and c.relname = any($1)`,
+      [TABLES.map((t) => t.table)],
+    );
+    assert.equal(rows.length, TABLES.length);
+    for (const r of rows) {
+      assert.equal(r.relrowsecurity, true, `${r.relname} ENABLE RLS`);
+      assert.equal(r.relforcerowsecurity, true, `${r.relname} FORCE RLS`);
+      assert.ok(r.policies >= 1, `${r.relname} has a policy for pantheon_app`);
+    }
+  });
+
+  it('covers every table that has a user-owned column (no tenant table is forgotten)', async () => {
+    const { rows } = await admin.query(
+      `select distinct table_name from information_schema.columns
+       where table_schema = 'public' and column_name in ('user_id', 'owner_id')`,
+    );
+    const covered = new Set(TABLES.map((t) => t.table));
+    for (const r of rows) assert.ok(covered.has(r.table_name), `${r.table_name} must be in the RLS matrix`);
+  });
+
+  for (const t of TABLES) {
+    describe(t.table, () => {
+      it("shows only the scoped user's rows", async () => {
+        await asAppUser(app, userA, async (c) => {
+          const mine = await c.query(`select count(*)::int as n from ${t.table} where ${t.owner} = $1`, [userA]);
+          const theirs = await c.query(`select count(*)::int as n from ${t.table} where ${t.owner} = $1`, [userB]);
+          const all = await c.query(`select distinct ${t.owner}::text as o from ${t.table}`);
+          assert.ok(mine.rows[0].n >= 1, 'own rows are visible');
+          assert.equal(theirs.rows[0].n, 0, "another user's rows are invisible");
+          assert.deepEqual(all.rows.map((r) => r.o), [userA]);
+        });
+      });
+
+      it("cannot update or delete another user's rows", async () => {
+        await asAppUser(app, userA, async (c) => {
+          const upd = await tryQuery(c, `update ${t.table} set ${t.touch} = ${t.touch} where ${t.owner} = $1`, [userB]);
+          const del = await tryQuery(c, `delete from ${t.table} where ${t.owner} = $1`, [userB]);
+          if (t.appendOnly) {
+            assert.equal(upd.error?.code, '42501', 'UPDATE is not granted');
+            assert.equal(del.error?.code, '42501', 'DELETE is not granted');
+          } else if (t.table === 'users') {
+            assert.equal(upd.rowCount, 0);
+            assert.equal(del.error?.code, '42501', 'DELETE on users is not granted');
+          } else {
+            assert.equal(upd.error, undefined);
+            assert.equal(upd.rowCount, 0);
+            assert.equal(del.rowCount, 0);
+          }
+        });
+        const left = await admin.query(`select count(*)::int as n from ${t.table} where ${t.owner} = $1`, [userB]);
+        assert.ok(left.rows[0].n >= 1, "B's rows are still there");
+      });
+
+      it('refuses to insert a row owned by another user', async () => {
+        await asAppUser(app, userA, async (c) => {
+          const sql = t.table === 'users'
+            ? `insert into users (id, keycloak_sub) values ($1::uuid, 'forged-' || $1::text)`
+            : t.insert;
+          const res = await tryQuery(c, sql, [userB]);
+          assert.equal(res.error?.code, '42501', `expected an RLS violation, got ${JSON.stringify(res)}`);
+          assert.match(res.error!.message, /row-level security/);
+        });
+      });
+
+      it('shows nothing without app.user_id', async () => {
+        await asAppUser(app, null, async (c) => {
+          const { rows } = await c.query(`select count(*)::int as n from ${t.table}`);
+          assert.equal(rows[0].n, 0);
+        });
+      });
+    });
+  }
+
+  it('keeps app.user_id transaction-local: a reused pooled connection forgets it', async () => {
+    const single = appPool();
+    try {
+      const client = await single.connect();
+      try {
+        await client.query('begin');
+        await client.query(`select set_config('app.user_id', $1, true)`, [userA]);
+        const inside = await client.query('select count(*)::int as n from provider_keys');
+        await client.query('commit');
+        const outside = await client.query('select count(*)::int as n from provider_keys');
+        const setting = await client.query(`select current_setting('app.user_id', true) as v`);
+        assert.ok(inside.rows[0].n >= 1);
+        assert.equal(outside.rows[0].n, 0);
+        assert.ok(!setting.rows[0].v, 'setting is gone after commit');
+      } finally {
+        client.release();
+      }
+    } finally {
+      await single.end();
+    }
+  });
+
+  it('makes audit_log append-only and hash-chained for the app role', async () => {
+    await asAppUser(app, userA, async (c) => {
+      await c.query(`insert into audit_log (user_id, seq, action, hash) values ($1, 0, 'test.one', '\\x')`, [userA]);
+      await c.query(`insert into audit_log (user_id, seq, action, hash) values ($1, 0, 'test.two', '\\x')`, [userA]);
+      const { rows } = await c.query(
+        'select seq, prev_hash, hash from audit_log where user_id = $1 order by seq', [userA]);
+      for (let i = 1; i < rows.length; i++) {
+        assert.equal(BigInt(rows[i].seq), BigInt(rows[i - 1].seq) + 1n);
+        assert.deepEqual(rows[i].prev_hash, rows[i - 1].hash, 'each row links to the previous hash');
+      }
+      const verify = await c.query('select audit_log_first_broken($1) as broken', [userA]);
+      assert.equal(verify.rows[0].broken, null);
+      const upd = await tryQuery(c, `update audit_log set action = 'forged' where user_id = $1`, [userA]);
+      assert.equal(upd.error?.code, '42501');
+    }, { commit: true });
+    // Tampering (only possible for a superuser) is detected by the chain check.
+    await admin.query(`update audit_log set action = 'tampered' where user_id = $1 and seq = 2`, [userA]);
+    const { rows } = await admin.query('select audit_log_first_broken($1) as broken', [userA]);
+    assert.equal(rows[0].broken, '2');
+  });
+});
