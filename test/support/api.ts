@@ -31,7 +31,13 @@ export async function startTestApi(issuer: OidcIssuerHandle, env: Record<string,
   });
   const logs: string[] = [];
   const app = await createApp({ config, logStream: { write: (line: string) => void logs.push(line) } });
-  await app.init();
+  try {
+    await app.init();
+  } catch (err) {
+    // A refused boot (wrong master key, bad migration) must not leave pools and sockets open.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   const server = app.getHttpServer() as Server;
   return {
     app,

@@ -68,15 +68,37 @@ export async function tryQuery(
   }
 }
 
-/** Creates an empty database owned by pantheon_owner (for migration tests); returns its name and URLs. */
-export async function createScratchDatabase(admin: Pool, label: string): Promise<{ name: string; ownerUrl: string; drop(): Promise<void> }> {
+export interface ScratchDatabase {
+  name: string;
+  ownerUrl: string;
+  appUrl: string;
+  workerUrl: string;
+  /** Superuser on this database (bypasses RLS): for seeding and inspecting only. */
+  adminUrl: string;
+  drop(): Promise<void>;
+}
+
+function onDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/**
+ * Creates an empty database owned by pantheon_owner, for tests that need a pristine or private schema
+ * (migrations, key rotation). Nothing is migrated yet.
+ */
+export async function createScratchDatabase(admin: Pool, label: string): Promise<ScratchDatabase> {
   const name = `pantheon_scratch_${label}_${process.pid}_${Date.now()}`.toLowerCase();
   await admin.query(`create database "${name}" owner pantheon_owner`);
-  const base = new URL(requiredEnv('DATABASE_MIGRATION_URL'));
-  base.pathname = `/${name}`;
+  await admin.query(`revoke all on database "${name}" from public`);
+  await admin.query(`grant connect on database "${name}" to pantheon_app, pantheon_worker`);
   return {
     name,
-    ownerUrl: base.toString(),
+    ownerUrl: onDatabase(requiredEnv('DATABASE_MIGRATION_URL'), name),
+    appUrl: onDatabase(requiredEnv('DATABASE_URL'), name),
+    workerUrl: onDatabase(requiredEnv('DATABASE_WORKER_URL'), name),
+    adminUrl: onDatabase(withUser(requiredEnv('DATABASE_URL'), 'postgres'), name),
     drop: async () => {
       await admin.query(`drop database if exists "${name}" with (force)`);
     },

@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 
 export const MAX_BODY_DEPTH = 8;
@@ -20,6 +20,9 @@ export function checkShape(value: unknown, maxDepth = MAX_BODY_DEPTH, maxNodes =
 
 /** Rejects pathological JSON bodies before validation and DTO transformation see them. */
 export function bodyShapeMiddleware(req: Request, _res: Response, next: NextFunction): void {
+  // A body the JSON parser skipped (text/plain, a form) would reach validation as {}, and a PUT would then reset.
+  const unparsed = req.body === undefined && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0);
+  if (unparsed) return next(new UnsupportedMediaTypeException('Request body must be application/json'));
   const problem = req.body === undefined ? null : checkShape(req.body);
   next(problem ? new BadRequestException(problem) : undefined);
 }
