@@ -271,7 +271,7 @@ describe('bad input: every route answers 4xx with a message and changes nothing'
     { name: 'nesting depth 9', method, path, body: { ...valid(), deep: nested(9) }, status: 400, message: /nested too deeply/ },
     { name: 'nesting depth 5000', method, path, raw: `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`, status: 400, message: /nested too deeply/ },
     { name: 'too many elements', method, path, body: { ...valid(), many: Array.from({ length: 2500 }, () => 1) }, status: 400, message: /too many elements/ },
-    { name: 'invalid JSON', method, path, raw: '{"name": "x",', status: 400, message: /JSON/ },
+    { name: 'invalid JSON', method, path, raw: '{"name": "x",', status: 400, message: /^Request body is not valid JSON$/ },
     { name: 'invalid JSON (single quotes)', method, path, raw: "{'name': 'x'}", status: 400, message: /JSON/ },
     { name: 'a bare JSON string', method, path, raw: '"hello"', status: 400 },
     { name: 'a bare JSON null', method, path, raw: 'null', status: 400 },
@@ -309,10 +309,7 @@ describe('bad input: every route answers 4xx with a message and changes nothing'
     });
   }
 
-  // Known app bug, reported to the lead: @IsOptional() lets null through for model parameters and
-  // toParameterObject() stores it ({"temperature": null}). Run by a separate user so the before/after comparison
-  // of the main user stays exact. `todo`: a failure here is reported, not counted.
-  it('rejects null for an optional model parameter (settings and custom models)', { todo: 'app bug: null model parameters are stored' }, async () => {
+  it('rejects null for an optional model parameter (settings and custom models)', async () => {
     const third = await createUser(api, issuer, 'bad-null');
     const auth = `Bearer ${third.token}`;
     const model = await api.http().post('/api/user/models').set('Authorization', auth).send({ ...validModel(), parameters: { temperature: null } });
@@ -445,9 +442,7 @@ describe('bad input: every route answers 4xx with a message and changes nothing'
     }
   });
 
-  // Known app bug, reported to the lead: the cursor pattern in audit.dto.ts allows 19 digits, and values above
-  // 2^63-1 reach PostgreSQL as an out-of-range bigint (500). `todo`: a failure here is reported, not counted.
-  it('GET /api/user/audit with a cursor beyond the bigint range is a 4xx, not a database error', { todo: 'app bug: before > 2^63-1 gives 500' }, async () => {
+  it('GET /api/user/audit with a cursor beyond the bigint range is a 4xx, not a database error', async () => {
     // 19 digits pass the cursor pattern but 9999999999999999999 > 2^63-1 (PostgreSQL bigint).
     const c: Case = { name: 'before=9999999999999999999', method: 'get', path: '/api/user/audit?before=9999999999999999999' };
     const res = await send(c);

@@ -182,10 +182,7 @@ describe('hardening: headers, CORS, request ids, rate limits, errors, OpenAPI, l
       await me(limited, a).expect(429);
     });
 
-    // Known app bug, reported to the lead: UserThrottlerGuard is registered as APP_GUARD in AppModule, so Nest
-    // runs it before AuthModule's KeycloakAuthGuard; req.user is not set yet and every caller is tracked by IP.
-    // `todo`: a failure here is reported, not counted.
-    it('limits per user: another user from the same address is not affected', { todo: 'app bug: throttler runs before auth (tracks by IP)' }, async () => {
+    it('limits per user: another user from the same address is not affected', async () => {
       const [a, b] = [await createUser(api, issuer, 'rl-pa'), await createUser(api, issuer, 'rl-pb')];
       const limited = await boot(scopedPrefix('rl-user'));
       for (let i = 0; i < 5; i++) await me(limited, a).expect(200);

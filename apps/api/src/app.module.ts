@@ -2,15 +2,15 @@ import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, RequestM
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import { AuthModule } from '@pantheon/auth';
+import { AuthModule, KeycloakAuthGuard } from '@pantheon/auth';
 import { APP_CONFIG, AppConfig, ConfigModule } from '@pantheon/config';
 import { DbModule } from '@pantheon/db';
 import { REDIS, RedisModule } from '@pantheon/events';
-import { json } from 'express';
 import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { bodyShapeMiddleware } from './common/body-shape.middleware';
+import { jsonBodyMiddleware } from './common/json-body.middleware';
 import { httpLoggerOptions } from './common/logger.options';
 import { UserThrottlerGuard } from './common/user-throttler.guard';
 import { HealthModule } from './health/health.module';
@@ -60,6 +60,7 @@ export class AppModule implements NestModule {
           inject: [APP_CONFIG, REDIS],
           useFactory: (c: AppConfig, redis: Redis) => ({
             throttlers: [{ name: 'default', ttl: c.RATE_LIMIT_TTL_MS, limit: c.RATE_LIMIT_MAX }],
+            errorMessage: 'Too many requests; retry after the number of seconds in the Retry-After header',
             // Counters live in Redis so every API replica enforces the same budget.
             storage: new ThrottlerStorageRedisService(redis),
           }),
@@ -67,7 +68,11 @@ export class AppModule implements NestModule {
         HealthModule,
         UserModule,
       ],
-      providers: [{ provide: APP_GUARD, useClass: UserThrottlerGuard }],
+      // Global guards run in this order: authenticate first, so the rate limit can count per user.
+      providers: [
+        { provide: APP_GUARD, useExisting: KeycloakAuthGuard },
+        { provide: APP_GUARD, useClass: UserThrottlerGuard },
+      ],
     };
   }
 
@@ -79,7 +84,7 @@ export class AppModule implements NestModule {
    */
   configure(consumer: MiddlewareConsumer): void {
     consumer
-      .apply(json({ limit: this.config.BODY_LIMIT, strict: true }), bodyShapeMiddleware)
+      .apply(jsonBodyMiddleware(this.config.BODY_LIMIT), bodyShapeMiddleware)
       .forRoutes({ path: '*path', method: RequestMethod.ALL });
   }
 }

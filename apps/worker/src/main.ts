@@ -9,8 +9,14 @@ async function bootstrap(): Promise<void> {
   // An application context, not an HTTP app: the worker opens no port.
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
   app.get(Logger).log('pantheon-worker started');
+  // No HTTP server keeps the process alive: wait for a stop signal, then close (drains processors).
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  app.get(Logger).log(`pantheon-worker stopping (${signal})`);
+  await app.close();
 }
 
 bootstrap().catch((err: Error) => {

@@ -1,5 +1,4 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { AUTH_OPTIONS, AuthModuleOptions } from './auth.types';
 import { KeycloakAuthGuard } from './keycloak.guard';
 import { KeycloakTokenVerifier } from './keycloak-token.verifier';
@@ -7,7 +6,10 @@ import { UserUpsertService } from './user-upsert.service';
 
 @Module({})
 export class AuthModule {
-  /** Registers the global bearer guard. Import once, in the API's root module only (never in workers). */
+  /**
+   * Provides the bearer guard; the API's root module registers it as the first global guard (APP_GUARD
+   * order is registration order, and the rate limiter must run after authentication).
+   */
   static forRootAsync(opts: { useFactory: (...args: any[]) => AuthModuleOptions; inject?: any[] }): DynamicModule {
     return {
       module: AuthModule,
@@ -15,9 +17,9 @@ export class AuthModule {
         { provide: AUTH_OPTIONS, useFactory: opts.useFactory, inject: opts.inject ?? [] },
         KeycloakTokenVerifier,
         UserUpsertService,
-        { provide: APP_GUARD, useClass: KeycloakAuthGuard },
+        KeycloakAuthGuard,
       ],
-      exports: [KeycloakTokenVerifier, UserUpsertService, AUTH_OPTIONS],
+      exports: [KeycloakAuthGuard, KeycloakTokenVerifier, UserUpsertService, AUTH_OPTIONS],
     };
   }
 }

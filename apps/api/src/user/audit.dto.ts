@@ -9,7 +9,7 @@ export class AuditQueryDto {
   limit: number = 50;
 
   @ApiPropertyOptional({ description: 'Cursor: `next_before` of the previous page' })
-  @IsOptional() @Matches(/^[1-9][0-9]{0,18}$/, { message: 'before must be a positive integer cursor' })
+  @IsOptional() @Matches(/^[1-9][0-9]{0,17}$/, { message: 'before must be a positive integer cursor' })
   before?: string;
 
   @ApiPropertyOptional({ example: 'api_key.created' })

@@ -1,5 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsNumber, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+
+/** Optional, but when present must be valid: unlike @IsOptional, null is rejected rather than stored. */
+const IsOptional = (): PropertyDecorator => ValidateIf((_, value) => value !== undefined);
 
 /** Sampling parameters, validated to the ranges providers accept. Unknown parameters are rejected. */
 export class ModelParametersDto {
