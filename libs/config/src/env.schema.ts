@@ -64,6 +64,43 @@ export const envSchema = z.object({
   RATE_LIMIT_TTL_MS: z.coerce.number().int().min(100).default(60_000),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(300),
 
+  /** socket.io endpoint path (the gateway's namespace is /ws); e.g. `/ws` to serve ws://host/ws/?EIO=4. */
+  WS_PATH: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a path such as /socket.io').default('/socket.io'),
+  /** Project events kept per user for replay after a reconnect. */
+  EVENTS_STREAM_MAXLEN: z.coerce.number().int().min(10).max(100_000).default(1000),
+
+  /** Live (not deleted) projects a user may have at once. */
+  PROJECTS_MAX_PER_USER: z.coerce.number().int().min(1).max(254).default(5),
+  VM_DEFAULT_RAM_GB: z.coerce.number().int().min(2).max(256).default(8),
+  VM_DEFAULT_CPU_CORES: z.coerce.number().int().min(1).max(64).default(4),
+  VM_DEFAULT_DISK_GB: z.coerce.number().int().min(32).max(4096).default(64),
+
+  /** Docker images of a project's containers (built locally where no registry is reachable). */
+  VM_IMAGE: z.string().min(1).default('dockurr/windows:latest'),
+  TOOLS_IMAGE: z.string().min(1).default('pantheon/tools-api:dev'),
+  SHARE_IMAGE: z.string().min(1).default('pantheon/share-standin:dev'),
+  /** Host devices passed to the VM container; empty where there is no KVM (stand-in images). */
+  VM_DEVICES: z.string().default('/dev/kvm'),
+  /** Host folder under which each project gets its shared folder (mounted read-only into the share server). */
+  SHARE_ROOT: z.string().min(1).default('/var/lib/pantheon/shares'),
+  /** Host folder with the in-guest agent installer, mounted at /oem in the VM. */
+  OEM_DIR: z.string().min(1).default('/var/lib/pantheon/oem'),
+  /** The platform network the tools API is also attached to (multi-homed). */
+  PLATFORM_NETWORK: z.string().min(1).default('pantheon-platform'),
+  PLATFORM_SUBNET: z.string().regex(/^\d+\.\d+\.\d+\.0\/24$/, 'must be an a.b.c.0/24 CIDR').default('10.0.1.0/24'),
+  /** Name of the backend's own container, joined to each project network at .3 when the backend runs in Docker. */
+  BACKEND_CONTAINER: z.string().optional(),
+  DOCKER_SOCKET: z.string().default('/var/run/docker.sock'),
+
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  /** How long the worker waits for the tools API and guest agent to answer before failing a provision. */
+  PROVISION_HEALTH_TIMEOUT_MS: z.coerce.number().int().min(1000).default(180_000),
+  /** BullMQ job lock; a killed worker's job is picked up again after this long. */
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** A project in a transitional state unchanged for this long is re-driven by the reconciler. */
+  STUCK_AFTER_MS: z.coerce.number().int().min(1000).default(300_000),
+
   MAX_API_KEYS_PER_USER: z.coerce.number().int().min(1).default(50),
   MAX_CUSTOM_MODELS_PER_USER: z.coerce.number().int().min(1).default(200),
 });

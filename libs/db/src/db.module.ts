@@ -7,6 +7,7 @@ import { MasterKeyVerifierRepository } from './repositories/master-key-verifier.
 import { ProviderKeyRepository } from './repositories/provider-key.repository';
 import { UserSettingsRepository } from './repositories/user-settings.repository';
 import { UserRepository } from './repositories/user.repository';
+import { ProjectRepository } from './repositories/project.repository';
 
 const repositories = [
   UserRepository,
@@ -14,6 +15,7 @@ const repositories = [
   UserSettingsRepository,
   CustomModelRepository,
   AuditLogRepository,
+  ProjectRepository,
 ];
 
 @Global()

@@ -9,4 +9,6 @@ export * from './repositories/provider-key.repository';
 export * from './repositories/user-settings.repository';
 export * from './repositories/custom-model.repository';
 export * from './repositories/audit-log.repository';
+export * from './repositories/project.repository';
 export { KeyRotationRepository, RotatableKey } from './system/key-rotation.repository';
+export { ProjectSystemRepository, ProjectLifecycleUpdate } from './system/project-system.repository';

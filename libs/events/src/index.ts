@@ -1,1 +1,4 @@
 export { RedisModule, RedisModuleOptions, REDIS, pingRedis } from './redis.module';
+export * from './queues';
+export * from './project-events';
+export * from './socket-events';

@@ -11,6 +11,7 @@ function expectedSqlType(type: string, nativeType: [string, string[]] | null | u
   const native = nativeType?.[0];
   if (native === 'Uuid') return 'uuid';
   if (native === 'Timestamptz') return 'timestamp with time zone';
+  if (native === 'SmallInt') return 'smallint';
   const byType: Record<string, string> = {
     String: 'text',
     Int: 'integer',

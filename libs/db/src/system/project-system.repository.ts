@@ -1,0 +1,58 @@
+import { PrismaClient } from '@pantheon/prisma-client';
+import type { ProjectRecord } from '../repositories/project.repository';
+
+export type ProjectLifecycleUpdate = Partial<
+  Pick<ProjectRecord, 'status' | 'progressStep' | 'progress' | 'lastError' | 'attempts' | 'deletedAt' | 'subnetIndex'>
+>;
+
+/**
+ * The worker's view of projects (role pantheon_worker): every project, but only lifecycle columns can be
+ * written. Keys, settings and other user data are not granted to this role at all.
+ */
+export class ProjectSystemRepository {
+  constructor(private readonly client: PrismaClient) {}
+
+  get(id: string): Promise<ProjectRecord | null> {
+    return this.client.project.findUnique({ where: { id } });
+  }
+
+  async update(id: string, data: ProjectLifecycleUpdate): Promise<void> {
+    await this.client.project.update({ where: { id }, data: { ...data, updatedAt: new Date() } });
+  }
+
+  /** Marks a run of the provision job (for diagnostics and the "each job runs once" check). */
+  async countAttempt(id: string): Promise<number> {
+    const p = await this.client.project.update({ where: { id }, data: { attempts: { increment: 1 }, updatedAt: new Date() } });
+    return p.attempts;
+  }
+
+  /** Frees the project's subnet for reuse and marks it deleted, in one transaction. */
+  async finishDeletion(id: string): Promise<void> {
+    await this.client.$transaction([
+      this.client.subnetLease.deleteMany({ where: { projectId: id } }),
+      this.client.project.update({
+        where: { id },
+        data: { status: 'deleted', subnetIndex: null, deletedAt: new Date(), progress: 100, progressStep: 'deprovision', updatedAt: new Date() },
+      }),
+    ]);
+  }
+
+  /** Projects in a transitional state whose last change is older than `before` (candidates to re-drive). */
+  listStuck(statuses: string[], before: Date): Promise<ProjectRecord[]> {
+    return this.client.project.findMany({
+      where: { status: { in: statuses }, deletedAt: null, updatedAt: { lt: before } },
+      orderBy: { updatedAt: 'asc' },
+      take: 500,
+    });
+  }
+
+  /** Of the given ids, those that exist and are live (not deleted). */
+  async liveIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.client.project.findMany({
+      where: { id: { in: ids }, deletedAt: null, status: { not: 'deleted' } },
+      select: { id: true },
+    });
+    return new Set(rows.map((r) => r.id));
+  }
+}
