@@ -14,6 +14,7 @@ import { jsonBodyMiddleware } from './common/json-body.middleware';
 import { httpLoggerOptions } from './common/logger.options';
 import { UserThrottlerGuard } from './common/user-throttler.guard';
 import { HealthModule } from './health/health.module';
+import { ProjectModule } from './projects/project.module';
 import { UserModule } from './user/user.module';
 
 export interface AppModuleOptions {
@@ -67,6 +68,7 @@ export class AppModule implements NestModule {
         }),
         HealthModule,
         UserModule,
+        ProjectModule,
       ],
       // Global guards run in this order: authenticate first, so the rate limit can count per user.
       providers: [

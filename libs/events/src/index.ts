@@ -2,3 +2,4 @@ export { RedisModule, RedisModuleOptions, REDIS, pingRedis } from './redis.modul
 export * from './queues';
 export * from './project-events';
 export * from './socket-events';
+export { ProjectJobQueue, createBullConnection, EnqueueResult } from './job-queue';

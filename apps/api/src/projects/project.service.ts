@@ -1,0 +1,142 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AuthUser, RequestMeta } from '@pantheon/auth';
+import { APP_CONFIG, AppConfig } from '@pantheon/config';
+import { AuditLogRepository, DbService, isUniqueViolation, ProjectRecord, ProjectRepository } from '@pantheon/db';
+import { DomainError, DomainErrorCode } from '../common/domain.error';
+import { pageInfo } from '../common/pagination.dto';
+import {
+  CreateProjectDto,
+  mapProject,
+  ProjectListQueryDto,
+  ProjectListResponseDto,
+  ProjectResponseDto,
+  VmSpecResponseDto,
+} from './project.dto';
+import { ProjectQueue } from './project-queue.provider';
+
+export interface CreateProjectResult {
+  project: ProjectResponseDto;
+  /** True when an Idempotency-Key matched an earlier request and nothing new was created. */
+  replayed: boolean;
+}
+
+@Injectable()
+export class ProjectService {
+  private readonly logger = new Logger('ProjectService');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: DbService,
+    private readonly projects: ProjectRepository,
+    private readonly audit: AuditLogRepository,
+    private readonly queue: ProjectQueue,
+  ) {}
+
+  async create(user: AuthUser, dto: CreateProjectDto, idempotencyKey: string | null, meta: RequestMeta): Promise<CreateProjectResult> {
+    const vmSpec: VmSpecResponseDto = {
+      ram_gb: dto.vm?.ram_gb ?? this.config.VM_DEFAULT_RAM_GB,
+      cpu_cores: dto.vm?.cpu_cores ?? this.config.VM_DEFAULT_CPU_CORES,
+      disk_gb: dto.vm?.disk_gb ?? this.config.VM_DEFAULT_DISK_GB,
+      windows_version: dto.vm?.windows_version ?? '11',
+    };
+    let created: ProjectRecord;
+    try {
+      const outcome = await this.db.withUser(user.id, async (tx) => {
+        await this.projects.lockOwner(tx, user.id);
+        if (idempotencyKey) {
+          const earlier = await this.projects.findByIdempotencyKey(tx, idempotencyKey);
+          if (earlier) {
+            const stored = (earlier.vmSpec ?? {}) as Record<string, unknown>;
+            const same = earlier.name === dto.name && (Object.keys(vmSpec) as (keyof VmSpecResponseDto)[]).every((k) => stored[k] === vmSpec[k]);
+            if (!same) {
+              throw new DomainError(DomainErrorCode.Conflict, 'This Idempotency-Key was already used for a different request');
+            }
+            return { project: earlier, replayed: true };
+          }
+        }
+        const live = await this.projects.countLive(tx);
+        if (live >= this.config.PROJECTS_MAX_PER_USER) {
+          throw new DomainError(
+            DomainErrorCode.LimitReached,
+            `Project limit reached: you have ${live} of ${this.config.PROJECTS_MAX_PER_USER} projects; delete one first`,
+          );
+        }
+        const project = await this.projects.create(tx, {
+          ownerId: user.id,
+          name: dto.name,
+          vmSpec: { ...vmSpec },
+          idempotencyKey,
+        });
+        const subnetIndex = await this.projects.leaseSubnet(tx, project.id);
+        if (subnetIndex === null) {
+          throw new DomainError(DomainErrorCode.LimitReached, 'No project network is free right now (all 254 are in use); try again later');
+        }
+        await this.audit.append(tx, {
+          userId: user.id,
+          action: 'project.created',
+          targetType: 'project',
+          targetId: project.id,
+          metadata: { name: dto.name, vm: { ...vmSpec }, subnet_index: subnetIndex },
+          ...meta,
+        });
+        return { project: { ...project, subnetIndex }, replayed: false };
+      });
+      if (outcome.replayed) return { project: mapProject(outcome.project), replayed: true };
+      created = outcome.project;
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw new DomainError(DomainErrorCode.Conflict, `You already have a project named "${dto.name}"`);
+      }
+      throw err;
+    }
+    // After commit: if Redis is down the project stays queued and the reconciler enqueues it later.
+    await this.queue
+      .enqueueProvision({ userId: user.id, projectId: created.id, requestId: meta.requestId ?? null })
+      .catch((err: Error) => this.logger.warn({ projectId: created.id, err: err.message }, 'enqueue failed; the reconciler will retry'));
+    return { project: mapProject(created), replayed: false };
+  }
+
+  list(user: AuthUser, q: ProjectListQueryDto): Promise<ProjectListResponseDto> {
+    return this.db.withUser(user.id, async (tx) => {
+      const { items, total } = await this.projects.list(tx, q, q.status);
+      return { data: items.map(mapProject), page: pageInfo(q, total) };
+    });
+  }
+
+  get(user: AuthUser, id: string): Promise<ProjectResponseDto> {
+    return this.db.withUser(user.id, async (tx) => {
+      const project = await this.projects.findLive(tx, id);
+      if (!project) throw DomainError.notFound('Project');
+      return mapProject(project);
+    });
+  }
+
+  /** Deleting destroys the VM and its files, so the caller must repeat the project's name in `confirm`. */
+  async remove(user: AuthUser, id: string, confirm: string | undefined, meta: RequestMeta): Promise<ProjectResponseDto> {
+    const project = await this.db.withUser(user.id, async (tx) => {
+      const current = await this.projects.findLive(tx, id);
+      if (!current) throw DomainError.notFound('Project');
+      if (current.status === 'deleting') return current;
+      if (confirm !== current.name) {
+        throw new DomainError(
+          DomainErrorCode.Conflict,
+          `Deleting a project destroys its VM and shared files. To confirm, repeat the request with ?confirm=${encodeURIComponent(current.name)}`,
+        );
+      }
+      await this.projects.markDeleting(tx, id);
+      await this.audit.append(tx, {
+        userId: user.id,
+        action: 'project.deleted',
+        targetType: 'project',
+        targetId: id,
+        metadata: { name: current.name },
+        ...meta,
+      });
+      return { ...current, status: 'deleting', progressStep: 'deprovision' };
+    });
+    await this.queue
+      .enqueueDeprovision({ userId: user.id, projectId: id, requestId: meta.requestId ?? null })
+      .catch((err: Error) => this.logger.warn({ projectId: id, err: err.message }, 'enqueue failed; the reconciler will retry'));
+    return mapProject(project);
+  }
+}
