@@ -21,21 +21,26 @@ npm run -s build >/dev/null || { npm run -s build; die "build failed"; }
 
 # 2. Services ----------------------------------------------------------------------------------------
 bash scripts/ensure-services.sh || die "PostgreSQL/Redis unavailable"
-if [ -x scripts/ensure-docker.sh ] && [ "${PANTHEON_TEST_DOCKER:-1}" = "1" ]; then
-  bash scripts/ensure-docker.sh || die "Docker engine unavailable"
-fi
+bash scripts/ensure-docker.sh || die "Docker engine unavailable"
 
-# 3. A throw-away database, roles and secrets for this run ----------------------------------------
+# 3. A throw-away database, roles, secrets and stand-in images for this run ------------------------
 RUN_ID="$(date +%s)_$$"
 export PANTHEON_TEST_RUN_ID=$RUN_ID
 DB="pantheon_test_${RUN_ID}"
 TMP_DIR=$(mktemp -d /tmp/pantheon-test.XXXXXX)
+export PANTHEON_TEST_IMAGE_TAG="test-${RUN_ID}"
 cleanup() {
   bash scripts/db-setup.sh --drop "$DB" >/dev/null 2>&1 || true
   redis-cli --scan --pattern "pantheon-test-${RUN_ID}:*" 2>/dev/null | xargs -r -n 500 redis-cli del >/dev/null 2>&1 || true
+  # Containers and networks are removed by each suite (by label); the images of this run go here.
+  docker image ls --filter label=pantheon.managed=true --format '{{.Repository}}:{{.Tag}}' 2>/dev/null |
+    grep ":${PANTHEON_TEST_IMAGE_TAG}\$" | xargs -r docker image rm -f >/dev/null 2>&1 || true
   rm -rf "$TMP_DIR"
 }
 trap cleanup EXIT
+log "building stand-in images (tag ${PANTHEON_TEST_IMAGE_TAG})"
+PANTHEON_IMAGE_TAG=$PANTHEON_TEST_IMAGE_TAG bash deploy/images/build-standin-images.sh >/dev/null || die "stand-in image build failed"
+PANTHEON_IMAGE_TAG=$PANTHEON_TEST_IMAGE_TAG bash deploy/images/build-standin-images.sh tools >/dev/null || die "tools-api image build failed"
 bash scripts/db-setup.sh "$DB" >/dev/null || die "database setup failed"
 
 PG="127.0.0.1:${PGPORT:-5432}"

@@ -7,6 +7,9 @@
 #   build-standin-images.sh [--force]                              node-base, vm-standin, share-standin
 #   build-standin-images.sh [--force] image <name> <dir> <entry>   one image: <dir> copied to /app,
 #                                                                   ENTRYPOINT node /app/<entry>
+#   build-standin-images.sh [--force] tools [<compiled-dir>]        pantheon/tools-api from tsc's output of
+#                                                                   apps/tools-api (default dist/apps/tools-api/src,
+#                                                                   so run `npm run build` first); /app/main.js
 # Env: PANTHEON_IMAGE_TAG (default "dev").
 #
 # An image is rebuilt only when --force is given or the hash of its inputs (this script, the node
@@ -133,6 +136,21 @@ build_node_image() {
   build_image "$name" "[\"/usr/local/bin/node\", \"/app/$entry\"]" "$(cd "$app_dir" && pwd)"
 }
 
+# build_tools_api_image [compiled-dir]
+#   The tools API needs no node_modules (it imports node built-ins only), so its image is the node rootfs
+#   plus the compiled .js files, without specs, spec helpers (testing/) and source maps. The source hash
+#   covers exactly those files, so every change of the shipped code rebuilds the image.
+build_tools_api_image() {
+  local compiled=${1:-$IMAGES_DIR/../../dist/apps/tools-api/src} staged
+  [ -f "$compiled/main.js" ] || die "tools-api: $compiled/main.js not found (run npm run build first)"
+  staged="$WORK_DIR/tools-api"
+  mkdir -p "$staged"
+  (cd "$compiled" &&
+    find . -type f -name '*.js' ! -name '*.spec.js' ! -path './testing/*' -print0 |
+    xargs -0 -r cp --parents -t "$staged")
+  build_node_image pantheon/tools-api "$staged" main.js
+}
+
 main() {
   if [ "${1:-}" = "--force" ]; then
     FORCE=1
@@ -152,8 +170,12 @@ main() {
       [ $# -eq 4 ] || die "usage: $0 [--force] image <name> <dir> <entry>"
       build_node_image "$2" "$3" "$4"
       ;;
+    tools)
+      [ $# -le 2 ] || die "usage: $0 [--force] tools [<compiled-dir>]"
+      build_tools_api_image "${2:-}"
+      ;;
     *)
-      die "usage: $0 [--force] [image <name> <dir> <entry>]"
+      die "usage: $0 [--force] [image <name> <dir> <entry> | tools [<compiled-dir>]]"
       ;;
   esac
 }

@@ -1,20 +1,83 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, ConfigModule } from '@pantheon/config';
-import { LoggerModule } from 'nestjs-pino';
+import { DynamicModule, Inject, Injectable, Module, OnModuleDestroy } from '@nestjs/common';
+import { AppConfig, APP_CONFIG, ConfigModule } from '@pantheon/config';
 import { REDACT_PATHS } from '@pantheon/crypto';
+import { createPrismaClient, ProjectSystemRepository } from '@pantheon/db';
+import { createBullConnection, ProjectEventPublisher, ProjectJobQueue, REDIS, RedisModule } from '@pantheon/events';
+import { DockerRuntime } from '@pantheon/runtime';
+import type Redis from 'ioredis';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { PrismaClient } from '@pantheon/prisma-client';
+import { DeprovisionProcessor } from './processors/deprovision.processor';
+import { ProvisionProcessor } from './processors/provision.processor';
+import { ReconcileProcessor } from './processors/reconcile.processor';
+import { QueueWorkersService } from './queue-workers.service';
+import { JOB_QUEUE, PROJECT_EVENTS, PROJECTS, RUNTIME } from './worker.tokens';
+
+const WORKER_DB = Symbol('WORKER_DB');
+const QUEUE_CONNECTION = Symbol('QUEUE_CONNECTION');
+
+/** Closes the connections the worker opened itself. */
+@Injectable()
+class WorkerConnections implements OnModuleDestroy {
+  constructor(
+    @Inject(WORKER_DB) private readonly db: PrismaClient,
+    @Inject(JOB_QUEUE) private readonly queue: ProjectJobQueue,
+    @Inject(QUEUE_CONNECTION) private readonly bull: Redis,
+  ) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.queue.close();
+    await this.bull.quit().catch(() => this.bull.disconnect());
+    await this.db.$disconnect();
+  }
+}
 
 /**
- * The background worker: no controllers, no HTTP port. Processors (provision, deprovision, reconcile) are
- * registered here as they are built.
+ * The background worker: BullMQ processors for provision, deprovision and reconcile. No controllers and no
+ * HTTP port. It reaches PostgreSQL only as pantheon_worker (the system path), Docker only through libs/runtime.
  */
 @Module({})
 export class WorkerModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logStream?: DestinationStream): DynamicModule {
+    if (!config.DATABASE_WORKER_URL) throw new Error('DATABASE_WORKER_URL is required by the worker');
+    const pinoOptions = { level: config.LOG_LEVEL, redact: { paths: REDACT_PATHS, censor: '[Redacted]' } };
     return {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot({ pinoHttp: { level: config.LOG_LEVEL, redact: { paths: REDACT_PATHS, censor: '[Redacted]' } } }),
+        LoggerModule.forRoot({ pinoHttp: logStream ? [pinoOptions, logStream] : pinoOptions }),
+        RedisModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (c: AppConfig) => ({ url: c.REDIS_URL, keyPrefix: c.REDIS_PREFIX, connectionName: 'pantheon-worker' }),
+        }),
+      ],
+      providers: [
+        { provide: RUNTIME, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new DockerRuntime({ socketPath: c.DOCKER_SOCKET }) },
+        {
+          provide: WORKER_DB,
+          inject: [APP_CONFIG],
+          useFactory: (c: AppConfig) =>
+            createPrismaClient({ connectionString: c.DATABASE_WORKER_URL!, poolMax: c.WORKER_CONCURRENCY + 4, applicationName: 'pantheon-worker' }),
+        },
+        { provide: PROJECTS, inject: [WORKER_DB], useFactory: (db: PrismaClient) => new ProjectSystemRepository(db) },
+        {
+          provide: PROJECT_EVENTS,
+          inject: [APP_CONFIG, REDIS],
+          useFactory: (c: AppConfig, redis: Redis) =>
+            new ProjectEventPublisher(redis, { redisPrefix: c.REDIS_PREFIX, streamMaxLen: c.EVENTS_STREAM_MAXLEN }),
+        },
+        { provide: QUEUE_CONNECTION, inject: [APP_CONFIG], useFactory: (c: AppConfig) => createBullConnection(c.REDIS_URL, 'pantheon-worker-producer') },
+        {
+          provide: JOB_QUEUE,
+          inject: [QUEUE_CONNECTION, APP_CONFIG],
+          useFactory: (connection: Redis, c: AppConfig) => new ProjectJobQueue(connection, c.REDIS_PREFIX),
+        },
+        WorkerConnections,
+        ProvisionProcessor,
+        DeprovisionProcessor,
+        ReconcileProcessor,
+        QueueWorkersService,
       ],
     };
   }

@@ -91,6 +91,8 @@ export const envSchema = z.object({
   /** Name of the backend's own container, joined to each project network at .3 when the backend runs in Docker. */
   BACKEND_CONTAINER: z.string().optional(),
   DOCKER_SOCKET: z.string().default('/var/run/docker.sock'),
+  /** Extra `pantheon.test-run` label on every object the worker creates, so a test run removes exactly its own. */
+  RUNTIME_TEST_RUN_LABEL: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
 
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
   /** How long the worker waits for the tools API and guest agent to answer before failing a provision. */

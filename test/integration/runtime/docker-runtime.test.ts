@@ -29,7 +29,8 @@ import {
 } from '@pantheon/runtime';
 
 const BUILD_SCRIPT = 'deploy/images/build-standin-images.sh';
-const TAG = process.env.PANTHEON_IMAGE_TAG ?? 'dev';
+// test/run.sh builds this run's images under its own tag and removes them afterwards.
+const TAG = process.env.PANTHEON_TEST_IMAGE_TAG ?? process.env.PANTHEON_IMAGE_TAG ?? 'dev';
 const VM_IMAGE = `pantheon/vm-standin:${TAG}`;
 const SHARE_IMAGE = `pantheon/share-standin:${TAG}`;
 const TEST_SUBNET_INDEXES = Array.from({ length: 51 }, (_, i) => 200 + i);

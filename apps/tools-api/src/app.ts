@@ -1,0 +1,27 @@
+import { createServer, type Server } from 'node:http';
+import type { ToolsApiConfig } from './config/tools-api.config';
+import { GuestAgentClient } from './guest-agent/guest-agent.client';
+import { healthRoutes } from './health/health.routes';
+import { HealthService } from './health/health.service';
+import { handleRequest } from './http/request-handler';
+import { Router } from './http/router';
+import type { JsonLogger } from './logging/json-logger';
+import { vmRoutes } from './vm/vm.routes';
+import { ViewerClient } from './vnc/viewer.client';
+
+/** Base URL of a port on the VM; `vmHost` is a validated IPv4 literal. */
+function vmUrl(host: string, port: number): URL {
+  return new URL(`http://${host}:${port}/`);
+}
+
+/** Wires clients, services and routes into an HTTP server that is not listening yet. */
+export function createToolsApiServer(config: ToolsApiConfig, logger: JsonLogger): Server {
+  const viewer = new ViewerClient(vmUrl(config.vmHost, config.vmViewerPort), config.healthTimeoutMs);
+  const agent = new GuestAgentClient(vmUrl(config.vmHost, config.guestAgentPort), config.healthTimeoutMs);
+  const health = new HealthService(config.projectId, { viewer, agent });
+  const router = new Router([...healthRoutes(health), ...vmRoutes(agent)]);
+  return createServer((req, res) => {
+    // handleRequest answers every error itself; this only guards against a failure while logging.
+    handleRequest(router, logger, req, res).catch(() => res.destroy());
+  });
+}

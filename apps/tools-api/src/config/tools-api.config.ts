@@ -1,0 +1,113 @@
+import { isIP, isIPv4 } from 'node:net';
+
+/** Typed configuration of the tools API, read once at start. */
+export interface ToolsApiConfig {
+  /** The project this container serves (lower-case UUID). */
+  projectId: string;
+  /** The VM's address on the project network (`.2` of the project subnet). */
+  vmHost: string;
+  vmViewerPort: number;
+  guestAgentPort: number;
+  /** Port and address the tools API listens on. */
+  port: number;
+  host: string;
+  /** Deadline for each call to the VM (health probes and proxied guest-agent requests). */
+  healthTimeoutMs: number;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** A variable is missing or malformed, or the environment holds something that looks like a secret. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+
+  /** Names of the offending variables (never their values). */
+  constructor(
+    readonly variables: readonly string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Names that suggest a credential. The tools API never holds provider keys or other secrets (it will reach
+ * the LLM gateway and the secret broker with a project token), so such a variable means someone wired a
+ * secret into the container by mistake. No name is exempt yet; a later change that needs one (e.g. the
+ * project token) must add an explicit, documented exception here.
+ */
+const SECRET_NAME_PATTERN = /(API_KEY|SECRET|PASSWORD|MASTER_KEY|TOKEN)$/i;
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const DEFAULTS = {
+  VM_VIEWER_PORT: 8006,
+  GUEST_AGENT_PORT: 9000,
+  PORT: 8080,
+  HOST: '0.0.0.0',
+  HEALTH_TIMEOUT_MS: 1500,
+} as const;
+
+const MAX_HEALTH_TIMEOUT_MS = 60_000;
+
+/** The variable's value, with an empty string read as unset (`docker run -e NAME=` yields one). */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function required(env: Env, name: string): string {
+  const value = read(env, name);
+  if (value === undefined) throw new ConfigError([name], `${name} is required`);
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = read(env, name);
+  if (value === undefined) return fallback;
+  // Digits only: Number() would also accept " 80", "0x50" and "8e1".
+  const parsed = /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(parsed >= min && parsed <= max)) {
+    throw new ConfigError([name], `${name} must be an integer in ${min}..${max}`);
+  }
+  return parsed;
+}
+
+/**
+ * Validates the environment and returns the typed configuration.
+ * Messages name the offending variable but never echo a value.
+ * @throws ConfigError
+ */
+export function loadToolsApiConfig(env: Env): ToolsApiConfig {
+  const secretLike = Object.keys(env)
+    .filter((name) => SECRET_NAME_PATTERN.test(name))
+    .sort();
+  if (secretLike.length > 0) {
+    const verb = secretLike.length === 1 ? 'looks like a secret' : 'look like secrets';
+    throw new ConfigError(
+      secretLike,
+      `refusing to start: ${secretLike.join(', ')} ${verb}; ` +
+        'the tools API must never hold provider keys or other secrets',
+    );
+  }
+
+  const projectId = required(env, 'PROJECT_ID');
+  if (!UUID_PATTERN.test(projectId)) throw new ConfigError(['PROJECT_ID'], 'PROJECT_ID must be a UUID');
+
+  const vmHost = required(env, 'VM_HOST');
+  // An address, not a name: nothing here should depend on DNS inside the project network.
+  if (!isIPv4(vmHost)) throw new ConfigError(['VM_HOST'], 'VM_HOST must be an IPv4 address');
+
+  const host = read(env, 'HOST') ?? DEFAULTS.HOST;
+  if (isIP(host) === 0) throw new ConfigError(['HOST'], 'HOST must be an IP address to listen on');
+
+  return {
+    projectId: projectId.toLowerCase(),
+    vmHost,
+    vmViewerPort: integer(env, 'VM_VIEWER_PORT', DEFAULTS.VM_VIEWER_PORT, 1, 65535),
+    guestAgentPort: integer(env, 'GUEST_AGENT_PORT', DEFAULTS.GUEST_AGENT_PORT, 1, 65535),
+    port: integer(env, 'PORT', DEFAULTS.PORT, 1, 65535),
+    host,
+    healthTimeoutMs: integer(env, 'HEALTH_TIMEOUT_MS', DEFAULTS.HEALTH_TIMEOUT_MS, 1, MAX_HEALTH_TIMEOUT_MS),
+  };
+}

@@ -1,0 +1,35 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@pantheon/config';
+import type { ProjectSystemRepository } from '@pantheon/db';
+import { ProjectJobData } from '@pantheon/events';
+import { ContainerRuntime } from '@pantheon/runtime';
+import type { Job } from 'bullmq';
+import { removeShareFolder, shareDirFor } from '../provisioning/share-folder';
+import { removeProjectResources } from '../provisioning/teardown';
+import { PROJECT_EVENTS, ProjectEventSink, PROJECTS, RUNTIME } from '../worker.tokens';
+
+/** Removes everything labelled with the project, its shared folder, then frees its subnet and marks it deleted. */
+@Injectable()
+export class DeprovisionProcessor {
+  private readonly logger = new Logger('DeprovisionProcessor');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(RUNTIME) private readonly runtime: ContainerRuntime,
+    @Inject(PROJECTS) private readonly projects: ProjectSystemRepository,
+    @Inject(PROJECT_EVENTS) private readonly events: ProjectEventSink,
+  ) {}
+
+  async process(job: Job<ProjectJobData>): Promise<string> {
+    const { projectId, userId } = job.data;
+    const project = await this.projects.get(projectId);
+    if (!project || project.ownerId !== userId) return 'missing';
+    if (project.status === 'deleted') return 'already-deleted';
+    const removed = await removeProjectResources(this.runtime, projectId);
+    await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, projectId));
+    await this.projects.finishDeletion(projectId);
+    await this.events.publish({ userId, projectId, status: 'deleted', step: 'deprovision', progress: 100 });
+    this.logger.log({ projectId, userId, jobId: job.id, removed }, 'project deleted');
+    return 'deleted';
+  }
+}

@@ -1,0 +1,147 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@pantheon/config';
+import type { ProjectRecord, ProjectSystemRepository } from '@pantheon/db';
+import { ProjectJobData, ProvisionStep } from '@pantheon/events';
+import { ContainerRuntime, RuntimeError, subnetForIndex } from '@pantheon/runtime';
+import type { Job } from 'bullmq';
+import { waitForHealthy } from '../provisioning/health';
+import { platformNetworkSpec, ProjectPlan, TOOLS_API_PORT, VmSpec } from '../provisioning/project-plan';
+import { prepareShareFolder, removeShareFolder, shareDirFor } from '../provisioning/share-folder';
+import { removeProjectResources } from '../provisioning/teardown';
+import { PROJECT_EVENTS, ProjectEventSink, PROJECTS, RUNTIME } from '../worker.tokens';
+
+const STEP_PROGRESS: Record<ProvisionStep, number> = { network: 20, share: 40, vm: 60, tools: 80, ready: 100 };
+
+/** A failure whose message is fit to show the user as the project's last_error. */
+class ProvisionFailure extends Error {}
+
+/** The project was deleted while it was being built: stop quietly, deprovision cleans up. */
+class ProvisionCancelled extends Error {}
+
+function userFacingReason(err: unknown): string {
+  if (err instanceof ProvisionFailure) return err.message;
+  if (err instanceof RuntimeError) return `container runtime: ${err.message}`;
+  return 'internal error while provisioning (see worker logs)';
+}
+
+/**
+ * Builds a project: network → shared folder → VM → tools API → ready (health), each step idempotent so a
+ * retried or re-driven job converges. Marks `running` only after the tools API reports the VM's viewer and
+ * guest agent up. On the last failed attempt everything is torn down and the project is `failed`.
+ */
+@Injectable()
+export class ProvisionProcessor {
+  private readonly logger = new Logger('ProvisionProcessor');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(RUNTIME) private readonly runtime: ContainerRuntime,
+    @Inject(PROJECTS) private readonly projects: ProjectSystemRepository,
+    @Inject(PROJECT_EVENTS) private readonly events: ProjectEventSink,
+  ) {}
+
+  async process(job: Job<ProjectJobData>): Promise<string> {
+    const { projectId, userId } = job.data;
+    const project = await this.projects.get(projectId);
+    // The payload's user must own the project: a job can never act on someone else's project.
+    if (!project || project.ownerId !== userId) return 'missing';
+    if (project.deletedAt || project.status === 'deleting' || project.status === 'deleted') return 'cancelled';
+    if (project.status === 'running') return 'already-running';
+    const attempt = await this.projects.countAttempt(projectId);
+    this.logger.log({ projectId, userId, jobId: job.id, attempt, requestId: job.data.requestId }, 'provision started');
+    try {
+      await this.build(project);
+      this.logger.log({ projectId, userId, jobId: job.id }, 'provision finished');
+      return 'running';
+    } catch (err) {
+      if (err instanceof ProvisionCancelled || (await this.isBeingDeleted(projectId))) return 'cancelled';
+      const reason = userFacingReason(err);
+      const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      this.logger.warn(
+        { projectId, userId, jobId: job.id, attempt: job.attemptsMade + 1, final, code: (err as RuntimeError).code, err: (err as Error).message },
+        'provision attempt failed',
+      );
+      if (!final) throw err;
+      await this.fail(project, reason);
+      return 'failed';
+    }
+  }
+
+  private async build(project: ProjectRecord): Promise<void> {
+    if (!project.subnetIndex) throw new ProvisionFailure('the project has no network assigned');
+    const subnet = subnetForIndex(project.subnetIndex);
+    const plan = new ProjectPlan(this.config, {
+      projectId: project.id,
+      ownerId: project.ownerId,
+      subnet,
+      vm: project.vmSpec as unknown as VmSpec,
+    });
+    await this.setStatus(project, 'provisioning', 'network', 0);
+
+    await this.runStep(project, 'network', async () => {
+      await this.runtime.ensureNetwork(plan.network());
+    });
+    await this.runStep(project, 'share', async () => {
+      await prepareShareFolder(plan.shareDir);
+      await this.runtime.ensureContainer(plan.share());
+    });
+    await this.runStep(project, 'vm', async () => {
+      await this.runtime.ensureContainer(plan.vm());
+    });
+    await this.runStep(project, 'tools', async () => {
+      await this.runtime.ensureNetwork(platformNetworkSpec(this.config));
+      await this.runtime.ensureContainer(plan.tools());
+      if (this.config.BACKEND_CONTAINER) {
+        await this.runtime.connectNetwork(this.config.BACKEND_CONTAINER, plan.network().name, subnet.backend);
+      }
+    });
+    await this.runStep(project, 'ready', async () => {
+      const tools = await this.runtime.inspectContainer(plan.tools().name);
+      const address = tools?.networks[this.config.PLATFORM_NETWORK] ?? subnet.tools;
+      const health = await waitForHealthy(`http://${address}:${TOOLS_API_PORT}/health`, this.config.PROVISION_HEALTH_TIMEOUT_MS, {
+        isHealthy: (body) => (body as { status?: string } | null)?.status === 'ok',
+      });
+      if (!health.ok) {
+        throw new ProvisionFailure(
+          `the VM did not become ready within ${Math.round(this.config.PROVISION_HEALTH_TIMEOUT_MS / 1000)} s (tools API health: ${health.reason})`,
+        );
+      }
+    });
+  }
+
+  /** Runs one step unless the project is being deleted, then records and announces its completion. */
+  private async runStep(project: ProjectRecord, step: ProvisionStep, work: () => Promise<void>): Promise<void> {
+    if (await this.isBeingDeleted(project.id)) throw new ProvisionCancelled();
+    await work();
+    const status = step === 'ready' ? 'running' : 'provisioning';
+    await this.setStatus(project, status, step, STEP_PROGRESS[step]);
+  }
+
+  private async setStatus(project: ProjectRecord, status: 'provisioning' | 'running', step: ProvisionStep, progress: number): Promise<void> {
+    await this.projects.update(project.id, { status, progressStep: step, progress, lastError: null });
+    await this.events.publish({ userId: project.ownerId, projectId: project.id, status, step, progress });
+  }
+
+  private async fail(project: ProjectRecord, reason: string): Promise<void> {
+    // No half-built leftovers: a failed project keeps its row (and reason) but nothing in Docker.
+    await removeProjectResources(this.runtime, project.id).catch((err: Error) =>
+      this.logger.error({ projectId: project.id, err: err.message }, 'teardown after failure incomplete; the reconciler will retry'),
+    );
+    await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, project.id)).catch(() => undefined);
+    const current = await this.projects.get(project.id);
+    await this.projects.update(project.id, { status: 'failed', lastError: reason });
+    await this.events.publish({
+      userId: project.ownerId,
+      projectId: project.id,
+      status: 'failed',
+      step: (current?.progressStep as ProvisionStep | null) ?? null,
+      progress: current?.progress ?? 0,
+      error: reason,
+    });
+  }
+
+  private async isBeingDeleted(projectId: string): Promise<boolean> {
+    const p = await this.projects.get(projectId);
+    return !p || p.deletedAt !== null || p.status === 'deleting' || p.status === 'deleted';
+  }
+}

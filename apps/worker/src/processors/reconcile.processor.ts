@@ -1,0 +1,68 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@pantheon/config';
+import type { ProjectSystemRepository } from '@pantheon/db';
+import type { ProjectJobQueue } from '@pantheon/events';
+import { ContainerRuntime, LABEL_KEYS, MANAGED_LABEL_VALUE } from '@pantheon/runtime';
+import { removeShareFolder, shareDirFor } from '../provisioning/share-folder';
+import { removeProjectResources } from '../provisioning/teardown';
+import { JOB_QUEUE, PROJECTS, RUNTIME } from '../worker.tokens';
+
+export interface ReconcileReport {
+  orphansRemoved: string[];
+  provisionRequeued: string[];
+  deprovisionRequeued: string[];
+}
+
+const BUSY_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
+
+/**
+ * Compares Docker (by label) with the database: removes objects whose project is gone or deleted, and
+ * re-drives projects stuck in a transitional state whose job was lost (e.g. a worker killed mid-job that
+ * exhausted its stall retries). So a killed worker never leaks containers or leaves a project half-built.
+ */
+@Injectable()
+export class ReconcileProcessor {
+  private readonly logger = new Logger('ReconcileProcessor');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(RUNTIME) private readonly runtime: ContainerRuntime,
+    @Inject(PROJECTS) private readonly projects: ProjectSystemRepository,
+    @Inject(JOB_QUEUE) private readonly queue: ProjectJobQueue,
+  ) {}
+
+  async process(): Promise<ReconcileReport> {
+    const report: ReconcileReport = { orphansRemoved: [], provisionRequeued: [], deprovisionRequeued: [] };
+
+    const selector: Record<string, string> = { [LABEL_KEYS.managed]: MANAGED_LABEL_VALUE };
+    // A test run only ever touches its own objects.
+    if (this.config.RUNTIME_TEST_RUN_LABEL) selector[LABEL_KEYS.testRun] = this.config.RUNTIME_TEST_RUN_LABEL;
+    const { containers, networks } = await this.runtime.listByLabel(selector);
+    const seen = new Set(
+      [...containers, ...networks].map((o) => o.labels[LABEL_KEYS.project]).filter((id): id is string => Boolean(id)),
+    );
+    const live = await this.projects.liveIds([...seen]);
+    for (const projectId of seen) {
+      if (live.has(projectId)) continue;
+      await removeProjectResources(this.runtime, projectId);
+      await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, projectId));
+      report.orphansRemoved.push(projectId);
+    }
+
+    const before = new Date(Date.now() - this.config.STUCK_AFTER_MS);
+    for (const p of await this.projects.listStuck(['queued', 'provisioning'], before)) {
+      if (BUSY_STATES.has((await this.queue.jobState('provision', p.id)) ?? '')) continue;
+      await this.queue.enqueueProvision({ userId: p.ownerId, projectId: p.id, requestId: null });
+      report.provisionRequeued.push(p.id);
+    }
+    for (const p of await this.projects.listStuck(['deleting'], before)) {
+      if (BUSY_STATES.has((await this.queue.jobState('deprovision', p.id)) ?? '')) continue;
+      await this.queue.enqueueDeprovision({ userId: p.ownerId, projectId: p.id, requestId: null });
+      report.deprovisionRequeued.push(p.id);
+    }
+    if (report.orphansRemoved.length + report.provisionRequeued.length + report.deprovisionRequeued.length > 0) {
+      this.logger.log(report, 'reconciled');
+    }
+    return report;
+  }
+}

@@ -1,0 +1,125 @@
+import type { AppConfig } from '@pantheon/config';
+import {
+  ContainerSpec,
+  containerName,
+  Labels,
+  LABEL_KEYS,
+  MANAGED_LABEL_VALUE,
+  NetworkSpec,
+  networkName,
+  ProjectSubnet,
+  resourceLabels,
+  ResourceRole,
+} from '@pantheon/runtime';
+import { shareDirFor } from './share-folder';
+
+export interface VmSpec {
+  ram_gb: number;
+  cpu_cores: number;
+  disk_gb: number;
+  windows_version: string;
+}
+
+export interface ProjectPlanInput {
+  projectId: string;
+  ownerId: string;
+  subnet: ProjectSubnet;
+  vm: VmSpec;
+}
+
+/** Port of the tools API inside its container (apps/tools-api). */
+export const TOOLS_API_PORT = 8080;
+export const VM_VIEWER_PORT = 8006;
+export const SHARE_SERVER_PORT = 8080;
+
+/**
+ * Everything the worker creates for one project, derived only from the project and config, so every step
+ * is a pure, repeatable description that the idempotent runtime can converge to.
+ */
+export class ProjectPlan {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly input: ProjectPlanInput,
+  ) {}
+
+  get shareDir(): string {
+    return shareDirFor(this.config.SHARE_ROOT, this.input.projectId);
+  }
+
+  labels(role: ResourceRole): Labels {
+    return resourceLabels({
+      projectId: this.input.projectId,
+      role,
+      ownerId: this.input.ownerId,
+      testRun: this.config.RUNTIME_TEST_RUN_LABEL,
+    });
+  }
+
+  network(): NetworkSpec {
+    const { subnet } = this.input;
+    return { name: networkName(this.input.projectId), subnet: subnet.cidr, gateway: subnet.gateway, labels: this.labels('network') };
+  }
+
+  share(): ContainerSpec {
+    return {
+      name: containerName('share', this.input.projectId),
+      image: this.config.SHARE_IMAGE,
+      env: { SHARE_ROOT: '/shared', SHARE_PORT: String(SHARE_SERVER_PORT) },
+      labels: this.labels('share'),
+      network: { name: networkName(this.input.projectId), ip: this.input.subnet.share },
+      mounts: [{ source: this.shareDir, target: '/shared', readOnly: true }],
+      restartPolicy: 'unless-stopped',
+    };
+  }
+
+  /** dockurr/windows takes its spec from env: VERSION, RAM_SIZE, CPU_CORES, DISK_SIZE. */
+  vm(): ContainerSpec {
+    const { vm } = this.input;
+    const devices = this.config.VM_DEVICES.split(',').map((d) => d.trim()).filter(Boolean);
+    return {
+      name: containerName('vm', this.input.projectId),
+      image: this.config.VM_IMAGE,
+      env: {
+        VERSION: vm.windows_version,
+        RAM_SIZE: `${vm.ram_gb}G`,
+        CPU_CORES: String(vm.cpu_cores),
+        DISK_SIZE: `${vm.disk_gb}G`,
+      },
+      labels: this.labels('vm'),
+      network: { name: networkName(this.input.projectId), ip: this.input.subnet.vm },
+      devices,
+      capAdd: ['NET_ADMIN'],
+      mounts: [
+        { source: this.config.OEM_DIR, target: '/oem', readOnly: true },
+        { source: this.shareDir, target: '/shared', readOnly: false },
+      ],
+      restartPolicy: 'unless-stopped',
+    };
+  }
+
+  /** Multi-homed: `.1` on the project network, and a platform-network address the backend can reach. */
+  tools(): ContainerSpec {
+    return {
+      name: containerName('tools', this.input.projectId),
+      image: this.config.TOOLS_IMAGE,
+      env: {
+        PROJECT_ID: this.input.projectId,
+        VM_HOST: this.input.subnet.vm,
+        VM_VIEWER_PORT: String(VM_VIEWER_PORT),
+        PORT: String(TOOLS_API_PORT),
+      },
+      labels: this.labels('tools'),
+      network: { name: networkName(this.input.projectId), ip: this.input.subnet.tools },
+      extraNetworks: [{ name: this.config.PLATFORM_NETWORK }],
+      restartPolicy: 'unless-stopped',
+    };
+  }
+}
+
+/** The shared platform network (not per project: no project label, never removed by the reconciler). */
+export function platformNetworkSpec(config: AppConfig): NetworkSpec {
+  const base = config.PLATFORM_SUBNET.replace(/\.0\/24$/, '');
+  const labels: Labels = { [LABEL_KEYS.managed]: MANAGED_LABEL_VALUE, [LABEL_KEYS.role]: 'platform' };
+  if (config.RUNTIME_TEST_RUN_LABEL) labels[LABEL_KEYS.testRun] = config.RUNTIME_TEST_RUN_LABEL;
+  return { name: config.PLATFORM_NETWORK, subnet: config.PLATFORM_SUBNET, gateway: `${base}.1`, labels };
+}

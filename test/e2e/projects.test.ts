@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { AddressInfo } from 'node:net';
+import { io, Socket } from 'socket.io-client';
+import { DockerRuntime, LABEL_KEYS, containerName, networkName } from '@pantheon/runtime';
+import type { ProjectEvent } from '@pantheon/events';
+import { canaryKey, createApiKey, createUser, TestUser } from '../factories';
+import { startTestApi, TestApi } from '../support/api';
+import { adminPool } from '../support/db';
+import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
+import { projectObjects, runtimeTestEnv, RuntimeTestEnv } from '../support/runtime-env';
+import { eventually, startTestWorker, TestWorker } from '../support/worker';
+
+/** Lists every file under `dir` (the shared folder), for the secret scan. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+describe('projects: provisioning on a real Docker engine, status over socket.io', () => {
+  let issuer: OidcIssuerHandle;
+  let rt: RuntimeTestEnv;
+  let api: TestApi;
+  let worker: TestWorker;
+  let alice: TestUser;
+  let bob: TestUser;
+  let url: string;
+  const sockets: Socket[] = [];
+  const docker = new DockerRuntime();
+  const admin = adminPool();
+  let canary: string;
+
+  const auth = (u: TestUser) => ({ Authorization: `Bearer ${u.token}` });
+
+  function connect(user: TestUser): Promise<Socket> {
+    const socket = io(`${url}/ws`, { path: api.config.WS_PATH, auth: { token: user.token }, transports: ['websocket'], reconnection: false });
+    sockets.push(socket);
+    return new Promise((resolve, reject) => {
+      socket.once('connect', () => resolve(socket));
+      socket.once('connect_error', reject);
+    });
+  }
+
+  function subscribe(socket: Socket, req: Record<string, unknown>): Promise<{ ok: boolean; error?: string }> {
+    return socket.timeout(5000).emitWithAck('subscribe', req);
+  }
+
+  async function waitForStatus(user: TestUser, id: string, statuses: string[], timeoutMs = 60_000) {
+    return eventually(async () => {
+      const res = await api.http().get(`/api/projects/${id}`).set(auth(user));
+      return statuses.includes(res.body.status) ? res.body : undefined;
+    }, timeoutMs, `project ${id} to reach ${statuses.join('|')}`);
+  }
+
+  before(async () => {
+    issuer = await startOidcIssuer();
+    rt = await runtimeTestEnv('projects');
+    api = await startTestApi(issuer, { ...rt.env, PROJECTS_MAX_PER_USER: '3' });
+    await api.app.listen(0, '127.0.0.1');
+    url = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+    worker = await startTestWorker(rt.env);
+    alice = await createUser(api, issuer, 'alice');
+    bob = await createUser(api, issuer, 'bob');
+    // A provider key that must never reach a container, its env, mounts or the shared folder.
+    canary = canaryKey('never-in-vm');
+    await createApiKey(api, alice, { key: canary, provider: 'openai' });
+  });
+
+  after(async () => {
+    for (const s of sockets) s.disconnect();
+    await worker?.close();
+    await api?.close();
+    await rt?.cleanup();
+    await issuer?.stop();
+    await admin.end();
+  });
+
+  let projectA: { id: string; network: { subnet: string } };
+
+  it('accepts a project (202 queued) and streams ordered progress events up to running', async () => {
+    const socket = await connect(alice);
+    const ack = await subscribe(socket, { channel: 'project-updates' });
+    assert.equal(ack.ok, true);
+    const events: ProjectEvent[] = [];
+    socket.on('project:update', (e: ProjectEvent) => events.push(e));
+
+    const res = await api.http().post('/api/projects').set(auth(alice)).send({ name: 'Alpha', vm: { ram_gb: 6, cpu_cores: 3, disk_gb: 80 } }).expect(202);
+    assert.equal(res.body.status, 'queued');
+    assert.equal(res.body.progress, 0);
+    assert.match(res.body.network.subnet, /^172\.30\.\d{1,3}\.0\/24$/);
+    assert.deepEqual(res.body.vm, { ram_gb: 6, cpu_cores: 3, disk_gb: 80, windows_version: '11' });
+    projectA = res.body;
+
+    await eventually(async () => (events.some((e) => e.projectId === projectA.id && e.status === 'running') ? true : undefined), 60_000, 'running event');
+    const mine = events.filter((e) => e.projectId === projectA.id);
+    assert.deepEqual(
+      mine.filter((e) => e.progress > 0).map((e) => [e.step, e.progress, e.status]),
+      [['network', 20, 'provisioning'], ['share', 40, 'provisioning'], ['vm', 60, 'provisioning'], ['tools', 80, 'provisioning'], ['ready', 100, 'running']],
+    );
+    for (let i = 1; i < mine.length; i++) assert.ok(mine[i].seq > mine[i - 1].seq, 'seq strictly increases');
+    assert.deepEqual(Object.keys(mine[mine.length - 1]).sort(), ['at', 'progress', 'projectId', 'seq', 'status', 'step']);
+
+    const got = await api.http().get(`/api/projects/${projectA.id}`).set(auth(alice)).expect(200);
+    assert.equal(got.body.status, 'running');
+    assert.equal(got.body.viewer_url, `http://${got.body.network.vm_ip}:8006/`);
+  });
+
+  it('builds the network, VM, share and multi-homed tools API as designed (docker inspect)', async () => {
+    const base = projectA.network.subnet.replace(/\.0\/24$/, '');
+    const net = await docker.inspectNetwork(networkName(projectA.id));
+    assert.ok(net);
+    assert.equal(net.subnet, `${base}.0/24`);
+    assert.equal(net.gateway, `${base}.254`);
+    assert.equal(net.labels[LABEL_KEYS.project], projectA.id);
+    assert.equal(net.labels[LABEL_KEYS.role], 'network');
+
+    const vm = await docker.inspectContainer(containerName('vm', projectA.id));
+    const tools = await docker.inspectContainer(containerName('tools', projectA.id));
+    const share = await docker.inspectContainer(containerName('share', projectA.id));
+    assert.ok(vm && tools && share);
+    assert.equal(vm.networks[net.name], `${base}.2`);
+    assert.equal(tools.networks[net.name], `${base}.1`);
+    assert.equal(share.networks[net.name], `${base}.20`);
+    assert.deepEqual(Object.keys(tools.networks).sort(), [net.name, rt.env.PLATFORM_NETWORK].sort(), 'tools API is multi-homed');
+    assert.match(tools.networks[rt.env.PLATFORM_NETWORK] ?? '', /^10\.\d+\.\d+\.\d+$/);
+    for (const [c, role] of [[vm, 'vm'], [tools, 'tools'], [share, 'share']] as const) {
+      assert.equal(c.labels[LABEL_KEYS.project], projectA.id);
+      assert.equal(c.labels[LABEL_KEYS.role], role);
+      assert.equal(c.state, 'running');
+    }
+    assert.equal(vm.env.VERSION, '11');
+    assert.equal(vm.env.RAM_SIZE, '6G');
+    assert.equal(vm.env.CPU_CORES, '3');
+    assert.equal(vm.env.DISK_SIZE, '80G');
+    assert.deepEqual(vm.mounts.map((m) => m.target).sort(), ['/oem', '/shared']);
+    assert.equal(vm.mounts.find((m) => m.target === '/oem')?.readOnly, true);
+    assert.equal(share.mounts.find((m) => m.target === '/shared')?.readOnly, true);
+  });
+
+  it('puts no provider key anywhere: container env, mounts or the shared folder', async () => {
+    for (const role of ['vm', 'tools', 'share'] as const) {
+      const c = await docker.inspectContainer(containerName(role, projectA.id));
+      const dump = JSON.stringify(c);
+      assert.ok(!dump.includes(canary), `${role} container holds the key`);
+      for (const name of Object.keys(c!.env)) assert.doesNotMatch(name, /(API_KEY|SECRET|PASSWORD|MASTER_KEY)$/i, `${role} env ${name}`);
+    }
+    const files = filesUnder(join(rt.shareRoot, projectA.id));
+    assert.ok(files.length >= 1, 'the shared folder was created');
+    for (const f of files) {
+      assert.ok(!f.split('/').pop()!.startsWith('.env'), `no .env in the shared folder (${f})`);
+      assert.ok(!readFileSync(f, 'utf8').includes(canary), `${f} holds the key`);
+    }
+  });
+
+  it("isolates projects: A's VM cannot reach B's containers; B cannot read or subscribe to A's project", async () => {
+    const resB = await api.http().post('/api/projects').set(auth(bob)).send({ name: 'Bravo' }).expect(202);
+    await waitForStatus(bob, resB.body.id, ['running']);
+    const a = projectA.network.subnet.replace(/\.0\/24$/, '');
+    const b = resB.body.network.subnet.replace(/\.0\/24$/, '');
+    const probe = async (host: string, port: number) => {
+      const res = await fetch(`http://${a}.2:9000/probe?host=${host}&port=${port}`);
+      return ((await res.json()) as { reachable: boolean }).reachable;
+    };
+    assert.equal(await probe(`${a}.20`, 8080), true, "A's VM reaches its own share (the probe works)");
+    assert.equal(await probe(`${b}.2`, 9000), false, "A's VM cannot reach B's VM");
+    assert.equal(await probe(`${b}.1`, 8080), false, "A's VM cannot reach B's tools API");
+    assert.equal(await probe(`${b}.20`, 8080), false, "A's VM cannot reach B's share");
+
+    const read = await api.http().get(`/api/projects/${projectA.id}`).set(auth(bob));
+    assert.equal(read.status, 404);
+    const list = await api.http().get('/api/projects').set(auth(bob)).expect(200);
+    assert.deepEqual(list.body.data.map((p: { id: string }) => p.id), [resB.body.id]);
+    const bobSocket = await connect(bob);
+    const ack = await subscribe(bobSocket, { projectId: projectA.id });
+    assert.equal(ack.ok, false);
+    const del = await api.http().delete(`/api/projects/${projectA.id}?confirm=Alpha`).set(auth(bob));
+    assert.equal(del.status, 404);
+  });
+
+  it('makes retries safe with Idempotency-Key, and enforces the per-user quota', async () => {
+    const key = `idem-${Date.now()}`;
+    const first = await api.http().post('/api/projects').set(auth(alice)).set('Idempotency-Key', key).send({ name: 'Charlie' }).expect(202);
+    const again = await api.http().post('/api/projects').set(auth(alice)).set('Idempotency-Key', key).send({ name: 'Charlie' }).expect(202);
+    assert.equal(again.body.id, first.body.id);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    const other = await api.http().post('/api/projects').set(auth(alice)).set('Idempotency-Key', key).send({ name: 'Different' });
+    assert.equal(other.status, 409);
+    const dupName = await api.http().post('/api/projects').set(auth(alice)).send({ name: 'alpha' });
+    assert.equal(dupName.status, 409, 'names are unique per user (case-insensitive)');
+    await api.http().post('/api/projects').set(auth(alice)).send({ name: 'Delta' }).expect(202);
+    const over = await api.http().post('/api/projects').set(auth(alice)).send({ name: 'Echo' });
+    assert.equal(over.status, 409);
+    assert.match(over.body.message, /Project limit reached: you have 3 of 3/);
+    const { rows } = await admin.query('select count(*)::int as n from projects where owner_id = $1', [alice.id]);
+    assert.equal(rows[0].n, 3, 'nothing extra was created');
+  });
+
+  it('deletes only with confirmation, removes every Docker object, and frees the subnet', async () => {
+    const noConfirm = await api.http().delete(`/api/projects/${projectA.id}`).set(auth(alice));
+    assert.equal(noConfirm.status, 409);
+    assert.match(noConfirm.body.message, /\?confirm=Alpha/);
+    const wrong = await api.http().delete(`/api/projects/${projectA.id}?confirm=alpha`).set(auth(alice));
+    assert.equal(wrong.status, 409);
+    assert.equal((await api.http().get(`/api/projects/${projectA.id}`).set(auth(alice))).body.status, 'running', 'nothing happened');
+
+    const socket = await connect(alice);
+    await subscribe(socket, { projectId: projectA.id });
+    const deleted = new Promise<ProjectEvent>((resolve) => socket.on('project:update', (e: ProjectEvent) => e.status === 'deleted' && resolve(e)));
+    const del = await api.http().delete(`/api/projects/${projectA.id}?confirm=Alpha`).set(auth(alice)).expect(202);
+    assert.equal(del.body.status, 'deleting');
+    await deleted;
+    await eventually(async () => ((await api.http().get(`/api/projects/${projectA.id}`).set(auth(alice))).status === 404 ? true : undefined), 30_000, 'project gone');
+    assert.deepEqual(await projectObjects(projectA.id), { containers: [], networks: [] });
+
+    const { rows } = await admin.query(`select subnet_index from subnet_leases where project_id = $1`, [projectA.id]);
+    assert.equal(rows.length, 0, 'lease released');
+    // The lowest free subnet is handed out next, so the freed one is reused.
+    const freedIndex = Number(projectA.network.subnet.split('.')[2]);
+    const next = await api.http().post('/api/projects').set(auth(alice)).send({ name: 'Foxtrot' }).expect(202);
+    assert.equal(Number(next.body.network.subnet.split('.')[2]), freedIndex);
+  });
+});
