@@ -157,6 +157,8 @@ export interface ContainerRuntime {
    */
   connectNetwork(container: string, network: string, ip?: string): Promise<boolean>;
 
+  /** Detaches a container from a network; false when it was not attached or either does not exist. */
+  disconnectNetwork(container: string, network: string): Promise<boolean>;
   /** Force-removes the container (and its anonymous volumes) if present; false when it did not exist. */
   removeContainer(name: string): Promise<boolean>;
 

@@ -335,6 +335,20 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  async disconnectNetwork(container: string, network: string): Promise<boolean> {
+    const info = await this.findContainer(container);
+    if (info === null || info.NetworkSettings.Networks?.[network] === undefined) return false;
+    this.assertManaged('container', container, info.Config.Labels);
+    try {
+      await this.docker.getNetwork(network).disconnect({ Container: info.Id, Force: true });
+      return true;
+    } catch (error) {
+      // 404: the network or the attachment is already gone.
+      if (statusOf(error) === 404) return false;
+      throw this.convert(error, `disconnect ${container} from ${network}`);
+    }
+  }
+
   async removeContainer(name: string): Promise<boolean> {
     const info = await this.findContainer(name);
     if (info === null) return false;

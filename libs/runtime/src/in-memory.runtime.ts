@@ -209,6 +209,11 @@ export class InMemoryRuntime implements ContainerRuntime {
     return true;
   }
 
+  async disconnectNetwork(container: string, network: string): Promise<boolean> {
+    this.assertAvailable();
+    return this.containers.get(container)?.networks.delete(network) ?? false;
+  }
+
   async removeContainer(name: string): Promise<boolean> {
     this.assertAvailable();
     const container = this.containers.get(name);

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuthUser, RequestMeta } from '@pantheon/auth';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { AuditLogRepository, DbService, isUniqueViolation, ProjectRecord, ProjectRepository } from '@pantheon/db';
+import { ProjectEventPublisher } from '@pantheon/events';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
 import { pageInfo } from '../common/pagination.dto';
 import {
@@ -30,7 +31,15 @@ export class ProjectService {
     private readonly projects: ProjectRepository,
     private readonly audit: AuditLogRepository,
     private readonly queue: ProjectQueue,
+    private readonly events: ProjectEventPublisher,
   ) {}
+
+  /** Subscribers see a project appear or start deleting at once; a Redis hiccup must not fail the request. */
+  private announce(userId: string, projectId: string, status: 'queued' | 'deleting'): Promise<void> {
+    return this.events
+      .publish({ userId, projectId, status, step: status === 'deleting' ? 'deprovision' : null, progress: 0 })
+      .then(() => undefined, (err: Error) => this.logger.warn({ projectId, err: err.message }, 'event publish failed'));
+  }
 
   async create(user: AuthUser, dto: CreateProjectDto, idempotencyKey: string | null, meta: RequestMeta): Promise<CreateProjectResult> {
     const vmSpec: VmSpecResponseDto = {
@@ -89,6 +98,7 @@ export class ProjectService {
       }
       throw err;
     }
+    await this.announce(user.id, created.id, 'queued');
     // After commit: if Redis is down the project stays queued and the reconciler enqueues it later.
     await this.queue
       .enqueueProvision({ userId: user.id, projectId: created.id, requestId: meta.requestId ?? null })
@@ -113,10 +123,10 @@ export class ProjectService {
 
   /** Deleting destroys the VM and its files, so the caller must repeat the project's name in `confirm`. */
   async remove(user: AuthUser, id: string, confirm: string | undefined, meta: RequestMeta): Promise<ProjectResponseDto> {
-    const project = await this.db.withUser(user.id, async (tx) => {
+    const { project, changed } = await this.db.withUser(user.id, async (tx) => {
       const current = await this.projects.findLive(tx, id);
       if (!current) throw DomainError.notFound('Project');
-      if (current.status === 'deleting') return current;
+      if (current.status === 'deleting') return { project: current, changed: false };
       if (confirm !== current.name) {
         throw new DomainError(
           DomainErrorCode.Conflict,
@@ -132,8 +142,9 @@ export class ProjectService {
         metadata: { name: current.name },
         ...meta,
       });
-      return { ...current, status: 'deleting', progressStep: 'deprovision' };
+      return { project: { ...current, status: 'deleting', progressStep: 'deprovision' }, changed: true };
     });
+    if (changed) await this.announce(user.id, id, 'deleting');
     await this.queue
       .enqueueDeprovision({ userId: user.id, projectId: id, requestId: meta.requestId ?? null })
       .catch((err: Error) => this.logger.warn({ projectId: id, err: err.message }, 'enqueue failed; the reconciler will retry'));

@@ -25,7 +25,7 @@ export class DeprovisionProcessor {
     const project = await this.projects.get(projectId);
     if (!project || project.ownerId !== userId) return 'missing';
     if (project.status === 'deleted') return 'already-deleted';
-    const removed = await removeProjectResources(this.runtime, projectId);
+    const removed = await removeProjectResources(this.runtime, projectId, this.config.BACKEND_CONTAINER);
     await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, projectId));
     await this.projects.finishDeletion(projectId);
     await this.events.publish({ userId, projectId, status: 'deleted', step: 'deprovision', progress: 100 });

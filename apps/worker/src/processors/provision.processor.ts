@@ -124,7 +124,7 @@ export class ProvisionProcessor {
 
   private async fail(project: ProjectRecord, reason: string): Promise<void> {
     // No half-built leftovers: a failed project keeps its row (and reason) but nothing in Docker.
-    await removeProjectResources(this.runtime, project.id).catch((err: Error) =>
+    await removeProjectResources(this.runtime, project.id, this.config.BACKEND_CONTAINER).catch((err: Error) =>
       this.logger.error({ projectId: project.id, err: err.message }, 'teardown after failure incomplete; the reconciler will retry'),
     );
     await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, project.id)).catch(() => undefined);

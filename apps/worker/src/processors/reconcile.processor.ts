@@ -44,7 +44,7 @@ export class ReconcileProcessor {
     const live = await this.projects.liveIds([...seen]);
     for (const projectId of seen) {
       if (live.has(projectId)) continue;
-      await removeProjectResources(this.runtime, projectId);
+      await removeProjectResources(this.runtime, projectId, this.config.BACKEND_CONTAINER);
       await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, projectId));
       report.orphansRemoved.push(projectId);
     }

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '@pantheon/config';
+import { LABEL_KEYS, subnetForIndex } from '@pantheon/runtime';
+import { platformNetworkSpec, ProjectPlan } from './project-plan';
+
+const PROJECT = '0b9f1c7e-4d6a-4f1e-9a51-1f2e3d4c5b6a';
+const OWNER = '7c1d2e3f-1111-4222-8333-944455566677';
+
+function plan(env: Record<string, string> = {}) {
+  const config = loadConfig({
+    DATABASE_URL: 'postgresql://a@127.0.0.1/x',
+    DATABASE_MIGRATION_URL: 'postgresql://b@127.0.0.1/x',
+    KEYCLOAK_URL: 'http://127.0.0.1:1',
+    SHARE_ROOT: '/srv/shares',
+    OEM_DIR: '/srv/oem',
+    ...env,
+  });
+  return new ProjectPlan(config, {
+    projectId: PROJECT,
+    ownerId: OWNER,
+    subnet: subnetForIndex(7),
+    vm: { ram_gb: 8, cpu_cores: 4, disk_gb: 64, windows_version: '11' },
+  });
+}
+
+describe('ProjectPlan', () => {
+  it('puts the network at 172.30.n.0/24 with gateway .254 and labels it', () => {
+    const n = plan().network();
+    assert.equal(n.subnet, '172.30.7.0/24');
+    assert.equal(n.gateway, '172.30.7.254');
+    assert.equal(n.labels[LABEL_KEYS.project], PROJECT);
+    assert.equal(n.labels[LABEL_KEYS.role], 'network');
+    assert.equal(n.labels[LABEL_KEYS.owner], OWNER);
+  });
+
+  it('gives the VM the dockurr/windows spec, /dev/kvm, NET_ADMIN, /oem and /shared at .2', () => {
+    const vm = plan().vm();
+    assert.deepEqual(vm.env, { VERSION: '11', RAM_SIZE: '8G', CPU_CORES: '4', DISK_SIZE: '64G' });
+    assert.deepEqual(vm.devices, ['/dev/kvm']);
+    assert.deepEqual(vm.capAdd, ['NET_ADMIN']);
+    assert.equal(vm.network.ip, '172.30.7.2');
+    assert.deepEqual(vm.mounts, [
+      { source: '/srv/oem', target: '/oem', readOnly: true },
+      { source: `/srv/shares/${PROJECT}`, target: '/shared', readOnly: false },
+    ]);
+  });
+
+  it('passes no devices when VM_DEVICES is empty (stand-in images, no KVM)', () => {
+    assert.deepEqual(plan({ VM_DEVICES: '' }).vm().devices, []);
+  });
+
+  it('multi-homes the tools API at .1 and on the platform network, with no secrets in its env', () => {
+    const tools = plan().tools();
+    assert.equal(tools.network.ip, '172.30.7.1');
+    assert.deepEqual(tools.extraNetworks, [{ name: 'pantheon-platform' }]);
+    assert.deepEqual(Object.keys(tools.env).sort(), ['PORT', 'PROJECT_ID', 'VM_HOST', 'VM_VIEWER_PORT']);
+    assert.equal(tools.env.VM_HOST, '172.30.7.2');
+  });
+
+  it('serves the shared folder read-only at .20', () => {
+    const share = plan().share();
+    assert.equal(share.network.ip, '172.30.7.20');
+    assert.deepEqual(share.mounts, [{ source: `/srv/shares/${PROJECT}`, target: '/shared', readOnly: true }]);
+  });
+
+  it('labels every object with the test run when configured, and describes the platform network', () => {
+    const p = plan({ RUNTIME_TEST_RUN_LABEL: 'run-1', PLATFORM_SUBNET: '10.9.8.0/24', PLATFORM_NETWORK: 'plat' });
+    for (const spec of [p.network(), p.vm(), p.tools(), p.share()]) assert.equal(spec.labels[LABEL_KEYS.testRun], 'run-1');
+    const platform = platformNetworkSpec(loadConfig({
+      DATABASE_URL: 'postgresql://a@127.0.0.1/x', DATABASE_MIGRATION_URL: 'postgresql://b@127.0.0.1/x', KEYCLOAK_URL: 'http://127.0.0.1:1',
+      PLATFORM_SUBNET: '10.9.8.0/24', PLATFORM_NETWORK: 'plat',
+    }));
+    assert.deepEqual([platform.name, platform.subnet, platform.gateway], ['plat', '10.9.8.0/24', '10.9.8.1']);
+    assert.equal(platform.labels[LABEL_KEYS.project], undefined, 'never mistaken for a project object');
+  });
+});
