@@ -16,6 +16,10 @@ interface TenantTable {
   touch: string;
   /** audit_log is append-only: UPDATE/DELETE are not even granted. */
   appendOnly?: boolean;
+  /** History is immutable: UPDATE is not granted (DELETE is). */
+  noUpdate?: boolean;
+  /** Inserts that reference the user's project take it as $2. */
+  needsProject?: boolean;
 }
 
 const TABLES: TenantTable[] = [
@@ -42,6 +46,19 @@ const TABLES: TenantTable[] = [
     table: 'audit_log', owner: 'user_id', touch: 'action', appendOnly: true,
     insert: `insert into audit_log (user_id, seq, action, hash) values ($1, 0, 'test.seeded', '\\x')`,
   },
+  {
+    table: 'project_tokens', owner: 'user_id', touch: 'name', needsProject: true,
+    insert: `insert into project_tokens (user_id, project_id, name, token_hash, prefix, expires_at)
+             values ($1, $2, 't', sha256(gen_random_uuid()::text::bytea), 'pt_', now() + interval '1 day')`,
+  },
+  {
+    table: 'chat_messages', owner: 'user_id', touch: 'content', needsProject: true, noUpdate: true,
+    insert: `insert into chat_messages (user_id, project_id, role, content) values ($1, $2, 'user', 'hello')`,
+  },
+  {
+    table: 'usage_events', owner: 'user_id', touch: 'model', appendOnly: true,
+    insert: `insert into usage_events (user_id, source, provider, model, status) values ($1, 'chat', 'openai', 'm', 'ok')`,
+  },
 ];
 
 describe('row-level security as pantheon_app', () => {
@@ -49,12 +66,20 @@ describe('row-level security as pantheon_app', () => {
   const app = appPool();
   const userA = randomUUID();
   const userB = randomUUID();
+  const projectOf: Record<string, string> = {};
+  const params = (t: TenantTable, user: string) => (t.needsProject ? [user, projectOf[user]] : [user]);
 
   before(async () => {
     // Seeded as the superuser, which bypasses RLS.
     for (const id of [userA, userB]) {
       await admin.query('insert into users (id, keycloak_sub, email) values ($1, $2, $3)', [id, `sub-${id}`, `${id}@test.local`]);
-      for (const t of TABLES) if (t.insert) await admin.query(t.insert, [id]);
+      for (const t of TABLES) {
+        if (t.insert) await admin.query(t.insert, params(t, id));
+        if (t.table === 'projects') {
+          const { rows } = await admin.query('select id from projects where owner_id = $1 limit 1', [id]);
+          projectOf[id] = rows[0].id;
+        }
+      }
     }
   });
   after(async () => {
@@ -116,6 +141,9 @@ describe('row-level security as pantheon_app', () => {
           if (t.appendOnly) {
             assert.equal(upd.error?.code, '42501', 'UPDATE is not granted');
             assert.equal(del.error?.code, '42501', 'DELETE is not granted');
+          } else if (t.noUpdate) {
+            assert.equal(upd.error?.code, '42501', 'UPDATE is not granted');
+            assert.equal(del.rowCount, 0);
           } else if (t.table === 'users') {
             assert.equal(upd.rowCount, 0);
             assert.equal(del.error?.code, '42501', 'DELETE on users is not granted');
@@ -134,7 +162,7 @@ describe('row-level security as pantheon_app', () => {
           const sql = t.table === 'users'
             ? `insert into users (id, keycloak_sub) values ($1::uuid, 'forged-' || $1::text)`
             : t.insert;
-          const res = await tryQuery(c, sql, [userB]);
+          const res = await tryQuery(c, sql, t.table === 'users' ? [userB] : params(t, userB));
           assert.equal(res.error?.code, '42501', `expected an RLS violation, got ${JSON.stringify(res)}`);
           assert.match(res.error!.message, /row-level security/);
         });

@@ -12,6 +12,7 @@ function expectedSqlType(type: string, nativeType: [string, string[]] | null | u
   if (native === 'Uuid') return 'uuid';
   if (native === 'Timestamptz') return 'timestamp with time zone';
   if (native === 'SmallInt') return 'smallint';
+  if (native === 'Decimal') return 'numeric';
   const byType: Record<string, string> = {
     String: 'text',
     Int: 'integer',
