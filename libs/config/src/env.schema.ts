@@ -94,6 +94,11 @@ export const envSchema = z.object({
   /** Extra `pantheon.test-run` label on every object the worker creates, so a test run removes exactly its own. */
   RUNTIME_TEST_RUN_LABEL: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
 
+  /** Lifetime of the project token the worker gives a project's tools API. */
+  PROJECT_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
+  /** The LLM gateway as seen from a project's tools API (over the platform network). */
+  GATEWAY_URL_FOR_PROJECTS: z.string().url().default('http://10.0.1.2:3000/v1'),
+
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
   /** How long the worker waits for the tools API and guest agent to answer before failing a provision. */
   PROVISION_HEALTH_TIMEOUT_MS: z.coerce.number().int().min(1000).default(180_000),

@@ -12,3 +12,4 @@ export { assertMasterKeysMatch, masterKeyVerifier, type StoredMasterKeyVerifier 
 export { fingerprint, last4, maskSecret } from './mask';
 export { REDACT_PATHS, redactSecrets } from './redact';
 export { providerKeyAad } from './provider-key-aad';
+export { generateProjectToken, hashProjectToken, looksLikeProjectToken, PROJECT_TOKEN_PREFIX, type IssuedProjectToken } from './project-token';

@@ -2,7 +2,7 @@ const REDACTED = '[REDACTED]';
 // Shorter strings would redact ordinary words and cannot be real provider keys anyway.
 const MIN_SECRET_LENGTH = 8;
 
-const SENSITIVE_HEADERS = ['authorization', 'cookie', 'x-api-key', 'proxy-authorization'];
+const SENSITIVE_HEADERS = ['authorization', 'cookie', 'x-api-key', 'x-goog-api-key', 'proxy-authorization'];
 const SENSITIVE_KEYS = [
   'key',
   'apiKey',

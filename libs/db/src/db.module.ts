@@ -8,6 +8,9 @@ import { ProviderKeyRepository } from './repositories/provider-key.repository';
 import { UserSettingsRepository } from './repositories/user-settings.repository';
 import { UserRepository } from './repositories/user.repository';
 import { ProjectRepository } from './repositories/project.repository';
+import { ProjectTokenRepository } from './repositories/project-token.repository';
+import { UsageRepository } from './repositories/usage.repository';
+import { ChatRepository } from './repositories/chat.repository';
 
 const repositories = [
   UserRepository,
@@ -16,6 +19,9 @@ const repositories = [
   CustomModelRepository,
   AuditLogRepository,
   ProjectRepository,
+  ProjectTokenRepository,
+  UsageRepository,
+  ChatRepository,
 ];
 
 @Global()

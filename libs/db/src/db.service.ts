@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PrismaClient } from '@pantheon/prisma-client';
 import { createPrismaClient, Tx } from './prisma.client';
 import { MasterKeyVerifierRepository } from './repositories/master-key-verifier.repository';
-import { enterUserScope, ScopeOptions, withAuthSubject, withUser } from './with-user';
+import { enterUserScope, ScopeOptions, withAuthSubject, withTokenHash, withUser } from './with-user';
 
 export const DB_OPTIONS = Symbol('DB_OPTIONS');
 
@@ -40,6 +40,10 @@ export class DbService implements OnModuleDestroy {
 
   withAuthSubject<T>(sub: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
     return withAuthSubject(this.client, sub, fn);
+  }
+
+  withTokenHash<T>(hashHex: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return withTokenHash(this.client, hashHex, fn);
   }
 
   enterUserScope(tx: Tx, userId: string): Promise<void> {

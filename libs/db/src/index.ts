@@ -10,5 +10,8 @@ export * from './repositories/user-settings.repository';
 export * from './repositories/custom-model.repository';
 export * from './repositories/audit-log.repository';
 export * from './repositories/project.repository';
+export * from './repositories/project-token.repository';
+export * from './repositories/usage.repository';
+export * from './repositories/chat.repository';
 export { KeyRotationRepository, RotatableKey } from './system/key-rotation.repository';
 export { ProjectSystemRepository, ProjectLifecycleUpdate } from './system/project-system.repository';

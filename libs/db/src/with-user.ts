@@ -54,3 +54,18 @@ export async function enterUserScope(tx: Tx, userId: string): Promise<void> {
   if (!UUID_RE.test(userId)) throw new TypeError('enterUserScope needs a user id (uuid)');
   await tx.$executeRaw`select set_config('app.user_id', ${userId}, true)`;
 }
+
+/**
+ * Runs `fn` in a transaction that may see only the project token with this hash (hex). Used by the LLM
+ * gateway to resolve a presented token to its project and owner before the owner is known.
+ */
+export async function withTokenHash<T>(client: PrismaClient, hashHex: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  if (!/^[0-9a-f]{64}$/.test(hashHex)) throw new TypeError('withTokenHash needs a SHA-256 hex digest');
+  return client.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`select set_config('app.token_hash', ${hashHex}, true)`;
+      return fn(tx);
+    },
+    { timeout: 15_000, maxWait: 10_000 },
+  );
+}

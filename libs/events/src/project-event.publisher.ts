@@ -1,76 +1,140 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type Redis from 'ioredis';
-import { ProjectEvent, ProjectEventInput } from './project-events';
-import { projectRoom, userRoom, WS_NAMESPACE } from './socket-events';
+import { PROJECT_STATUSES, ProjectEvent, ProjectEventInput } from './project-events';
+import { projectRoom, ServerToClientEvents, userRoom, WS_NAMESPACE } from './socket-events';
 
 export interface ProjectEventPublisherOptions {
-  /** The deployment's REDIS_PREFIX (the client's keyPrefix must be `${redisPrefix}:`). */
+  /** The deployment's REDIS_PREFIX; the client's keyPrefix must be `${redisPrefix}:`. */
   redisPrefix: string;
-  /** Events kept per user for replay. */
+  /** Events kept per user for replay (approximate: the stream is trimmed in whole nodes). */
   streamMaxLen: number;
 }
 
-/** Redis keys (relative to the client's keyPrefix). */
+/** Redis keys of a user's events, relative to the client's keyPrefix (`<REDIS_PREFIX>:`). */
 export const eventKeys = {
-  seq: (userId: string) => `events:seq:${userId}`,
-  stream: (userId: string) => `events:user:${userId}`,
+  /** Last seq handed out for the user. */
+  seq: (userId: string): string => `events:seq:${userId}`,
+  /** Capped stream of the user's events; entry id `<seq>-0`, field `e` = the event JSON without seq. */
+  stream: (userId: string): string => `events:user:${userId}`,
 };
 
-/** Channel key shared by the API's socket.io Redis adapter and this emitter (channels are not key-prefixed). */
+/**
+ * Channel prefix shared by the API's socket.io Redis adapter and the publisher's emitter. ioredis applies
+ * keyPrefix to keys only, never to pub/sub channels, so the deployment prefix is spelled out here.
+ */
 export function socketIoKey(redisPrefix: string): string {
   return `${redisPrefix}:socket.io`;
 }
 
-// INCR and XADD in one script: the stream id is the seq, so ids and seqs can never disagree or go backwards.
-const PUBLISH_SCRIPT = `
-local seq = redis.call('INCR', KEYS[1])
-local event = string.gsub(ARGV[1], '"seq":0', '"seq":' .. seq, 1)
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'e', event)
-return {seq, event}
-`;
+/** Throws unless `redis` prefixes every key with `${redisPrefix}:` (so keys and channels agree). */
+export function assertKeyPrefix(redis: Redis, redisPrefix: string): void {
+  if (!redisPrefix || redis.options.keyPrefix !== `${redisPrefix}:`) {
+    throw new Error(`project events need a Redis client with keyPrefix "${redisPrefix}:"`);
+  }
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const STATUSES: ReadonlySet<string> = new Set(PROJECT_STATUSES);
+
+/** What the stream stores per entry: the event without its seq (the entry id carries it). */
+type StoredEvent = Omit<ProjectEvent, 'seq'>;
 
 /**
- * Publishes project events: appends them to the owner's capped stream (for replay after a reconnect) and
- * broadcasts them to the socket.io rooms `user:<owner>` and `project:<id>` on every API replica through the
- * Redis adapter. The owner's id travels only in the room name, never in the payload.
+ * KEYS[1] seq counter, KEYS[2] stream; ARGV[1] event JSON, ARGV[2] max length. Returns the seq.
+ * One script, so the counter and the stream id never disagree. If the counter was lost (eviction, a manual
+ * flush) while the stream survived, it restarts above the stream's last id: seq never goes backwards.
+ */
+const APPEND_SCRIPT = `
+local seq = redis.call('INCR', KEYS[1])
+local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+if top[1] then
+  local last = tonumber(string.match(top[1][1], '^(%d+)'))
+  if last >= seq then
+    seq = last + 1
+    redis.call('SET', KEYS[1], seq)
+  end
+end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'e', ARGV[1])
+return seq
+`;
+const APPEND_COMMAND = 'pantheonAppendProjectEvent';
+
+type AppendingRedis = Redis & {
+  [APPEND_COMMAND](seqKey: string, streamKey: string, event: string, maxLen: string): Promise<number>;
+};
+
+/**
+ * Publishes project events: appends each to the owner's capped stream (for replay after a reconnect) and
+ * broadcasts it to the socket.io rooms `user:<owner>` and `project:<id>` of namespace `/ws` on every API
+ * replica, through the replicas' Redis adapter. The owner's id travels only in the room names, never in the
+ * payload.
+ *
+ * Ordering: seq is strictly increasing per user. One publisher sends its events to Redis in seq order (one
+ * connection, no await between append and broadcast); events of concurrent publishers in other processes
+ * may reach clients in a different order than their seq, so clients order by seq.
  */
 export class ProjectEventPublisher {
-  private readonly emitter: Emitter;
+  private readonly redis: AppendingRedis;
+  private readonly channelKey: string;
 
-  constructor(
-    private readonly redis: Redis,
-    private readonly options: ProjectEventPublisherOptions,
-  ) {
-    this.emitter = new Emitter(redis, { key: socketIoKey(options.redisPrefix) }).of(WS_NAMESPACE);
+  constructor(redis: Redis, private readonly options: ProjectEventPublisherOptions) {
+    assertKeyPrefix(redis, options.redisPrefix);
+    if (!Number.isSafeInteger(options.streamMaxLen) || options.streamMaxLen < 1) {
+      throw new RangeError('streamMaxLen must be a positive integer');
+    }
+    // defineCommand runs the script by EVALSHA (falling back to EVAL once per connection) and prefixes KEYS.
+    redis.defineCommand(APPEND_COMMAND, { numberOfKeys: 2, lua: APPEND_SCRIPT });
+    this.redis = redis as AppendingRedis;
+    this.channelKey = socketIoKey(options.redisPrefix);
   }
 
+  /**
+   * Stores and broadcasts one event; resolves with the event as clients receive it. Rejects on invalid
+   * input (a programming error) or when Redis fails; if only the broadcast failed, the event is already
+   * stored and reaches clients through replay.
+   */
   async publish(input: ProjectEventInput): Promise<ProjectEvent> {
-    const draft: ProjectEvent = {
+    assertInput(input);
+    const stored: StoredEvent = {
       projectId: input.projectId,
       status: input.status,
       step: input.step,
       progress: input.progress,
-      ...(input.error ? { error: input.error } : {}),
+      ...(input.error !== undefined ? { error: input.error } : {}),
       at: new Date().toISOString(),
-      seq: 0,
     };
-    const [, json] = (await this.redis.eval(
-      PUBLISH_SCRIPT,
-      2,
+    const seq = await this.redis[APPEND_COMMAND](
       eventKeys.seq(input.userId),
       eventKeys.stream(input.userId),
-      JSON.stringify(draft),
+      JSON.stringify(stored),
       String(this.options.streamMaxLen),
-    )) as [number, string];
-    const event = JSON.parse(json) as ProjectEvent;
-    this.emitter.to(userRoom(input.userId)).to(projectRoom(input.projectId)).emit('project:update', event);
+    );
+    const event: ProjectEvent = { ...stored, seq: Number(seq) };
+    await this.broadcast(input.userId, event);
     return event;
+  }
+
+  private async broadcast(userId: string, event: ProjectEvent): Promise<void> {
+    // The emitter fires PUBLISH and drops its promise; this shim keeps it, so a failed broadcast rejects
+    // publish() instead of becoming an unhandled rejection. PUBLISH is sent synchronously by emit().
+    let sent: Promise<number> | undefined;
+    const client = {
+      publish: (channel: string, message: Buffer | string): Promise<number> => (sent = this.redis.publish(channel, message)),
+    };
+    new Emitter<ServerToClientEvents>(client, { key: this.channelKey })
+      .of(WS_NAMESPACE)
+      .to([userRoom(userId), projectRoom(event.projectId)])
+      .emit('project:update', event);
+    await sent;
   }
 }
 
-/** Reads a user's events after `afterSeq` (oldest first), optionally for one project only. */
-export async function readEventsSince(redis: Redis, userId: string, afterSeq: number, projectId?: string): Promise<ProjectEvent[]> {
-  const entries = (await redis.xrange(eventKeys.stream(userId), `(${Math.max(0, Math.floor(afterSeq))}-0`, '+', 'COUNT', 1000)) as [string, string[]][];
-  const events = entries.map(([, fields]) => JSON.parse(fields[1]) as ProjectEvent);
-  return projectId ? events.filter((e) => e.projectId === projectId) : events;
+/** Ids become Redis key and room names, so they must be canonical (lower-case) UUIDs. */
+function assertInput(input: ProjectEventInput): void {
+  if (!UUID_RE.test(input.userId)) throw new TypeError('project event: userId must be a lower-case UUID');
+  if (!UUID_RE.test(input.projectId)) throw new TypeError('project event: projectId must be a lower-case UUID');
+  if (!STATUSES.has(input.status)) throw new TypeError(`project event: unknown status ${String(input.status)}`);
+  if (!Number.isInteger(input.progress) || input.progress < 0 || input.progress > 100) {
+    throw new TypeError('project event: progress must be an integer 0-100');
+  }
 }

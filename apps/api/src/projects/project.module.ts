@@ -3,13 +3,16 @@ import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { ProjectEventPublisher, REDIS } from '@pantheon/events';
 import type Redis from 'ioredis';
 import { ProjectController } from './project.controller';
+import { ProjectTokenController } from './project-token.controller';
+import { ProjectTokenService } from './project-token.service';
 import { ProjectQueue } from './project-queue.provider';
 import { ProjectService } from './project.service';
 
 @Module({
-  controllers: [ProjectController],
+  controllers: [ProjectController, ProjectTokenController],
   providers: [
     ProjectService,
+    ProjectTokenService,
     ProjectQueue,
     {
       provide: ProjectEventPublisher,

@@ -31,12 +31,16 @@ export class ConfigError extends Error {
 }
 
 /**
- * Names that suggest a credential. The tools API never holds provider keys or other secrets (it will reach
- * the LLM gateway and the secret broker with a project token), so such a variable means someone wired a
- * secret into the container by mistake. No name is exempt yet; a later change that needs one (e.g. the
- * project token) must add an explicit, documented exception here.
+ * Names that suggest a credential. The tools API never holds provider keys or other secrets (it reaches
+ * the LLM gateway with a project token), so such a variable means someone wired a secret into the container
+ * by mistake.
  */
 const SECRET_NAME_PATTERN = /(API_KEY|SECRET|PASSWORD|MASTER_KEY|TOKEN)$/i;
+/**
+ * The only exception: the project token, which is scoped to this one project, short-lived, revocable and
+ * stored hashed by the platform. It authenticates calls to the LLM gateway; it is not a provider key.
+ */
+const ALLOWED_SECRET_NAMES = new Set(['PANTHEON_PROJECT_TOKEN']);
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -80,7 +84,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
  */
 export function loadToolsApiConfig(env: Env): ToolsApiConfig {
   const secretLike = Object.keys(env)
-    .filter((name) => SECRET_NAME_PATTERN.test(name))
+    .filter((name) => SECRET_NAME_PATTERN.test(name) && !ALLOWED_SECRET_NAMES.has(name))
     .sort();
   if (secretLike.length > 0) {
     const verb = secretLike.length === 1 ? 'looks like a secret' : 'look like secrets';

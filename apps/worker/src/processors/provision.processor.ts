@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
+import { generateProjectToken } from '@pantheon/crypto';
 import type { ProjectRecord, ProjectSystemRepository } from '@pantheon/db';
 import { ProjectJobData, ProvisionStep } from '@pantheon/events';
 import { ContainerRuntime, RuntimeError, subnetForIndex } from '@pantheon/runtime';
@@ -90,7 +91,7 @@ export class ProvisionProcessor {
     });
     await this.runStep(project, 'tools', async () => {
       await this.runtime.ensureNetwork(platformNetworkSpec(this.config));
-      await this.runtime.ensureContainer(plan.tools());
+      await this.runtime.ensureContainer(plan.tools(await this.toolsTokenIfNeeded(project, plan.tools().name)));
       if (this.config.BACKEND_CONTAINER) {
         await this.runtime.connectNetwork(this.config.BACKEND_CONTAINER, plan.network().name, subnet.backend);
       }
@@ -107,6 +108,20 @@ export class ProvisionProcessor {
         );
       }
     });
+  }
+
+  /** A fresh project token only when the tools container is about to be created (a retry keeps the old one). */
+  private async toolsTokenIfNeeded(project: ProjectRecord, toolsContainer: string): Promise<string | undefined> {
+    if (await this.runtime.inspectContainer(toolsContainer)) return undefined;
+    const issued = generateProjectToken();
+    await this.projects.issueToolsToken({
+      projectId: project.id,
+      userId: project.ownerId,
+      hash: issued.hash,
+      prefix: issued.displayPrefix,
+      expiresAt: new Date(Date.now() + this.config.PROJECT_TOKEN_TTL_HOURS * 3600_000),
+    });
+    return issued.token;
   }
 
   /** Runs one step unless the project is being deleted, then records and announces its completion. */

@@ -97,8 +97,11 @@ export class ProjectPlan {
     };
   }
 
-  /** Multi-homed: `.1` on the project network, and a platform-network address the backend can reach. */
-  tools(): ContainerSpec {
+  /**
+   * Multi-homed: `.1` on the project network, and a platform-network address the backend can reach. It gets
+   * a project token for the LLM gateway, never a provider key.
+   */
+  tools(projectToken?: string): ContainerSpec {
     return {
       name: containerName('tools', this.input.projectId),
       image: this.config.TOOLS_IMAGE,
@@ -107,6 +110,8 @@ export class ProjectPlan {
         VM_HOST: this.input.subnet.vm,
         VM_VIEWER_PORT: String(VM_VIEWER_PORT),
         PORT: String(TOOLS_API_PORT),
+        PANTHEON_GATEWAY_URL: this.config.GATEWAY_URL_FOR_PROJECTS,
+        ...(projectToken ? { PANTHEON_PROJECT_TOKEN: projectToken } : {}),
       },
       labels: this.labels('tools'),
       network: { name: networkName(this.input.projectId), ip: this.input.subnet.tools },

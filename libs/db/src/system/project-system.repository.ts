@@ -29,12 +29,30 @@ export class ProjectSystemRepository {
   /** Frees the project's subnet for reuse and marks it deleted, in one transaction. */
   async finishDeletion(id: string): Promise<void> {
     await this.client.$transaction([
+      this.client.projectToken.updateMany({ where: { projectId: id, revokedAt: null }, data: { revokedAt: new Date() } }),
       this.client.subnetLease.deleteMany({ where: { projectId: id } }),
       this.client.project.update({
         where: { id },
         data: { status: 'deleted', subnetIndex: null, deletedAt: new Date(), progress: 100, progressStep: 'deprovision', updatedAt: new Date() },
       }),
     ]);
+  }
+
+  /**
+   * Issues the tools API's project token (stored as a hash); earlier tools tokens of the project are revoked
+   * in the same transaction, so at most one is valid.
+   */
+  async issueToolsToken(p: { projectId: string; userId: string; hash: Buffer; prefix: string; expiresAt: Date }): Promise<void> {
+    await this.client.$transaction([
+      this.client.projectToken.updateMany({ where: { projectId: p.projectId, name: 'tools-api', revokedAt: null }, data: { revokedAt: new Date() } }),
+      this.client.projectToken.create({
+        data: { userId: p.userId, projectId: p.projectId, name: 'tools-api', tokenHash: new Uint8Array(p.hash), prefix: p.prefix, expiresAt: p.expiresAt },
+      }),
+    ]);
+  }
+
+  async revokeTokens(projectId: string): Promise<void> {
+    await this.client.projectToken.updateMany({ where: { projectId, revokedAt: null }, data: { revokedAt: new Date() } });
   }
 
   /** Projects in a transitional state whose last change is older than `before` (candidates to re-drive). */

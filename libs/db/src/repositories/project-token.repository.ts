@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { Tx } from '../prisma.client';
+
+export interface ProjectTokenRecord {
+  id: string;
+  userId: string;
+  projectId: string;
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+const PUBLIC_FIELDS = {
+  id: true, userId: true, projectId: true, name: true, prefix: true,
+  createdAt: true, expiresAt: true, revokedAt: true, lastUsedAt: true,
+} as const;
+
+/** project_tokens. Lookups by hash need a withTokenHash scope; the rest a withUser scope. */
+@Injectable()
+export class ProjectTokenRepository {
+  create(
+    tx: Tx,
+    t: { userId: string; projectId: string; name: string; hash: Buffer; prefix: string; expiresAt: Date },
+  ): Promise<ProjectTokenRecord> {
+    return tx.projectToken.create({
+      data: { userId: t.userId, projectId: t.projectId, name: t.name, tokenHash: new Uint8Array(t.hash), prefix: t.prefix, expiresAt: t.expiresAt },
+      select: PUBLIC_FIELDS,
+    });
+  }
+
+  findByHash(tx: Tx, hash: Buffer): Promise<ProjectTokenRecord | null> {
+    return tx.projectToken.findUnique({ where: { tokenHash: new Uint8Array(hash) }, select: PUBLIC_FIELDS });
+  }
+
+  listForProject(tx: Tx, projectId: string): Promise<ProjectTokenRecord[]> {
+    return tx.projectToken.findMany({ where: { projectId }, orderBy: { createdAt: 'desc' }, take: 100, select: PUBLIC_FIELDS });
+  }
+
+  async revoke(tx: Tx, projectId: string, id: string): Promise<boolean> {
+    const { count } = await tx.projectToken.updateMany({ where: { id, projectId, revokedAt: null }, data: { revokedAt: new Date() } });
+    return count > 0;
+  }
+
+  async touch(tx: Tx, id: string): Promise<void> {
+    await tx.projectToken.update({ where: { id }, data: { lastUsedAt: new Date() } });
+  }
+}

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma, Tx } from '../prisma.client';
+
+export interface UsageInput {
+  userId: string;
+  projectId?: string | null;
+  keyId?: string | null;
+  source: 'chat' | 'gateway' | 'key_test';
+  provider: string;
+  model: string;
+  status: 'ok' | 'error' | 'aborted';
+  promptTokens: number;
+  completionTokens: number;
+  costUsd?: number | null;
+  latencyMs: number;
+  errorCode?: string | null;
+}
+
+export type UsageGroupBy = 'model' | 'provider' | 'project' | 'day';
+
+export interface UsageRow {
+  group: string | null;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number | null;
+}
+
+const GROUP_SQL: Record<UsageGroupBy, Prisma.Sql> = {
+  model: Prisma.sql`provider || '/' || model`,
+  provider: Prisma.sql`provider`,
+  project: Prisma.sql`project_id::text`,
+  day: Prisma.sql`to_char(date_trunc('day', created_at at time zone 'UTC'), 'YYYY-MM-DD')`,
+};
+
+/** usage_events (append-only) and the per-key counters, in a withUser scope. */
+@Injectable()
+export class UsageRepository {
+  async record(tx: Tx, u: UsageInput): Promise<void> {
+    await tx.usageEvent.create({
+      data: {
+        userId: u.userId,
+        projectId: u.projectId ?? null,
+        keyId: u.keyId ?? null,
+        source: u.source,
+        provider: u.provider,
+        model: u.model,
+        status: u.status,
+        promptTokens: u.promptTokens,
+        completionTokens: u.completionTokens,
+        costUsd: u.costUsd ?? null,
+        latencyMs: u.latencyMs,
+        errorCode: u.errorCode ?? null,
+      },
+    });
+    if (u.keyId) {
+      await tx.providerKey.updateMany({
+        where: { id: u.keyId },
+        data: {
+          lastUsedAt: new Date(),
+          requestCount: { increment: 1 },
+          promptTokens: { increment: u.promptTokens },
+          completionTokens: { increment: u.completionTokens },
+        },
+      });
+    }
+  }
+
+  async summarize(tx: Tx, from: Date, to: Date, groupBy: UsageGroupBy): Promise<UsageRow[]> {
+    const rows = await tx.$queryRaw<{ g: string | null; requests: bigint; prompt: bigint | null; completion: bigint | null; cost: Prisma.Decimal | null }[]>`
+      select ${GROUP_SQL[groupBy]} as g, count(*) as requests, sum(prompt_tokens) as prompt,
+             sum(completion_tokens) as completion, sum(cost_usd) as cost
+      from usage_events where created_at >= ${from} and created_at < ${to}
+      group by 1 order by 1 nulls first`;
+    return rows.map((r) => ({
+      group: r.g,
+      requests: Number(r.requests),
+      promptTokens: Number(r.prompt ?? 0),
+      completionTokens: Number(r.completion ?? 0),
+      costUsd: r.cost === null ? null : Number(r.cost),
+    }));
+  }
+
+  /** Spend since `from` (for the monthly budget). */
+  async costSince(tx: Tx, from: Date): Promise<number> {
+    const r = await tx.usageEvent.aggregate({ where: { createdAt: { gte: from } }, _sum: { costUsd: true } });
+    return Number(r._sum.costUsd ?? 0);
+  }
+
+  /** Tokens spent by one project (for its token budget). */
+  async projectTokens(tx: Tx, projectId: string): Promise<number> {
+    const r = await tx.usageEvent.aggregate({ where: { projectId }, _sum: { promptTokens: true, completionTokens: true } });
+    return (r._sum.promptTokens ?? 0) + (r._sum.completionTokens ?? 0);
+  }
+}
