@@ -26,7 +26,7 @@ describe('settings, custom models and the audit trail', () => {
   describe('settings', () => {
     it('starts with defaults', async () => {
       const res = await api.http().get('/api/user/settings').set(auth(alice)).expect(200);
-      assert.deepEqual(res.body, { preferred_model: null, model_parameters: {}, updated_at: null });
+      assert.deepEqual(res.body, { preferred_model: null, model_parameters: {}, monthly_budget_usd: null, updated_at: null });
     });
 
     it('replaces the settings with PUT and returns them', async () => {

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig, loadConfig } from '@pantheon/config';
+import { RedisIoAdapter } from '@pantheon/events';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
@@ -29,6 +30,10 @@ export async function createApp(opts: CreateAppOptions = {}): Promise<NestExpres
   app.use(helmet());
   const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   app.enableCors({ origin: origins.length ? origins : false, credentials: true, exposedHeaders: ['x-request-id'] });
+  // socket.io on the same HTTP server, at WS_PATH, sharing rooms with every replica through Redis.
+  app.useWebSocketAdapter(
+    new RedisIoAdapter(app, { redisUrl: config.REDIS_URL, redisPrefix: config.REDIS_PREFIX, path: config.WS_PATH, corsOrigins: origins }),
+  );
   app.setGlobalPrefix('api', { exclude: ['health', 'ready'] });
   app.useGlobalPipes(
     new ValidationPipe({

@@ -16,6 +16,7 @@ import { UserThrottlerGuard } from './common/user-throttler.guard';
 import { HealthModule } from './health/health.module';
 import { ProjectModule } from './projects/project.module';
 import { UserModule } from './user/user.module';
+import { WsModule } from './ws/ws.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -28,6 +29,18 @@ const list = (csv: string): string[] => csv.split(',').map((s) => s.trim()).filt
 @Module({})
 export class AppModule implements NestModule {
   static forRoot({ config, logStream }: AppModuleOptions): DynamicModule {
+    // One instance, shared with the socket gateway (WsModule imports it by reference).
+    const auth = AuthModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (c: AppConfig) => ({
+        authServerUrl: c.KEYCLOAK_URL,
+        realm: c.KEYCLOAK_REALM,
+        clientId: c.KEYCLOAK_CLIENT_ID,
+        verifyAudience: c.KEYCLOAK_VERIFY_AUDIENCE,
+        allowedAzp: list(c.KEYCLOAK_ALLOWED_AZP),
+        requiredRole: c.AUTH_REQUIRED_ROLE,
+      }),
+    });
     return {
       module: AppModule,
       imports: [
@@ -46,17 +59,7 @@ export class AppModule implements NestModule {
             migrationConnectionString: c.MIGRATE_ON_BOOT ? c.DATABASE_MIGRATION_URL : undefined,
           }),
         }),
-        AuthModule.forRootAsync({
-          inject: [APP_CONFIG],
-          useFactory: (c: AppConfig) => ({
-            authServerUrl: c.KEYCLOAK_URL,
-            realm: c.KEYCLOAK_REALM,
-            clientId: c.KEYCLOAK_CLIENT_ID,
-            verifyAudience: c.KEYCLOAK_VERIFY_AUDIENCE,
-            allowedAzp: list(c.KEYCLOAK_ALLOWED_AZP),
-            requiredRole: c.AUTH_REQUIRED_ROLE,
-          }),
-        }),
+        auth,
         ThrottlerModule.forRootAsync({
           inject: [APP_CONFIG, REDIS],
           useFactory: (c: AppConfig, redis: Redis) => ({
@@ -69,6 +72,7 @@ export class AppModule implements NestModule {
         HealthModule,
         UserModule,
         ProjectModule,
+        WsModule.forRoot(auth),
       ],
       // Global guards run in this order: authenticate first, so the rate limit can count per user.
       providers: [

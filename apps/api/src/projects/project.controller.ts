@@ -1,11 +1,11 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser, RequestMeta } from '@pantheon/auth';
 import type { Response } from 'express';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
 import { IdParamDto } from '../common/id-param.dto';
 import { ReqMeta } from '../common/request-meta';
-import { CreateProjectDto, DeleteProjectQueryDto, ProjectListQueryDto, ProjectListResponseDto, ProjectResponseDto } from './project.dto';
+import { CreateProjectDto, DeleteProjectQueryDto, ProjectBudgetDto, ProjectListQueryDto, ProjectListResponseDto, ProjectResponseDto } from './project.dto';
 import { ProjectService } from './project.service';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
@@ -45,6 +45,12 @@ export class ProjectController {
   @ApiOkResponse({ type: ProjectResponseDto })
   get(@CurrentUser() user: AuthUser, @Param() { id }: IdParamDto): Promise<ProjectResponseDto> {
     return this.projects.get(user, id);
+  }
+
+  @Put(':id/budget')
+  @ApiOkResponse({ type: ProjectResponseDto })
+  setBudget(@CurrentUser() user: AuthUser, @Param() { id }: IdParamDto, @Body() dto: ProjectBudgetDto, @ReqMeta() meta: RequestMeta): Promise<ProjectResponseDto> {
+    return this.projects.setBudget(user, id, dto.token_budget, meta);
   }
 
   @Delete(':id')

@@ -3,7 +3,7 @@ import type { ProjectRecord } from '@pantheon/db';
 import { PROJECT_STATUSES } from '@pantheon/events';
 import { subnetForIndex } from '@pantheon/runtime';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { PageInfoDto, PageQueryDto } from '../common/pagination.dto';
 
 export const WINDOWS_VERSIONS = ['11'] as const;
@@ -81,6 +81,8 @@ export class ProjectResponseDto {
   @ApiProperty({ nullable: true, type: String }) last_error!: string | null;
   @ApiProperty({ type: VmSpecResponseDto }) vm!: VmSpecResponseDto;
   @ApiProperty({ nullable: true, type: ProjectNetworkDto }) network!: ProjectNetworkDto | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Token budget for LLM calls made by the project' })
+  token_budget!: number | null;
   @ApiProperty({ nullable: true, type: String, description: 'VM viewer (noVNC) on the platform network, when running' })
   viewer_url!: string | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
@@ -111,8 +113,18 @@ export function mapProject(p: ProjectRecord): ProjectResponseDto {
     network: subnet
       ? { subnet: subnet.cidr, gateway: subnet.gateway, tools_ip: subnet.tools, vm_ip: subnet.vm, share_ip: subnet.share }
       : null,
+    token_budget: p.tokenBudget === null || p.tokenBudget === undefined ? null : Number(p.tokenBudget),
     viewer_url: subnet && p.status === 'running' ? `http://${subnet.vm}:8006/` : null,
     created_at: p.createdAt.toISOString(),
     updated_at: p.updatedAt.toISOString(),
   };
+}
+
+export class ProjectBudgetDto {
+  @ApiProperty({ nullable: true, type: Number, minimum: 0, description: 'Token budget (prompt + completion) for calls made by this project; null = unlimited' })
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000_000)
+  token_budget!: number | null;
 }

@@ -121,6 +121,17 @@ export class ProjectService {
     });
   }
 
+  setBudget(user: AuthUser, id: string, budget: number | null, meta: RequestMeta): Promise<ProjectResponseDto> {
+    return this.db.withUser(user.id, async (tx) => {
+      const updated = await this.projects.setTokenBudget(tx, id, budget);
+      if (!updated) throw DomainError.notFound('Project');
+      await this.audit.append(tx, {
+        userId: user.id, action: 'project.budget_set', targetType: 'project', targetId: id, metadata: { token_budget: budget }, ...meta,
+      });
+      return mapProject(updated);
+    });
+  }
+
   /** Deleting destroys the VM and its files, so the caller must repeat the project's name in `confirm`. */
   async remove(user: AuthUser, id: string, confirm: string | undefined, meta: RequestMeta): Promise<ProjectResponseDto> {
     const { project, changed } = await this.db.withUser(user.id, async (tx) => {

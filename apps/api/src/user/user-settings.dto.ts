@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { UserSettingsRecord } from '@pantheon/db';
 import { MODEL_REF_PATTERN } from '@pantheon/providers';
 import { Type } from 'class-transformer';
-import { IsOptional, Matches, MaxLength, ValidateIf, ValidateNested, IsObject } from 'class-validator';
+import { IsNumber, IsObject, IsOptional, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { ModelParametersDto } from './model-parameters.dto';
 
 /** PUT replaces the settings: omitted fields return to their defaults. */
@@ -24,11 +24,19 @@ export class UpdateUserSettingsDto {
   @ValidateNested()
   @Type(() => ModelParametersDto)
   model_parameters?: ModelParametersDto;
+
+  @ApiPropertyOptional({ nullable: true, type: Number, minimum: 0, description: 'Monthly spend limit in USD; null = none' })
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 4 })
+  @Min(0)
+  @Max(1_000_000)
+  monthly_budget_usd?: number | null;
 }
 
 export class UserSettingsResponseDto {
   @ApiProperty({ nullable: true, type: String }) preferred_model!: string | null;
   @ApiProperty({ type: ModelParametersDto }) model_parameters!: Record<string, unknown>;
+  @ApiProperty({ nullable: true, type: Number }) monthly_budget_usd!: number | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) updated_at!: string | null;
 }
 
@@ -36,6 +44,7 @@ export function mapUserSettings(s: UserSettingsRecord | null): UserSettingsRespo
   return {
     preferred_model: s?.preferredModel ?? null,
     model_parameters: (s?.modelParameters as Record<string, unknown> | undefined) ?? {},
+    monthly_budget_usd: s?.monthlyBudgetUsd == null ? null : Number(s.monthlyBudgetUsd),
     updated_at: s ? s.updatedAt.toISOString() : null,
   };
 }

@@ -21,6 +21,7 @@ export class UserSettingsService {
       const saved = await this.settings.upsert(tx, user.id, {
         preferredModel: dto.preferred_model ?? null,
         modelParameters: toParameterObject(dto.model_parameters),
+        monthlyBudgetUsd: dto.monthly_budget_usd ?? null,
       });
       await this.audit.append(tx, {
         userId: user.id,

@@ -50,7 +50,7 @@ export class SocketAuthService {
   async authenticate(handshake: Pick<Handshake, 'auth' | 'headers' | 'address'>, socketId: string): Promise<SocketSession> {
     const claims = await this.verifier.verify(handshakeToken(handshake));
     if (!claims.roles.includes(this.options.requiredRole)) {
-      throw new AuthError(AuthErrorCode.Forbidden, 'Forbidden', `missing role ${this.options.requiredRole}`);
+      throw new AuthError(AuthErrorCode.Forbidden, 'Forbidden', `subject ${claims.sub} lacks role ${this.options.requiredRole}`);
     }
     const user = await this.users.resolve(claims, { requestId: socketId, ip: handshake.address });
     return { user, expiresAt: claims.expiresAt };

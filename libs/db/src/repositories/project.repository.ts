@@ -15,6 +15,7 @@ export interface ProjectRecord {
   vmSpec: Prisma.JsonValue;
   lastError: string | null;
   idempotencyKey: string | null;
+  tokenBudget: bigint | null;
   createdAt: Date;
   updatedAt: Date;
   deletedAt: Date | null;
@@ -94,6 +95,11 @@ export class ProjectRepository {
       data: { status: 'deleting', progressStep: 'deprovision', updatedAt: new Date() },
     });
     return count > 0;
+  }
+
+  async setTokenBudget(tx: Tx, id: string, budget: number | null): Promise<ProjectRecord | null> {
+    const { count } = await tx.project.updateMany({ where: { id, deletedAt: null }, data: { tokenBudget: budget === null ? null : BigInt(budget), updatedAt: new Date() } });
+    return count > 0 ? tx.project.findUnique({ where: { id } }) : null;
   }
 
   static isDuplicateName(err: unknown): boolean {

@@ -58,6 +58,25 @@ export class ProviderKeyRepository {
     return tx.providerKey.findUnique({ where: { id } });
   }
 
+  /** The key to use for a provider: keys that passed their last test first, then untested ones, newest first. */
+  async findUsable(tx: Tx, provider: string): Promise<ProviderKeyRecord | null> {
+    const keys = await tx.providerKey.findMany({ where: { provider, NOT: { lastTestOk: false } }, orderBy: { createdAt: 'desc' }, take: 20 });
+    return keys.find((k) => k.lastTestOk === true) ?? keys[0] ?? null;
+  }
+
+  /** Providers for which the caller has at least one key, with the newest test result per provider. */
+  providersWithKeys(tx: Tx): Promise<{ provider: string; lastTestedAt: Date | null; lastTestOk: boolean | null }[]> {
+    return tx.providerKey.findMany({
+      distinct: ['provider'],
+      orderBy: [{ provider: 'asc' }, { lastTestedAt: { sort: 'desc', nulls: 'last' } }],
+      select: { provider: true, lastTestedAt: true, lastTestOk: true },
+    });
+  }
+
+  async recordTest(tx: Tx, id: string, ok: boolean, error: string | null): Promise<ProviderKeyRecord> {
+    return tx.providerKey.update({ where: { id }, data: { lastTestedAt: new Date(), lastTestOk: ok, lastTestError: error, updatedAt: new Date() } });
+  }
+
   findByFingerprint(tx: Tx, fingerprint: string): Promise<ProviderKeyRecord | null> {
     return tx.providerKey.findFirst({ where: { fingerprint } });
   }

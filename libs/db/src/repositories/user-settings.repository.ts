@@ -5,6 +5,7 @@ export interface UserSettingsRecord {
   userId: string;
   preferredModel: string | null;
   modelParameters: Prisma.JsonValue;
+  monthlyBudgetUsd: Prisma.Decimal | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -18,7 +19,7 @@ export class UserSettingsRepository {
   upsert(
     tx: Tx,
     userId: string,
-    data: { preferredModel: string | null; modelParameters: Prisma.InputJsonObject },
+    data: { preferredModel: string | null; modelParameters: Prisma.InputJsonObject; monthlyBudgetUsd: number | null },
   ): Promise<UserSettingsRecord> {
     return tx.userSettings.upsert({
       where: { userId },
