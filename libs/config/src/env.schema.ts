@@ -20,6 +20,11 @@ const redisUrl = z
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+const httpUrl = z
+  .string()
+  .url()
+  .refine((v) => /^https?:\/\//.test(v), 'must be an http:// or https:// URL');
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -110,6 +115,21 @@ export const envSchema = z.object({
 
   MAX_API_KEYS_PER_USER: z.coerce.number().int().min(1).default(50),
   MAX_CUSTOM_MODELS_PER_USER: z.coerce.number().int().min(1).default(200),
+
+  /** Upstream base URLs per provider family (tests point them at loopback fakes speaking each wire format). */
+  OPENAI_BASE_URL: httpUrl.default('https://api.openai.com/v1'),
+  OPENROUTER_BASE_URL: httpUrl.default('https://openrouter.ai/api/v1'),
+  ANTHROPIC_BASE_URL: httpUrl.default('https://api.anthropic.com'),
+  /** Gemini API root; the SDK appends the API version (`/v1beta`). */
+  GOOGLE_AI_BASE_URL: httpUrl.default('https://generativelanguage.googleapis.com'),
+  TOGETHER_BASE_URL: httpUrl.default('https://api.together.xyz/v1'),
+  XAI_BASE_URL: httpUrl.default('https://api.x.ai/v1'),
+  /** Sent to OpenRouter as `HTTP-Referer` (app attribution); unset = header not sent. */
+  OPENROUTER_REFERER: httpUrl.optional(),
+  /** Sent to OpenRouter as `X-Title` (app attribution). */
+  OPENROUTER_TITLE: z.string().min(1).max(100).default('Pantheon'),
+  /** Deadline for a provider call: the whole response when not streaming, the gap between chunks when streaming. */
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
