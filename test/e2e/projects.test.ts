@@ -50,10 +50,16 @@ describe('projects: provisioning on a real Docker engine, status over socket.io'
   }
 
   async function waitForStatus(user: TestUser, id: string, statuses: string[], timeoutMs = 60_000) {
-    return eventually(async () => {
-      const res = await api.http().get(`/api/projects/${id}`).set(auth(user));
-      return statuses.includes(res.body.status) ? res.body : undefined;
-    }, timeoutMs, `project ${id} to reach ${statuses.join('|')}`);
+    try {
+      return await eventually(async () => {
+        const res = await api.http().get(`/api/projects/${id}`).set(auth(user));
+        return statuses.includes(res.body.status) ? res.body : undefined;
+      }, timeoutMs, `project ${id} to reach ${statuses.join('|')}`);
+    } catch (err) {
+      // The worker's own account of what happened is the fastest way to the cause.
+      console.error(worker.logs.filter((l) => l.includes(id)).slice(-15).join(''));
+      throw err;
+    }
   }
 
   before(async () => {

@@ -48,7 +48,7 @@ export async function runtimeTestEnv(suite: string): Promise<RuntimeTestEnv> {
     VM_IMAGE: `pantheon/vm-standin:${tag}`,
     TOOLS_IMAGE: `pantheon/tools-api:${tag}`,
     SHARE_IMAGE: `pantheon/share-standin:${tag}`,
-    VM_DEVICES: '',
+    VM_DEVICES: 'none',
     SHARE_ROOT: shareRoot,
     OEM_DIR: oemDir,
     PLATFORM_NETWORK: `pantheon-platform-${label}`.slice(0, 60),

@@ -10,6 +10,11 @@ export interface ToolCall {
   id: string;
   name: string;
   arguments: string;
+  /**
+   * Opaque provider token that must accompany the call when it is sent back in the history (Gemini's thought
+   * signature). Formats that cannot carry it drop it.
+   */
+  signature?: string;
 }
 
 export interface SystemMessage {
@@ -119,7 +124,7 @@ export interface ChatResult {
 export type ChatStreamEvent =
   | { type: 'start'; id?: string; model: string; promptTokens?: number }
   | { type: 'text_delta'; text: string }
-  | { type: 'tool_call_start'; index: number; id: string; name: string }
+  | { type: 'tool_call_start'; index: number; id: string; name: string; signature?: string }
   | { type: 'tool_call_delta'; index: number; arguments: string }
   | { type: 'finish'; stopReason: StopReason; stopSequence?: string | null; usage: Usage; model: string };
 

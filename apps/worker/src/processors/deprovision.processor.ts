@@ -24,7 +24,11 @@ export class DeprovisionProcessor {
     const { projectId, userId } = job.data;
     const project = await this.projects.get(projectId);
     if (!project || project.ownerId !== userId) return 'missing';
-    if (project.status === 'deleted') return 'already-deleted';
+    if (project.status === 'deleted') {
+      // A run killed between finishing the deletion and announcing it left subscribers one event short.
+      await this.events.publish({ userId, projectId, status: 'deleted', step: 'deprovision', progress: 100 });
+      return 'already-deleted';
+    }
     const removed = await removeProjectResources(this.runtime, projectId, this.config.BACKEND_CONTAINER);
     await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, projectId));
     await this.projects.finishDeletion(projectId);

@@ -47,7 +47,11 @@ export class ProvisionProcessor {
     // The payload's user must own the project: a job can never act on someone else's project.
     if (!project || project.ownerId !== userId) return 'missing';
     if (project.deletedAt || project.status === 'deleting' || project.status === 'deleted') return 'cancelled';
-    if (project.status === 'running') return 'already-running';
+    if (project.status === 'running') {
+      // A run killed between marking the project running and announcing it left subscribers one event short.
+      await this.events.publish({ userId, projectId, status: 'running', step: 'ready', progress: 100 });
+      return 'already-running';
+    }
     const attempt = await this.projects.countAttempt(projectId);
     this.logger.log({ projectId, userId, jobId: job.id, attempt, requestId: job.data.requestId }, 'provision started');
     try {
@@ -63,8 +67,7 @@ export class ProvisionProcessor {
         'provision attempt failed',
       );
       if (!final) throw err;
-      await this.fail(project, reason);
-      return 'failed';
+      return (await this.fail(project, reason)) ? 'failed' : 'cancelled';
     }
   }
 
@@ -133,18 +136,22 @@ export class ProvisionProcessor {
   }
 
   private async setStatus(project: ProjectRecord, status: 'provisioning' | 'running', step: ProvisionStep, progress: number): Promise<void> {
-    await this.projects.update(project.id, { status, progressStep: step, progress, lastError: null });
+    // Conditional: a DELETE that landed during the step wins, and its subscribers hear nothing more from us.
+    if (!(await this.projects.updateUnlessDeleting(project.id, { status, progressStep: step, progress, lastError: null }))) {
+      throw new ProvisionCancelled();
+    }
     await this.events.publish({ userId: project.ownerId, projectId: project.id, status, step, progress });
   }
 
-  private async fail(project: ProjectRecord, reason: string): Promise<void> {
+  /** False when the project is being deleted meanwhile: then it is not marked failed (deprovision finishes it). */
+  private async fail(project: ProjectRecord, reason: string): Promise<boolean> {
     // No half-built leftovers: a failed project keeps its row (and reason) but nothing in Docker.
     await removeProjectResources(this.runtime, project.id, this.config.BACKEND_CONTAINER).catch((err: Error) =>
       this.logger.error({ projectId: project.id, err: err.message }, 'teardown after failure incomplete; the reconciler will retry'),
     );
     await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, project.id)).catch(() => undefined);
     const current = await this.projects.get(project.id);
-    await this.projects.update(project.id, { status: 'failed', lastError: reason });
+    if (!(await this.projects.updateUnlessDeleting(project.id, { status: 'failed', lastError: reason }))) return false;
     await this.events.publish({
       userId: project.ownerId,
       projectId: project.id,
@@ -153,6 +160,7 @@ export class ProvisionProcessor {
       progress: current?.progress ?? 0,
       error: reason,
     });
+    return true;
   }
 
   private async isBeingDeleted(projectId: string): Promise<boolean> {

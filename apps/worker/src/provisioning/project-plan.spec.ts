@@ -46,16 +46,19 @@ describe('ProjectPlan', () => {
     ]);
   });
 
-  it('passes no devices when VM_DEVICES is empty (stand-in images, no KVM)', () => {
-    assert.deepEqual(plan({ VM_DEVICES: '' }).vm().devices, []);
+  it('passes no devices when VM_DEVICES is none (stand-in images, no KVM)', () => {
+    assert.deepEqual(plan({ VM_DEVICES: 'none' }).vm().devices, []);
+    assert.deepEqual(plan({ VM_DEVICES: '/dev/kvm,/dev/net/tun' }).vm().devices, ['/dev/kvm', '/dev/net/tun']);
   });
 
   it('multi-homes the tools API at .1 and on the platform network, with no secrets in its env', () => {
-    const tools = plan().tools();
+    const tools = plan().tools('pt_example');
     assert.equal(tools.network.ip, '172.30.7.1');
     assert.deepEqual(tools.extraNetworks, [{ name: 'pantheon-platform' }]);
-    assert.deepEqual(Object.keys(tools.env).sort(), ['PORT', 'PROJECT_ID', 'VM_HOST', 'VM_VIEWER_PORT']);
+    assert.deepEqual(Object.keys(tools.env).sort(), ['PANTHEON_GATEWAY_URL', 'PANTHEON_PROJECT_TOKEN', 'PORT', 'PROJECT_ID', 'VM_HOST', 'VM_VIEWER_PORT']);
     assert.equal(tools.env.VM_HOST, '172.30.7.2');
+    assert.equal(tools.env.PANTHEON_PROJECT_TOKEN, 'pt_example', 'a project token, never a provider key');
+    assert.equal(plan().tools().env.PANTHEON_PROJECT_TOKEN, undefined, 'a retry keeps the existing container and token');
   });
 
   it('serves the shared folder read-only at .20', () => {

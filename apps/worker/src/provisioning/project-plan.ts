@@ -75,7 +75,7 @@ export class ProjectPlan {
   /** dockurr/windows takes its spec from env: VERSION, RAM_SIZE, CPU_CORES, DISK_SIZE. */
   vm(): ContainerSpec {
     const { vm } = this.input;
-    const devices = this.config.VM_DEVICES.split(',').map((d) => d.trim()).filter(Boolean);
+    const devices = this.config.VM_DEVICES === 'none' ? [] : this.config.VM_DEVICES.split(',');
     return {
       name: containerName('vm', this.input.projectId),
       image: this.config.VM_IMAGE,

@@ -20,6 +20,19 @@ export class ProjectSystemRepository {
     await this.client.project.update({ where: { id }, data: { ...data, updatedAt: new Date() } });
   }
 
+  /**
+   * A lifecycle update by the provision job: applied only while the project is not being deleted, so a build
+   * racing a DELETE never overwrites `deleting`/`deleted` (which would undo the deletion for the reconciler
+   * and the owner). False when nothing was written.
+   */
+  async updateUnlessDeleting(id: string, data: ProjectLifecycleUpdate): Promise<boolean> {
+    const { count } = await this.client.project.updateMany({
+      where: { id, deletedAt: null, status: { notIn: ['deleting', 'deleted'] } },
+      data: { ...data, updatedAt: new Date() },
+    });
+    return count > 0;
+  }
+
   /** Marks a run of the provision job (for diagnostics and the "each job runs once" check). */
   async countAttempt(id: string): Promise<number> {
     const p = await this.client.project.update({ where: { id }, data: { attempts: { increment: 1 }, updatedAt: new Date() } });

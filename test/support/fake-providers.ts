@@ -1,0 +1,191 @@
+// Test helper around the wire-compatible fake AI providers in test/fixtures/fake-providers/server.mjs.
+// The server runs as a child process (plain ESM, no dependencies) on a random loopback port.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+
+const READY_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 5_000;
+const STDERR_LIMIT = 16 * 1024;
+
+export type FakeProviderFamily = 'openai' | 'openrouter' | 'together' | 'xai' | 'custom' | 'anthropic' | 'google';
+
+/** One request as the fake saw it. */
+export interface RecordedRequest {
+  /** 1, 2, ... in arrival order (not reset by reset()). */
+  id: number;
+  /** null for a path under no family prefix. */
+  family: FakeProviderFamily | null;
+  method: string;
+  /** The raw request target: path and query, including the family prefix (e.g. /openai/v1/chat/completions). */
+  path: string;
+  /** Every request header, names lower-cased. */
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON, else the text (truncated at 256 KiB), null when empty. */
+  body: unknown;
+  /** ISO time of arrival. */
+  at: string;
+  /** True when the client went away before the response was complete. */
+  aborted: boolean;
+}
+
+export interface FakeProviderBaseUrls {
+  /** openai SDK `baseURL`; our config's base URL for the family. */
+  openai: string;
+  openrouter: string;
+  together: string;
+  xai: string;
+  custom: string;
+  /** @anthropic-ai/sdk `baseURL` (the SDK appends /v1/messages, /v1/models). */
+  anthropic: string;
+  /** @google/genai `httpOptions.baseUrl` (the SDK appends /v1beta/models/...). */
+  google: string;
+}
+
+export interface FakeProviders {
+  port: number;
+  /** http://127.0.0.1:<port> */
+  origin: string;
+  baseUrls: FakeProviderBaseUrls;
+  /** Every request recorded since start or the last reset(), oldest first (at most the last 1000). */
+  requests(): Promise<RecordedRequest[]>;
+  /** Polls requests() until one matches, or throws after timeoutMs. */
+  waitForRequest(match: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function isPantheonRoot(dir: string): boolean {
+  const manifest = path.join(dir, 'package.json');
+  if (!existsSync(manifest)) return false;
+  try {
+    return (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'pantheon';
+  } catch {
+    return false;
+  }
+}
+
+function repoRoot(): string {
+  for (const start of [__dirname, process.cwd()]) {
+    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+      if (isPantheonRoot(dir)) return dir;
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  throw new Error(`cannot find the pantheon repository root from ${__dirname} or ${process.cwd()}`);
+}
+
+export function fakeProviderBaseUrls(origin: string): FakeProviderBaseUrls {
+  return {
+    openai: `${origin}/openai/v1`,
+    openrouter: `${origin}/openrouter/api/v1`,
+    together: `${origin}/together/v1`,
+    xai: `${origin}/xai/v1`,
+    custom: `${origin}/custom/v1`,
+    anthropic: `${origin}/anthropic`,
+    google: `${origin}/google`,
+  };
+}
+
+export async function startFakeProviders(): Promise<FakeProviders> {
+  const script = path.join(repoRoot(), 'test', 'fixtures', 'fake-providers', 'server.mjs');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pantheon-fake-providers-'));
+  const readyFile = path.join(dir, 'ready.json');
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, FAKE_PORT: '0', FAKE_READY_FILE: readyFile },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_LIMIT);
+    for (const line of chunk.split('\n')) {
+      if (line.startsWith('fake-providers:')) process.stderr.write(`${line}\n`);
+    }
+  });
+  let exitReason: string | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('error', (err) => {
+      exitReason = `failed to start (${err.message})`;
+      resolve();
+    });
+    child.once('exit', (code, signal) => {
+      exitReason = `exited (${signal ?? `code ${code}`})`;
+      resolve();
+    });
+  });
+  // A crashed test run must not leave the server behind.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      process.removeListener('exit', killOnExit);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(dir, { recursive: true, force: true });
+    })();
+    return stopped;
+  };
+
+  let port: number | undefined;
+  try {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (port === undefined) {
+      try {
+        port = (JSON.parse(await readFile(readyFile, 'utf8')) as { port: number }).port;
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      if (exitReason !== undefined) throw new Error(`fake providers ${exitReason} before ready:\n${stderr}`);
+      if (Date.now() > deadline) throw new Error(`fake providers not ready after ${READY_TIMEOUT_MS} ms:\n${stderr}`);
+      await delay(20);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  const origin = `http://127.0.0.1:${port}`;
+  const control = async (method: 'GET' | 'POST', what: string): Promise<unknown> => {
+    const response = await fetch(`${origin}/_control/${what}`, { method });
+    if (!response.ok) throw new Error(`fake providers /_control/${what}: HTTP ${response.status}`);
+    return response.json();
+  };
+  const requests = async (): Promise<RecordedRequest[]> => (await control('GET', 'requests')) as RecordedRequest[];
+  const waitForRequest = async (
+    match: (r: RecordedRequest) => boolean,
+    timeoutMs = 5_000,
+  ): Promise<RecordedRequest> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = (await requests()).find(match);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no matching request at the fake providers within ${timeoutMs} ms`);
+      await delay(25);
+    }
+  };
+
+  return {
+    port,
+    origin,
+    baseUrls: fakeProviderBaseUrls(origin),
+    requests,
+    waitForRequest,
+    reset: async () => {
+      await control('POST', 'reset');
+    },
+    stop,
+  };
+}
