@@ -26,8 +26,8 @@ const KILL_LOOP_BUDGET_MS = 120_000;
 const CONVERGE_BUDGET_MS = 120_000;
 const WORKER_READY_MS = 15_000;
 const TOTAL_PROJECTS = 6;
-/** Builds kept under way (the worker's default concurrency), so kills land mid-build rather than on idle workers. */
-const IN_FLIGHT = 2;
+/** Builds kept queued or under way, so kills land mid-build rather than on idle workers. */
+const IN_FLIGHT = 3;
 /** Iterations at which one project (preferably mid-build) is deleted, so deprovision gets killed too. */
 const DELETE_AT = new Set([9, 17]);
 /** Provision progress recorded in the DB → the step under way (the DB stores the last completed one). */
@@ -195,8 +195,12 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
       spawned.push(w);
       // Every fifth kill counts from the spawn, so some land during boot (and the boot-time reconcile).
       if (i % 5 !== 4) await eventually(async () => (logged(w, 'queue workers started') ? true : undefined), WORKER_READY_MS, `worker ${i} ready`, 25);
-      const killAt = Date.now() + between(150, 1500);
-      if (DELETE_AT.has(i)) await deleteOne();
+      let killAt = Date.now() + between(150, 1500);
+      if (DELETE_AT.has(i)) {
+        await deleteOne();
+        // A teardown takes well under a second: kill soon after the DELETE to catch it under way.
+        killAt = Date.now() + between(150, 600);
+      }
       await new Promise((r) => setTimeout(r, Math.max(0, killAt - Date.now())));
 
       const ready = logged(w, 'queue workers started');

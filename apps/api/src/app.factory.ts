@@ -1,4 +1,4 @@
-import { ValidationPipe } from '@nestjs/common';
+import { RequestMethod, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -34,7 +34,8 @@ export async function createApp(opts: CreateAppOptions = {}): Promise<NestExpres
   app.useWebSocketAdapter(
     new RedisIoAdapter(app, { redisUrl: config.REDIS_URL, redisPrefix: config.REDIS_PREFIX, path: config.WS_PATH, corsOrigins: origins }),
   );
-  app.setGlobalPrefix('api', { exclude: ['health', 'ready'] });
+  // The LLM gateway keeps the provider-style paths (/v1/...) that OpenAI and Anthropic clients expect.
+  app.setGlobalPrefix('api', { exclude: ['health', 'ready', { path: 'v1/*path', method: RequestMethod.ALL }] });
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -14,6 +14,8 @@ import { jsonBodyMiddleware } from './common/json-body.middleware';
 import { httpLoggerOptions } from './common/logger.options';
 import { UserThrottlerGuard } from './common/user-throttler.guard';
 import { HealthModule } from './health/health.module';
+import { AiModule } from './ai/ai.module';
+import { GatewayModule } from './gateway/gateway.module';
 import { ProjectModule } from './projects/project.module';
 import { UserModule } from './user/user.module';
 import { WsModule } from './ws/ws.module';
@@ -72,6 +74,8 @@ export class AppModule implements NestModule {
         HealthModule,
         UserModule,
         ProjectModule,
+        AiModule,
+        GatewayModule,
         WsModule.forRoot(auth),
       ],
       // Global guards run in this order: authenticate first, so the rate limit can count per user.

@@ -113,6 +113,30 @@ export const envSchema = z.object({
   /** A project in a transitional state unchanged for this long is re-driven by the reconciler. */
   STUCK_AFTER_MS: z.coerce.number().int().min(1000).default(300_000),
 
+  /** Model the chat API uses when neither the request nor the user's settings name one. */
+  DEFAULT_MODEL: z.string().regex(/^[a-z]+\/\S+$/, 'must be provider/model').default('openrouter/openrouter/auto'),
+  /** How long provider model lists are cached in Redis, per user and provider. */
+  MODELS_CACHE_TTL_S: z.coerce.number().int().min(0).max(86_400).default(600),
+  /**
+   * Prices in USD per million tokens, as JSON: {"openai/gpt-4o": {"input": 2.5, "output": 10}}. Calls to a
+   * listed model get a cost (and count against monthly budgets); others are recorded without one.
+   */
+  MODEL_PRICES: z
+    .string()
+    .default('{}')
+    .refine((v) => {
+      try {
+        const o = JSON.parse(v) as Record<string, { input?: unknown; output?: unknown }>;
+        return typeof o === 'object' && o !== null && Object.values(o).every((p) => typeof p?.input === 'number' && typeof p?.output === 'number');
+      } catch {
+        return false;
+      }
+    }, 'must be JSON like {"provider/model": {"input": 2.5, "output": 10}}'),
+  /** Turns a chat may keep calling tools before it must answer. */
+  CHAT_MAX_TOOL_STEPS: z.coerce.number().int().min(1).max(50).default(8),
+  /** Earlier messages of a conversation sent as context with a single new message. */
+  CHAT_HISTORY_CONTEXT: z.coerce.number().int().min(0).max(200).default(20),
+
   MAX_API_KEYS_PER_USER: z.coerce.number().int().min(1).default(50),
   MAX_CUSTOM_MODELS_PER_USER: z.coerce.number().int().min(1).default(200),
 

@@ -9,7 +9,7 @@ import {
   Part,
   ToolConfig,
 } from '@google/genai';
-import { compact, parseArguments } from './gateway/format.util';
+import { compact, parseArguments, randomId } from './gateway/format.util';
 import type {
   ChatMessage,
   ChatParams,
@@ -300,7 +300,8 @@ export class GoogleResponseDecoder {
       if (part.functionCall) {
         const index = this.toolCalls.length;
         const call: ToolCall = compact({
-          id: part.functionCall.id || `call_${index}`,
+          // Gemini often omits call ids; other formats need one, unique across the conversation.
+          id: part.functionCall.id || randomId('call_'),
           name: part.functionCall.name ?? '',
           arguments: JSON.stringify(part.functionCall.args ?? {}),
           signature: part.thoughtSignature,

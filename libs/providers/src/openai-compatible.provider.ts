@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import { isRecord } from './gateway/format.util';
 import { neutralToOpenAIRequest, openAIResponseToNeutral, OpenAIStreamDecoder } from './gateway/openai.format';
 import type { OpenAIChatRequest } from './gateway/openai.types';
 import type {
@@ -62,14 +63,18 @@ export class OpenAICompatibleProvider implements ChatProvider {
 
   listModels(p: ProviderCallParams): Promise<ModelInfo[]> {
     return this.call(p, 'models', undefined, async (client, signal) => {
+      // Read raw rather than through client.models.list(): Together answers with a bare array, which the SDK's
+      // page class would read as an empty list.
+      const body = await client.get<unknown>('/models', { signal });
+      const entries: unknown[] = Array.isArray(body) ? body : isRecord(body) && Array.isArray(body.data) ? body.data : [];
       const models: ModelInfo[] = [];
-      for await (const model of client.models.list({ signal })) {
+      for (const entry of entries) {
+        if (!isRecord(entry) || typeof entry.id !== 'string' || !entry.id) continue;
         // OpenRouter and Together add a display name and context length to OpenAI's model object.
-        const extra = model as { name?: unknown; display_name?: unknown; context_length?: unknown };
-        const name = typeof extra.name === 'string' ? extra.name : typeof extra.display_name === 'string' ? extra.display_name : undefined;
-        const info: ModelInfo = { id: `${this.id}/${model.id}`, provider: this.id, model: model.id };
+        const name = typeof entry.name === 'string' ? entry.name : typeof entry.display_name === 'string' ? entry.display_name : undefined;
+        const info: ModelInfo = { id: `${this.id}/${entry.id}`, provider: this.id, model: entry.id };
         if (name) info.name = name;
-        if (typeof extra.context_length === 'number') info.contextLength = extra.context_length;
+        if (typeof entry.context_length === 'number') info.contextLength = entry.context_length;
         models.push(info);
       }
       return models;

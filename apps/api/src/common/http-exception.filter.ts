@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { AuthError, AuthErrorCode } from '@pantheon/auth';
 import { CryptoError } from '@pantheon/crypto';
 import { DbError, DbErrorCode } from '@pantheon/db';
+import { ProviderError, ProviderErrorCode } from '@pantheon/providers';
 import { STATUS_CODES } from 'node:http';
 import { DomainError, DomainErrorCode } from './domain.error';
 
@@ -19,6 +20,20 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   [DomainErrorCode.Conflict]: HttpStatus.CONFLICT,
   [DomainErrorCode.LimitReached]: HttpStatus.CONFLICT,
   [DomainErrorCode.Invalid]: HttpStatus.BAD_REQUEST,
+};
+
+/** Provider failures, named after the provider; never 401 (that would read as our own auth failing). */
+export const PROVIDER_STATUS: Record<ProviderErrorCode, number> = {
+  [ProviderErrorCode.INVALID_KEY]: HttpStatus.BAD_REQUEST,
+  [ProviderErrorCode.PERMISSION_DENIED]: HttpStatus.FORBIDDEN,
+  [ProviderErrorCode.INSUFFICIENT_CREDITS]: HttpStatus.PAYMENT_REQUIRED,
+  [ProviderErrorCode.RATE_LIMITED]: HttpStatus.TOO_MANY_REQUESTS,
+  [ProviderErrorCode.MODEL_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ProviderErrorCode.BAD_REQUEST]: HttpStatus.BAD_REQUEST,
+  [ProviderErrorCode.UPSTREAM_ERROR]: HttpStatus.BAD_GATEWAY,
+  [ProviderErrorCode.TIMEOUT]: HttpStatus.GATEWAY_TIMEOUT,
+  // The client went away; nobody reads this status, but it must not look like a server fault.
+  [ProviderErrorCode.ABORTED]: 499,
 };
 
 const DB_STATUS: Partial<Record<DbErrorCode, number>> = {
@@ -63,6 +78,7 @@ export function mapError(err: unknown): Mapped {
     return { status: err.code === AuthErrorCode.Forbidden ? HttpStatus.FORBIDDEN : HttpStatus.UNAUTHORIZED, message: err.message };
   }
   if (err instanceof DomainError) return { status: DOMAIN_STATUS[err.code], message: err.message };
+  if (err instanceof ProviderError) return { status: PROVIDER_STATUS[err.code], message: err.message };
   if (err instanceof DbError && DB_STATUS[err.code]) return { status: DB_STATUS[err.code]!, message: err.message };
   if (err instanceof CryptoError) {
     // Fail closed: a key we cannot decrypt is a server-side configuration problem, never the client's data.

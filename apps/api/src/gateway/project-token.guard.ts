@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Injectable, SetMetadata, UnauthorizedException, ForbiddenException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { hashProjectToken, looksLikeProjectToken } from '@pantheon/crypto';
 import { DbService, ProjectRepository, ProjectTokenRepository } from '@pantheon/db';
 
@@ -8,8 +8,6 @@ export interface ProjectPrincipal {
   projectId: string;
   tokenId: string;
 }
-
-export const PROJECT_PRINCIPAL = 'projectPrincipal';
 
 interface GatewayRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -62,5 +60,3 @@ export class ProjectTokenGuard implements CanActivate {
     return true;
   }
 }
-
-export const GatewayRoute = (): MethodDecorator & ClassDecorator => SetMetadata('pantheon:gateway', true);

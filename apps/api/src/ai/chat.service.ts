@@ -1,0 +1,141 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AuthUser } from '@pantheon/auth';
+import { APP_CONFIG, AppConfig } from '@pantheon/config';
+import { ChatRepository, DbService, ProjectRepository, UserSettingsRepository } from '@pantheon/db';
+import { ChatMessage, ChatResult, collectChatStream, ModelParameters, ProviderError } from '@pantheon/providers';
+import type { Response } from 'express';
+import { startEventStream } from '../common/client-gone';
+import { mapError } from '../common/http-exception.filter';
+import { DomainError, DomainErrorCode } from '../common/domain.error';
+import { pageInfo } from '../common/pagination.dto';
+import { toParameterObject } from '../user/model-parameters.dto';
+import { ChatHistoryDeleteQueryDto, ChatHistoryQueryDto, ChatHistoryResponseDto, ChatRequestDto, ChatResponseDto, mapChatMessage } from './chat.dto';
+import { LlmCallContext, LlmCallService } from './llm-call.service';
+
+interface PreparedChat {
+  ctx: LlmCallContext;
+  modelRef: string;
+  messages: ChatMessage[];
+  parameters: ModelParameters;
+  /** What gets saved to history when the answer is complete. */
+  newTurns: { role: 'system' | 'user' | 'assistant'; content: string }[];
+}
+
+/** Server-sent event framing of the chat API. */
+function sse(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/**
+ * The user-facing chat: picks the model (request → settings → platform default), merges parameters, sends
+ * recent history as context, streams or returns the answer, and saves the turn to history.
+ */
+@Injectable()
+export class ChatService {
+  private readonly logger = new Logger('ChatService');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: DbService,
+    private readonly chats: ChatRepository,
+    private readonly settings: UserSettingsRepository,
+    private readonly projects: ProjectRepository,
+    private readonly llm: LlmCallService,
+  ) {}
+
+  async prepare(user: AuthUser, dto: ChatRequestDto): Promise<PreparedChat> {
+    if ((dto.messages === undefined) === (dto.message === undefined)) {
+      throw new DomainError(DomainErrorCode.Invalid, 'Send either messages (the whole conversation) or message (one new message)');
+    }
+    const projectId = dto.project_id ?? null;
+    const { settings, history } = await this.db.withUser(user.id, async (tx) => {
+      if (projectId && !(await this.projects.findLive(tx, projectId))) throw DomainError.notFound('Project');
+      return {
+        settings: await this.settings.find(tx, user.id),
+        history: dto.message !== undefined ? await this.chats.recent(tx, projectId, this.config.CHAT_HISTORY_CONTEXT) : [],
+      };
+    });
+    const modelRef = dto.model ?? settings?.preferredModel ?? this.config.DEFAULT_MODEL;
+    const parameters: ModelParameters = {
+      ...((settings?.modelParameters as ModelParameters | undefined) ?? {}),
+      ...toParameterObject(dto.parameters),
+    };
+    let messages: ChatMessage[];
+    let newTurns: PreparedChat['newTurns'];
+    if (dto.message !== undefined) {
+      const context = history
+        .filter((m) => m.role === 'user' || m.role === 'assistant')
+        .map((m): ChatMessage => ({ role: m.role as 'user' | 'assistant', content: m.content }));
+      messages = [...context, { role: 'user', content: dto.message }];
+      newTurns = [{ role: 'user', content: dto.message }];
+    } else {
+      messages = dto.messages!.map((m): ChatMessage => ({ role: m.role, content: m.content }));
+      const last = dto.messages![dto.messages!.length - 1];
+      newTurns = last.role === 'user' ? [{ role: 'user', content: last.content }] : [];
+    }
+    const ctx = await this.llm.prepare(user.id, projectId, modelRef, 'chat', dto.key_id);
+    return { ctx, modelRef, messages, parameters, newTurns };
+  }
+
+  async complete(user: AuthUser, chat: PreparedChat, signal: AbortSignal): Promise<ChatResponseDto> {
+    const result = await this.llm.complete(chat.ctx, { messages: chat.messages, parameters: chat.parameters, user: user.id }, signal);
+    await this.save(user, chat, result);
+    return this.toResponse(chat, result);
+  }
+
+  /** Streams `delta` events, then `done` (or `error`). The client going away aborts the provider call. */
+  async stream(user: AuthUser, chat: PreparedChat, res: Response, signal: AbortSignal): Promise<void> {
+    startEventStream(res);
+    try {
+      const events = this.llm.stream(chat.ctx, { messages: chat.messages, parameters: chat.parameters, user: user.id }, signal);
+      const result = await collectChatStream(
+        (async function* () {
+          for await (const event of events) {
+            if (event.type === 'text_delta') res.write(sse('delta', { text: event.text }));
+            yield event;
+          }
+        })(),
+      );
+      await this.save(user, chat, result);
+      res.write(sse('done', this.toResponse(chat, result)));
+    } catch (err) {
+      if (!(err instanceof ProviderError)) this.logger.error({ userId: user.id, err: (err as Error).message }, 'chat stream failed');
+      const mapped = mapError(err);
+      if (!signal.aborted) res.write(sse('error', { statusCode: mapped.status, message: mapped.message }));
+    } finally {
+      res.end();
+    }
+  }
+
+  history(user: AuthUser, q: ChatHistoryQueryDto): Promise<ChatHistoryResponseDto> {
+    return this.db.withUser(user.id, async (tx) => {
+      const { items, total } = await this.chats.list(tx, { projectId: q.project_id, limit: q.limit, offset: q.offset });
+      return { data: items.map(mapChatMessage), page: pageInfo(q, total) };
+    });
+  }
+
+  async clearHistory(user: AuthUser, q: ChatHistoryDeleteQueryDto): Promise<{ deleted: number }> {
+    if (q.confirm !== 'delete') {
+      throw new DomainError(DomainErrorCode.Conflict, 'Deleting chat history cannot be undone; repeat the request with ?confirm=delete');
+    }
+    return this.db.withUser(user.id, async (tx) => ({ deleted: await this.chats.clear(tx, q.project_id) }));
+  }
+
+  private async save(user: AuthUser, chat: PreparedChat, result: ChatResult): Promise<void> {
+    await this.db.withUser(user.id, (tx) =>
+      this.chats.append(tx, user.id, [
+        ...chat.newTurns.map((t) => ({ projectId: chat.ctx.projectId, role: t.role, content: t.content })),
+        { projectId: chat.ctx.projectId, role: 'assistant', content: result.text, model: chat.modelRef },
+      ]),
+    );
+  }
+
+  private toResponse(chat: PreparedChat, result: ChatResult): ChatResponseDto {
+    return {
+      model: chat.modelRef,
+      message: { role: 'assistant', content: result.text },
+      stop_reason: result.stopReason,
+      usage: { prompt_tokens: result.usage.promptTokens, completion_tokens: result.usage.completionTokens },
+    };
+  }
+}
