@@ -101,15 +101,27 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
     projects.push({ id: res.body.id, name, owner, deleted: false });
   }
 
-  /** Project ids whose provision or deprovision job is locked by a (the only) running worker right now. */
-  async function heldJobs(): Promise<{ provision: string[]; deprovision: string[] }> {
+  type Locks = Map<string, string>;
+
+  /** BullMQ job locks of our projects' jobs: `<action>:<projectId>` → lock token. */
+  async function jobLocks(): Promise<Locks> {
+    const keys = projects.flatMap((p) => (['provision', 'deprovision'] as const).map((action) => ({ action, id: p.id })));
+    if (keys.length === 0) return new Map();
     const prefix = bullPrefix(env.REDIS_PREFIX);
+    const tokens = await redis.mget(keys.map(({ action, id }) => `${prefix}:${QUEUES[action]}:${projectJobId(action, id)}:lock`));
+    return new Map(keys.flatMap(({ action, id }, i) => (tokens[i] ? [[`${action}:${id}`, tokens[i]] as [string, string]] : [])));
+  }
+
+  /**
+   * Jobs the current worker holds: locked now under a token other than before it was spawned (a killed
+   * worker's lock lingers until it expires, so a lock alone does not tell whose it is).
+   */
+  async function heldJobs(before: Locks): Promise<{ provision: string[]; deprovision: string[] }> {
     const held = { provision: [] as string[], deprovision: [] as string[] };
-    for (const p of projects) {
-      for (const action of ['provision', 'deprovision'] as const) {
-        const lock = `${prefix}:${QUEUES[action]}:${projectJobId(action, p.id)}:lock`;
-        if (await redis.exists(lock)) held[action].push(p.id);
-      }
+    for (const [key, token] of await jobLocks()) {
+      if (before.get(key) === token) continue;
+      const [action, id] = key.split(':') as ['provision' | 'deprovision', string];
+      held[action].push(id);
     }
     return held;
   }
@@ -128,9 +140,9 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
     }
   }
 
-  async function deleteOne(): Promise<void> {
+  async function deleteOne(locksBefore: Locks): Promise<void> {
     const candidates = live();
-    const { provision } = await heldJobs();
+    const { provision } = await heldJobs(locksBefore);
     // Prefer a project whose build is under way, so the deletion races the provision job.
     const target = candidates.find((p) => provision.includes(p.id)) ?? candidates[0];
     const res = await api.http().delete(`/api/projects/${target.id}?confirm=${encodeURIComponent(target.name)}`).set(auth(target.owner)).expect(202);
@@ -142,14 +154,19 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
   async function summary(): Promise<string> {
     const { rows } = await admin.query<{ status: string }>('select status from projects where id = any($1)', [projects.map((p) => p.id)]);
     const outcome = (status: string) => rows.filter((r) => r.status === status).length;
-    const hit: Record<string, number> = {};
-    for (const l of landings) for (const step of l) hit[step] = (hit[step] ?? 0) + 1;
+    const tally = (steps: string[]) => {
+      const n: Record<string, number> = {};
+      for (const step of steps) n[step] = (n[step] ?? 0) + 1;
+      return Object.entries(n).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+    };
+    const cut = landings.flat().filter((step) => step !== 'idle' && step !== 'boot');
     const logs = [...spawned, ...(finalWorker ? [finalWorker] : [])].flatMap(logLines);
     const reconciled = logs.filter((l) => l.msg === 'reconciled');
     const sum = (key: string) => reconciled.reduce((n, l) => n + ((l[key] as unknown[] | undefined)?.length ?? 0), 0);
     const other = rows.length - outcome('running') - outcome('failed') - outcome('deleted');
     return (
-      `faults summary: seed ${seed}, ${kills} kills (landed in: ${Object.entries(hit).map(([k, v]) => `${k} ${v}`).join(', ')}); ` +
+      `faults summary: seed ${seed}; ${kills} kills, jobs cut short at: ${tally(cut)}; ` +
+      `kills with no job under way: ${tally(landings.flat().filter((step) => step === 'idle' || step === 'boot'))}; ` +
       `${projects.length} projects: ${outcome('running')} running, ${outcome('failed')} failed, ${outcome('deleted')} deleted` +
       `${other ? `, ${other} unsettled` : ''}; ${logs.filter((l) => l.msg === 'provision started').length} provision runs; ` +
       `reconciler re-drove ${sum('provisionRequeued')} builds + ${sum('deprovisionRequeued')} deletions, removed orphans of ${sum('orphansRemoved')}; ` +
@@ -185,26 +202,29 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
     const loopDeadline = Date.now() + KILL_LOOP_BUDGET_MS;
     for (let i = 0; i < MAX_KILLS && Date.now() < loopDeadline; i++) {
       // Created a few at a time as earlier ones finish, so builds stay under way across many kills.
-      const { rows: [pending] } = await admin.query<{ n: number }>(
+      const { rows } = await admin.query<{ n: number }>(
         `select count(*)::int as n from projects where id = any($1) and status in ('queued', 'provisioning')`,
         [projects.map((p) => p.id)],
       );
-      while (projects.length < TOTAL_PROJECTS && pending.n++ < IN_FLIGHT) await create(users[projects.length % users.length]);
+      for (let pending = rows[0].n; pending < IN_FLIGHT && projects.length < TOTAL_PROJECTS; pending++) {
+        await create(users[projects.length % users.length]);
+      }
 
+      const locksBefore = await jobLocks();
       const w = spawnWorker(env);
       spawned.push(w);
       // Every fifth kill counts from the spawn, so some land during boot (and the boot-time reconcile).
       if (i % 5 !== 4) await eventually(async () => (logged(w, 'queue workers started') ? true : undefined), WORKER_READY_MS, `worker ${i} ready`, 25);
       let killAt = Date.now() + between(150, 1500);
       if (DELETE_AT.has(i)) {
-        await deleteOne();
+        await deleteOne(locksBefore);
         // A teardown takes well under a second: kill soon after the DELETE to catch it under way.
         killAt = Date.now() + between(150, 600);
       }
       await new Promise((r) => setTimeout(r, Math.max(0, killAt - Date.now())));
 
       const ready = logged(w, 'queue workers started');
-      const held = await heldJobs();
+      const held = await heldJobs(locksBefore);
       await w.kill('SIGKILL');
       kills++;
 
