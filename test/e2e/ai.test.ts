@@ -11,6 +11,8 @@ import { adminPool } from '../support/db';
 import { FakeProviders, startFakeProviders } from '../support/fake-providers';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
 import { eventually } from '../support/worker';
+import { startMcpServer, ToolCallRecord } from '../support/mcp-server';
+import type { Server } from 'node:http';
 
 /** A key the fake accepts, unique and easy to search for. */
 const fakeKey = (label: string) => `fk-${label}-${randomBytes(12).toString('hex')}`;
@@ -38,12 +40,15 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
   const keys: Record<string, { id: string; key: string }> = {};
   let projectId: string;
   let projectToken: string;
+  let mcp: Server;
+  const toolCalls: ToolCallRecord[] = [];
 
   const auth = (u: TestUser) => ({ Authorization: `Bearer ${u.token}` });
 
   before(async () => {
     issuer = await startOidcIssuer();
     fakes = await startFakeProviders();
+    mcp = await startMcpServer(toolCalls);
     api = await startTestApi(issuer, {
       OPENAI_BASE_URL: fakes.baseUrls.openai,
       OPENROUTER_BASE_URL: fakes.baseUrls.openrouter,
@@ -55,6 +60,8 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
       PROVIDER_TIMEOUT_MS: '1500',
       MODEL_PRICES: JSON.stringify({ 'openai/fake-echo': { input: 1_000_000, output: 1_000_000 } }),
       REDIS_PREFIX: `${process.env.REDIS_PREFIX}:ai`,
+      // Every project's tools resolve to the stand-in MCP server on loopback.
+      TOOLS_MCP_URL_TEMPLATE: `http://127.0.0.1:${(mcp.address() as AddressInfo).port}/mcp`,
     });
     await api.app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
@@ -75,6 +82,7 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
   after(async () => {
     await api?.close();
     await fakes?.stop();
+    await new Promise((r) => mcp?.close(r));
     await issuer?.stop();
     await admin.end();
   });
@@ -226,6 +234,18 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
       const bobs = await api.http().get('/api/chat/history').set(auth(bob)).expect(200);
       assert.equal(bobs.body.page.total, 0, "bob sees none of alice's history");
     });
+  });
+
+  it("runs the project's MCP tools in a chat until the model answers (tool loop)", async () => {
+    const refused = await api.http().post('/api/chat').set(auth(alice)).send({ model: 'openai/fake-tool', message: 'weather?', use_project_tools: true, project_id: projectId });
+    assert.equal(refused.status, 409, 'the project is not running yet');
+    await admin.query(`update projects set status = 'running' where id = $1`, [projectId]);
+    toolCalls.length = 0;
+    const res = await api.http().post('/api/chat').set(auth(alice)).send({ model: 'openai/fake-tool', message: 'weather?', use_project_tools: true, project_id: projectId }).expect(200);
+    assert.equal(res.body.message.content, 'tool said: sunny in Paris');
+    assert.deepEqual(toolCalls.map((c) => c.args), [{ city: 'Paris' }]);
+    const noProject = await api.http().post('/api/chat').set(auth(alice)).send({ model: 'openai/fake-tool', message: 'x', use_project_tools: true });
+    assert.equal(noProject.status, 400);
   });
 
   describe('usage and budgets', () => {

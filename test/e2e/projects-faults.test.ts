@@ -25,6 +25,8 @@ const MAX_KILLS = 24;
 const KILL_LOOP_BUDGET_MS = 120_000;
 const CONVERGE_BUDGET_MS = 120_000;
 const WORKER_READY_MS = 15_000;
+/** How long a ready worker may take to pick up work (a killed worker's jobs come back once their lock expires). */
+const TAKE_JOB_MS = 4_000;
 const TOTAL_PROJECTS = 6;
 /** Builds kept queued or under way, so kills land mid-build rather than on idle workers. */
 const IN_FLIGHT = 3;
@@ -126,6 +128,17 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
     return held;
   }
 
+  /** True once the current worker holds a job, or when there is nothing left for it to take. */
+  async function workToDo(before: Locks): Promise<boolean> {
+    const held = await heldJobs(before);
+    if (held.provision.length + held.deprovision.length > 0) return true;
+    const { rows } = await admin.query<{ n: number }>(
+      `select count(*)::int as n from projects where id = any($1) and status in ('queued', 'provisioning', 'deleting')`,
+      [projects.map((p) => p.id)],
+    );
+    return rows[0].n === 0;
+  }
+
   /** A deleted project may only be deleting, or deleted (and then gone for its owner). */
   async function checkDeletedStayDeleted(): Promise<void> {
     const ids = projects.filter((p) => p.deleted).map((p) => p.id);
@@ -214,7 +227,11 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
       const w = spawnWorker(env);
       spawned.push(w);
       // Every fifth kill counts from the spawn, so some land during boot (and the boot-time reconcile).
-      if (i % 5 !== 4) await eventually(async () => (logged(w, 'queue workers started') ? true : undefined), WORKER_READY_MS, `worker ${i} ready`, 25);
+      if (i % 5 !== 4) {
+        await eventually(async () => (logged(w, 'queue workers started') ? true : undefined), WORKER_READY_MS, `worker ${i} ready`, 25);
+        // Count the delay from when it took a job, so the kill lands inside a step rather than on an idle worker.
+        await eventually(async () => (await workToDo(locksBefore)) || undefined, TAKE_JOB_MS, 'a job', 25).catch(() => undefined);
+      }
       let killAt = Date.now() + between(150, 1500);
       if (DELETE_AT.has(i)) {
         await deleteOne(locksBefore);

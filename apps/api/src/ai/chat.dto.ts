@@ -68,6 +68,11 @@ export class ChatRequestDto {
   @IsBoolean()
   stream?: boolean;
 
+  @ApiPropertyOptional({ description: "Let the model call the project's tools (MCP) until it answers; needs project_id" })
+  @IsOptional()
+  @IsBoolean()
+  use_project_tools?: boolean;
+
   @ApiPropertyOptional({ format: 'uuid', description: 'Use this API key instead of the newest working one' })
   @IsOptional()
   @IsUUID('all', { message: 'key_id must be a UUID' })

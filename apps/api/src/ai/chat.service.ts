@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuthUser } from '@pantheon/auth';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { ChatRepository, DbService, ProjectRepository, UserSettingsRepository } from '@pantheon/db';
@@ -8,12 +8,17 @@ import { startEventStream } from '../common/client-gone';
 import { mapError } from '../common/http-exception.filter';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
 import { pageInfo } from '../common/pagination.dto';
+import { subnetForIndex } from '@pantheon/runtime';
 import { toParameterObject } from '../user/model-parameters.dto';
+import { McpToolSource } from './mcp-tool-source';
+import { runToolLoop } from './tool-loop';
 import { ChatHistoryDeleteQueryDto, ChatHistoryQueryDto, ChatHistoryResponseDto, ChatRequestDto, ChatResponseDto, mapChatMessage } from './chat.dto';
 import { LlmCallContext, LlmCallService } from './llm-call.service';
 
 interface PreparedChat {
   ctx: LlmCallContext;
+  /** The project's MCP endpoint when the chat may use its tools. */
+  toolsUrl: string | null;
   modelRef: string;
   messages: ChatMessage[];
   parameters: ModelParameters;
@@ -48,9 +53,19 @@ export class ChatService {
       throw new DomainError(DomainErrorCode.Invalid, 'Send either messages (the whole conversation) or message (one new message)');
     }
     const projectId = dto.project_id ?? null;
-    const { settings, history } = await this.db.withUser(user.id, async (tx) => {
-      if (projectId && !(await this.projects.findLive(tx, projectId))) throw DomainError.notFound('Project');
+    if (dto.use_project_tools && !projectId) throw new DomainError(DomainErrorCode.Invalid, 'use_project_tools needs project_id');
+    const { settings, history, toolsUrl } = await this.db.withUser(user.id, async (tx) => {
+      const project = projectId ? await this.projects.findLive(tx, projectId) : null;
+      if (projectId && !project) throw DomainError.notFound('Project');
+      let toolsUrl: string | null = null;
+      if (dto.use_project_tools) {
+        if (project!.status !== 'running' || !project!.subnetIndex) {
+          throw new DomainError(DomainErrorCode.Conflict, 'The project is not running, so its tools are not available');
+        }
+        toolsUrl = this.config.TOOLS_MCP_URL_TEMPLATE.replace('{tools_ip}', subnetForIndex(project!.subnetIndex).tools);
+      }
       return {
+        toolsUrl,
         settings: await this.settings.find(tx, user.id),
         history: dto.message !== undefined ? await this.chats.recent(tx, projectId, this.config.CHAT_HISTORY_CONTEXT) : [],
       };
@@ -74,17 +89,45 @@ export class ChatService {
       newTurns = last.role === 'user' ? [{ role: 'user', content: last.content }] : [];
     }
     const ctx = await this.llm.prepare(user.id, projectId, modelRef, 'chat', dto.key_id);
-    return { ctx, modelRef, messages, parameters, newTurns };
+    return { ctx, toolsUrl, modelRef, messages, parameters, newTurns };
   }
 
   async complete(user: AuthUser, chat: PreparedChat, signal: AbortSignal): Promise<ChatResponseDto> {
-    const result = await this.llm.complete(chat.ctx, { messages: chat.messages, parameters: chat.parameters, user: user.id }, signal);
+    const request = { messages: chat.messages, parameters: chat.parameters, user: user.id };
+    const result = chat.toolsUrl
+      ? await this.withProjectTools(chat.toolsUrl, signal, (tools) =>
+          runToolLoop(request, tools, (r) => this.llm.complete(chat.ctx, r, signal), this.config.CHAT_MAX_TOOL_STEPS),
+        ).then((out) => ({ ...out.result, usage: out.usage }))
+      : await this.llm.complete(chat.ctx, request, signal);
     await this.save(user, chat, result);
     return this.toResponse(chat, result);
   }
 
+  private async withProjectTools<T>(url: string, signal: AbortSignal, fn: (tools: McpToolSource) => Promise<T>): Promise<T> {
+    let tools: McpToolSource;
+    try {
+      tools = await McpToolSource.connect(url, { signal });
+    } catch {
+      throw new HttpException("The project's tools API did not answer", HttpStatus.BAD_GATEWAY);
+    }
+    try {
+      return await fn(tools);
+    } finally {
+      await tools.close().catch(() => undefined);
+    }
+  }
+
   /** Streams `delta` events, then `done` (or `error`). The client going away aborts the provider call. */
   async stream(user: AuthUser, chat: PreparedChat, res: Response, signal: AbortSignal): Promise<void> {
+    if (chat.toolsUrl) {
+      // Tool turns are not streamed; the final answer is sent as one delta.
+      const answer = await this.complete(user, chat, signal);
+      startEventStream(res);
+      res.write(sse('delta', { text: answer.message.content }));
+      res.write(sse('done', answer));
+      res.end();
+      return;
+    }
     startEventStream(res);
     try {
       const events = this.llm.stream(chat.ctx, { messages: chat.messages, parameters: chat.parameters, user: user.id }, signal);
