@@ -2,6 +2,7 @@
 # Runs every test suite against real PostgreSQL, Redis and an OIDC issuer on loopback.
 #   ./test/run.sh                 all suites
 #   ./test/run.sh <file.test.ts>  only the given source files (their compiled .js is run)
+#   ./test/run.sh --bench <file.bench.ts>...  the same environment, then runs benchmarks (prints numbers)
 # Installs dependencies if missing, starts PostgreSQL/Redis if down, creates a throw-away database and the
 # roles, and ends with a line "N passed, N failed" (exit status non-zero on any failure).
 set -uo pipefail
@@ -58,7 +59,18 @@ export KEYCLOAK_URL="http://127.0.0.1:1"
 
 node dist/libs/db/src/migrate.cli.js >/dev/null || die "migrations failed"
 
-# 4. Run the suites ----------------------------------------------------------------------------------
+# 4. Run the suites (or the benchmarks) ---------------------------------------------------------------
+if [ "${1:-}" = "--bench" ]; then
+  shift
+  BENCHES=("$@")
+  [ ${#BENCHES[@]} -gt 0 ] || mapfile -t BENCHES < <(find bench -name '*.bench.ts' | sort)
+  STATUS=0
+  for b in "${BENCHES[@]}"; do
+    log "benchmark ${b}"
+    LOG_LEVEL=warn node "dist/${b%.ts}.js" || STATUS=1
+  done
+  exit $STATUS
+fi
 if [ $# -gt 0 ]; then
   FILES=()
   for f in "$@"; do FILES+=("dist/${f%.ts}.js"); done

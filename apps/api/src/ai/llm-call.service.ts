@@ -52,8 +52,7 @@ export class LlmCallService {
     } catch {
       throw new DomainError(DomainErrorCode.Invalid, 'model must look like provider/model, e.g. openai/gpt-4o');
     }
-    await this.access.assertWithinBudget(userId, projectId);
-    const key = await this.access.resolveKey(userId, ref.provider, keyId);
+    const key = await this.access.authorizeCall(userId, projectId, ref.provider, keyId);
     return { userId, projectId, source, provider: this.registry.get(ref.provider), providerId: ref.provider, model: ref.model, key };
   }
 

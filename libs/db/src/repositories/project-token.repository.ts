@@ -44,7 +44,12 @@ export class ProjectTokenRepository {
     return count > 0;
   }
 
+  /** Records use at most once a minute: a write (and a row lock) per gateway call would serialise them. */
   async touch(tx: Tx, id: string): Promise<void> {
-    await tx.projectToken.update({ where: { id }, data: { lastUsedAt: new Date() } });
+    const minuteAgo = new Date(Date.now() - 60_000);
+    await tx.projectToken.updateMany({
+      where: { id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: minuteAgo } }] },
+      data: { lastUsedAt: new Date() },
+    });
   }
 }

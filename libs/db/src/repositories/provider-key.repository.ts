@@ -60,7 +60,12 @@ export class ProviderKeyRepository {
 
   /** The key to use for a provider: keys that passed their last test first, then untested ones, newest first. */
   async findUsable(tx: Tx, provider: string): Promise<ProviderKeyRecord | null> {
-    const keys = await tx.providerKey.findMany({ where: { provider, NOT: { lastTestOk: false } }, orderBy: { createdAt: 'desc' }, take: 20 });
+    // Spelled out: NOT (last_test_ok = false) would also drop untested keys (NULL).
+    const keys = await tx.providerKey.findMany({
+      where: { provider, OR: [{ lastTestOk: null }, { lastTestOk: true }] },
+      orderBy: { createdAt: 'desc' },
+      take: 20,
+    });
     return keys.find((k) => k.lastTestOk === true) ?? keys[0] ?? null;
   }
 

@@ -1,0 +1,86 @@
+/**
+ * `npm run bench:gateway` — the LLM gateway in front of a loopback fake provider vs the fake called
+ * directly, with the same client (the official openai SDK) in the same run: added latency (p50/p99) and
+ * requests/s, with ratios. Not a test: it prints numbers and asserts nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import OpenAI from 'openai';
+import { createUser } from '../test/factories';
+import { startTestApi } from '../test/support/api';
+import { startFakeProviders } from '../test/support/fake-providers';
+import { startOidcIssuer } from '../test/support/oidc';
+
+const N = Number(process.env.BENCH_N ?? 300);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function measure(label: string, call: () => Promise<unknown>): Promise<{ label: string; p50: number; p99: number; rps: number }> {
+  for (let i = 0; i < 20; i++) await call(); // warm-up: JIT, connection pools, caches
+  const latencies: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const t = performance.now();
+    await call();
+    latencies.push(performance.now() - t);
+  }
+  latencies.sort((a, b) => a - b);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < N) await call();
+    }),
+  );
+  const rps = N / ((performance.now() - started) / 1000);
+  return { label, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps };
+}
+
+async function main(): Promise<void> {
+  const issuer = await startOidcIssuer();
+  const fakes = await startFakeProviders();
+  const api = await startTestApi(issuer, {
+    OPENAI_BASE_URL: fakes.baseUrls.openai,
+    LOG_LEVEL: 'warn',
+    REDIS_PREFIX: `${process.env.REDIS_PREFIX}:bench-gw`,
+  });
+  try {
+    await api.app.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+    const user = await createUser(api, issuer, 'bench');
+    const key = `fk-bench-${randomBytes(8).toString('hex')}`;
+    const auth = { Authorization: `Bearer ${user.token}` };
+    await api.http().post('/api/user/api-keys').set(auth).send({ name: 'bench', provider: 'openai', key }).expect(201);
+    const project = await api.http().post('/api/projects').set(auth).send({ name: 'bench' }).expect(202);
+    const token = await api.http().post(`/api/projects/${project.body.id}/tokens`).set(auth).send({ name: 'bench' }).expect(201);
+
+    const messages = [{ role: 'user' as const, content: 'the quick brown fox jumps over the lazy dog' }];
+    const direct = new OpenAI({ apiKey: key, baseURL: fakes.baseUrls.openai, maxRetries: 0 });
+    const gateway = new OpenAI({ apiKey: token.body.token, baseURL: `${url}/v1`, maxRetries: 0 });
+    const results = [
+      await measure('direct (fake provider)', () => direct.chat.completions.create({ model: 'fake-echo', messages })),
+      await measure('via gateway', () => gateway.chat.completions.create({ model: 'openai/fake-echo', messages })),
+    ];
+    const [d, g] = results;
+    console.log(`gateway benchmark: ${N} sequential requests for latency, ${N} at concurrency ${CONCURRENCY} for throughput`);
+    for (const r of results) {
+      console.log(`  ${r.label.padEnd(24)} p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   ${r.rps.toFixed(0)} req/s`);
+    }
+    console.log(
+      `  added latency            p50 +${(g.p50 - d.p50).toFixed(2)} ms   p99 +${(g.p99 - d.p99).toFixed(2)} ms   ` +
+        `ratio p50 ${(g.p50 / d.p50).toFixed(2)}x   throughput ratio ${(g.rps / d.rps).toFixed(2)}x`,
+    );
+  } finally {
+    await api.close();
+    await fakes.stop();
+    await issuer.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
