@@ -90,7 +90,7 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
   /** Where each kill landed: 'boot', 'idle' or the step(s) of the jobs the worker held. */
   const landings: string[][] = [];
   /** Any moment a deleted project was seen in a state other than deleting/deleted. */
-  const resurrections: string[] = [];
+  const resurrections = new Set<string>();
   let kills = 0;
   const started = Date.now();
 
@@ -149,7 +149,7 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
     );
     for (const r of rows) {
       const ok = (r.status === 'deleting' && !r.deleted) || (r.status === 'deleted' && r.deleted);
-      if (!ok) resurrections.push(`${r.id}: status=${r.status} deleted_at ${r.deleted ? 'set' : 'null'}`);
+      if (!ok) resurrections.add(`${r.id}: status=${r.status} deleted_at ${r.deleted ? 'set' : 'null'}`);
     }
   }
 
@@ -273,7 +273,7 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
   });
 
   it('leaves every live project running, or failed with a reason, and every deleted one gone', async () => {
-    assert.deepEqual(resurrections, [], 'a deleted project came back (its status was overwritten after the DELETE)');
+    assert.deepEqual([...resurrections], [], 'a deleted project came back (its status was overwritten after the DELETE)');
     for (const p of projects) {
       const res = await api.http().get(`/api/projects/${p.id}`).set(auth(p.owner));
       if (p.deleted) {
@@ -300,6 +300,7 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
       const body = (await api.http().get(`/api/projects/${p.id}`).set(auth(p.owner)).expect(200)).body;
       if (body.status === 'running') running.push({ p, body });
     }
+    assert.ok(running.length > 0, 'some project reached running (else the checks below prove nothing)');
     for (const { p, body } of running) {
       const { containers, networks } = await docker.listByLabel({ [LABEL_KEYS.project]: p.id });
       assert.deepEqual(networks.map((n) => n.name), [networkName(p.id)], `${p.name}: one network`);
@@ -327,7 +328,7 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
 
   it('leaves no container or network of a project that is not live, and nothing of failed or deleted projects', async () => {
     // Orphans of a deletion raced by a killed build are the reconciler's job: give it a few passes.
-    const orphans = await eventually(
+    await eventually(
       async () => {
         const { containers, networks } = await docker.listByLabel(testRunSelector(rt.label));
         const owners = [...containers, ...networks].map((o) => o.labels[LABEL_KEYS.project]).filter((id): id is string => Boolean(id));
@@ -336,14 +337,15 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
           [[...new Set(owners)]],
         );
         const liveIds = new Set(rows.map((r) => r.id));
-        const stray = owners.filter((id) => !liveIds.has(id));
-        return stray.length === 0 ? stray : undefined;
+        const stray = [...new Set(owners.filter((id) => !liveIds.has(id)))];
+        // Thrown, not returned: the timeout error then names what is left.
+        if (stray.length > 0) throw new Error(`objects of non-live projects remain: ${stray.join(', ')}`);
+        return true;
       },
       20_000,
       'no Docker object of a non-live project (reconciler)',
       500,
     );
-    assert.deepEqual(orphans, []);
     for (const p of projects) {
       const status = p.deleted ? 'deleted' : (await api.http().get(`/api/projects/${p.id}`).set(auth(p.owner))).body.status;
       if (status === 'running') continue;
@@ -351,6 +353,5 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
       assert.deepEqual([...containers, ...networks].map((o) => o.name), [], `${p.name} (${status}) holds no Docker object`);
       assert.equal(existsSync(join(rt.shareRoot, p.id)), false, `${p.name} (${status}): shared folder removed`);
     }
-
   });
 });

@@ -1,8 +1,9 @@
 // Test helper around the wire-compatible fake AI providers in test/fixtures/fake-providers/server.mjs.
 // The server runs as a child process (plain ESM, no dependencies) on a random loopback port.
+import { stoppableChild } from './child-process';
+import { findRepoRoot } from './oidc';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -58,26 +59,6 @@ export interface FakeProviders {
   stop(): Promise<void>;
 }
 
-function isPantheonRoot(dir: string): boolean {
-  const manifest = path.join(dir, 'package.json');
-  if (!existsSync(manifest)) return false;
-  try {
-    return (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'pantheon';
-  } catch {
-    return false;
-  }
-}
-
-function repoRoot(): string {
-  for (const start of [__dirname, process.cwd()]) {
-    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-      if (isPantheonRoot(dir)) return dir;
-      if (path.dirname(dir) === dir) break;
-    }
-  }
-  throw new Error(`cannot find the pantheon repository root from ${__dirname} or ${process.cwd()}`);
-}
-
 export function fakeProviderBaseUrls(origin: string): FakeProviderBaseUrls {
   return {
     openai: `${origin}/openai/v1`,
@@ -91,7 +72,7 @@ export function fakeProviderBaseUrls(origin: string): FakeProviderBaseUrls {
 }
 
 export async function startFakeProviders(): Promise<FakeProviders> {
-  const script = path.join(repoRoot(), 'test', 'fixtures', 'fake-providers', 'server.mjs');
+  const script = path.join(findRepoRoot(), 'test', 'fixtures', 'fake-providers', 'server.mjs');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pantheon-fake-providers-'));
   const readyFile = path.join(dir, 'ready.json');
   const child = spawn(process.execPath, [script], {
@@ -117,26 +98,7 @@ export async function startFakeProviders(): Promise<FakeProviders> {
       resolve();
     });
   });
-  // A crashed test run must not leave the server behind.
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopped ??= (async () => {
-      process.removeListener('exit', killOnExit);
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-        await exited;
-        clearTimeout(timer);
-      }
-      await rm(dir, { recursive: true, force: true });
-    })();
-    return stopped;
-  };
+  const stop = stoppableChild(child, exited, dir, STOP_TIMEOUT_MS);
 
   let port: number | undefined;
   try {

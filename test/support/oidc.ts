@@ -1,6 +1,7 @@
 // Test helper around the loopback OIDC issuer in test/fixtures/oidc-issuer (a Keycloak-shaped
 // realm served by oidc-provider). The issuer runs as a child process because oidc-provider is
 // ESM-only while the compiled tests are CommonJS.
+import { stoppableChild } from './child-process';
 import { spawn } from 'node:child_process';
 import {
   createHash,
@@ -11,7 +12,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -229,26 +230,7 @@ export async function startOidcIssuer(
     child.once('error', (err) => resolve(`failed to start (${err.message})`));
     child.once('exit', (code, signal) => resolve(`exited (${signal ?? `code ${code}`})`));
   });
-  // A crashed test run must not leave the issuer behind.
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopped ??= (async () => {
-      process.removeListener('exit', killOnExit);
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-        await exited;
-        clearTimeout(timer);
-      }
-      await rm(dir, { recursive: true, force: true });
-    })();
-    return stopped;
-  };
+  const stop = stoppableChild(child, exited, dir, STOP_TIMEOUT_MS);
 
   let ready: ReadyInfo;
   try {

@@ -29,7 +29,7 @@ import {
   unreachableError,
 } from './provider.errors';
 import { AdapterOptions, DEFAULT_PROVIDER_TIMEOUT_MS } from './provider.settings';
-import { RequestDeadline } from './request-deadline';
+import { callWithDeadline, RequestDeadline } from './request-deadline';
 
 /** Anthropic's Messages API through `@anthropic-ai/sdk`. */
 export class AnthropicProvider implements ChatProvider {
@@ -120,20 +120,16 @@ export class AnthropicProvider implements ChatProvider {
     return { provider: this.id, apiKey: p.apiKey, operation, model, signal: p.signal };
   }
 
-  private async call<T>(
+  private call<T>(
     p: ProviderCallParams,
     operation: ErrorContext['operation'],
     model: string | undefined,
     fn: (client: Anthropic, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    const deadline = new RequestDeadline(this.timeoutMs, p.signal);
-    try {
-      return await fn(this.client(p), deadline.signal);
-    } catch (error) {
-      throw mapAnthropicError(error, { ...this.context(p, operation, model), timedOut: deadline.timedOut });
-    } finally {
-      deadline.dispose();
-    }
+    return callWithDeadline(
+      { timeoutMs: this.timeoutMs, signal: p.signal, client: this.client(p), context: this.context(p, operation, model), mapError: mapAnthropicError },
+      fn,
+    );
   }
 }
 

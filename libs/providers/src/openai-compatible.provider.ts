@@ -12,7 +12,6 @@ import type {
   ModelInfo,
   ProviderCallParams,
 } from './provider';
-import type { ProviderId } from './provider-ids';
 import {
   abortedError,
   ErrorContext,
@@ -27,7 +26,7 @@ import {
   unreachableError,
 } from './provider.errors';
 import { AdapterOptions, DEFAULT_PROVIDER_TIMEOUT_MS } from './provider.settings';
-import { RequestDeadline } from './request-deadline';
+import { callWithDeadline, RequestDeadline } from './request-deadline';
 
 /** The families that speak the OpenAI Chat Completions wire format. */
 export const OPENAI_COMPATIBLE_IDS = ['openai', 'openrouter', 'together', 'xai', 'custom'] as const;
@@ -156,20 +155,16 @@ export class OpenAICompatibleProvider implements ChatProvider {
     return { provider: this.id, apiKey: p.apiKey, operation, model, signal: p.signal };
   }
 
-  private async call<T>(
+  private call<T>(
     p: ProviderCallParams,
     operation: ErrorContext['operation'],
     model: string | undefined,
     fn: (client: OpenAI, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    const deadline = new RequestDeadline(this.timeoutMs, p.signal);
-    try {
-      return await fn(this.client(p), deadline.signal);
-    } catch (error) {
-      throw mapOpenAIError(error, { ...this.context(p, operation, model), timedOut: deadline.timedOut });
-    } finally {
-      deadline.dispose();
-    }
+    return callWithDeadline(
+      { timeoutMs: this.timeoutMs, signal: p.signal, client: this.client(p), context: this.context(p, operation, model), mapError: mapOpenAIError },
+      fn,
+    );
   }
 }
 

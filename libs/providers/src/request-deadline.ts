@@ -1,3 +1,5 @@
+import type { ErrorContext, ProviderError } from './provider.errors';
+
 /**
  * The signal an adapter hands its SDK: it fires when the caller's signal fires, when the deadline passes, or
  * when the adapter cancels (the consumer stopped reading a stream). Afterwards `timedOut` tells a deadline
@@ -62,5 +64,29 @@ export class RequestDeadline {
     }, this.timeoutMs);
     // A pending deadline must not keep the process alive on shutdown.
     this.timer.unref();
+  }
+}
+
+/**
+ * Runs one provider call under a {@link RequestDeadline}, converting whatever the SDK throws into a
+ * ProviderError with the adapter's mapper (so every family reports timeouts and aborts the same way).
+ */
+export async function callWithDeadline<C, T>(
+  opts: {
+    timeoutMs: number;
+    signal?: AbortSignal;
+    client: C;
+    context: Omit<ErrorContext, 'timedOut'>;
+    mapError: (error: unknown, ctx: ErrorContext) => ProviderError;
+  },
+  fn: (client: C, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const deadline = new RequestDeadline(opts.timeoutMs, opts.signal);
+  try {
+    return await fn(opts.client, deadline.signal);
+  } catch (error) {
+    throw opts.mapError(error, { ...opts.context, timedOut: deadline.timedOut });
+  } finally {
+    deadline.dispose();
   }
 }

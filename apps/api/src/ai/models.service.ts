@@ -70,7 +70,7 @@ export class ModelsService {
     const cached = this.config.MODELS_CACHE_TTL_S > 0 ? await this.redis.get(cacheKey).catch(() => null) : null;
     if (cached) return JSON.parse(cached) as ModelInfo[];
     const key = await this.access.resolveKey(userId, provider);
-    const models = await this.registry.get(provider).listModels({ apiKey: key.apiKey, baseUrl: key.baseUrl, signal: AbortSignal.timeout(15_000) });
+    const models = await this.registry.get(provider).listModels({ apiKey: key.apiKey, baseUrl: key.baseUrl });
     if (this.config.MODELS_CACHE_TTL_S > 0) {
       // Only public model metadata is cached, never the key.
       await this.redis.set(cacheKey, JSON.stringify(models), 'EX', this.config.MODELS_CACHE_TTL_S).catch((err: Error) =>

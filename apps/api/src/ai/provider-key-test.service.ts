@@ -43,7 +43,8 @@ export class ProviderKeyTestService {
     let ok = false;
     let error: string | undefined;
     try {
-      const check = await this.registry.get(provider).checkKey({ apiKey, baseUrl: record.baseUrl ?? undefined, signal: AbortSignal.timeout(15_000) });
+      // No signal of our own: the library's deadline (PROVIDER_TIMEOUT_MS) reports a slow provider as TIMEOUT.
+      const check = await this.registry.get(provider).checkKey({ apiKey, baseUrl: record.baseUrl ?? undefined });
       ok = check.valid;
       if (!ok) error = `${provider} rejected the API key`;
     } catch (err) {
