@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Redis from 'ioredis';

@@ -18,7 +18,7 @@ export class ProjectJobQueue {
   private readonly deprovision: Queue<ProjectJobData>;
 
   constructor(
-    private readonly connection: Redis,
+    connection: Redis,
     redisPrefix: string,
   ) {
     const prefix = bullPrefix(redisPrefix);
