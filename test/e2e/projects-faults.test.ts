@@ -27,9 +27,10 @@ const CONVERGE_BUDGET_MS = 120_000;
 const WORKER_READY_MS = 15_000;
 /** How long a ready worker may take to pick up work (a killed worker's jobs come back once their lock expires). */
 const TAKE_JOB_MS = 4_000;
-const TOTAL_PROJECTS = 6;
+/** About six live at the end (two are deleted mid-way). */
+const TOTAL_PROJECTS = 8;
 /** Builds kept queued or under way, so kills land mid-build rather than on idle workers. */
-const IN_FLIGHT = 3;
+const IN_FLIGHT = 2;
 /** Iterations at which one project (preferably mid-build) is deleted, so deprovision gets killed too. */
 const DELETE_AT = new Set([9, 17]);
 /** Provision progress recorded in the DB → the step under way (the DB stores the last completed one). */
@@ -191,10 +192,17 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
     issuer = await startOidcIssuer();
     rt = await runtimeTestEnv('faults');
     // Own Redis prefix: no other suite's worker takes these jobs, and this suite's workers take no others.
-    env = { ...rt.env, REDIS_PREFIX: `${requiredEnv('REDIS_PREFIX')}:faults-${randomBytes(3).toString('hex')}`, PROJECTS_MAX_PER_USER: '10' };
+    env = {
+      ...rt.env,
+      REDIS_PREFIX: `${requiredEnv('REDIS_PREFIX')}:faults-${randomBytes(3).toString('hex')}`,
+      PROJECTS_MAX_PER_USER: '10',
+      // A killed worker's jobs come back after about two lock periods: shorter locks fit more kills mid-job
+      // into the time budget (renewed every 750 ms, still far longer than any single engine call stalls).
+      JOB_LOCK_MS: '1500',
+    };
     api = await startTestApi(issuer, env);
     users = [await createUser(api, issuer, 'fault-a'), await createUser(api, issuer, 'fault-b')];
-    redis = new Redis(requiredEnv('REDIS_URL'), { lazyConnect: false });
+    redis = new Redis(requiredEnv('REDIS_URL'));
     events = new Redis(requiredEnv('REDIS_URL'), { keyPrefix: `${env.REDIS_PREFIX}:` });
   });
 

@@ -81,6 +81,8 @@ describe('projects: provisioning on a real Docker engine, status over socket.io'
     await worker?.close();
     await api?.close();
     await rt?.cleanup();
+    // No leftover rows for a later suite's reconciler to re-drive.
+    await admin.query('delete from projects where owner_id = any($1::uuid[])', [[alice?.id, bob?.id].filter(Boolean)]);
     await issuer?.stop();
     await admin.end();
   });
