@@ -127,7 +127,7 @@ export class AnthropicProvider implements ChatProvider {
     fn: (client: Anthropic, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     return callWithDeadline(
-      { timeoutMs: this.timeoutMs, signal: p.signal, client: this.client(p), context: this.context(p, operation, model), mapError: mapAnthropicError },
+      { timeoutMs: this.timeoutMs, signal: p.signal, client: () => this.client(p), context: this.context(p, operation, model), mapError: mapAnthropicError },
       fn,
     );
   }

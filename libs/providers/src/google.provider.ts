@@ -9,7 +9,7 @@ import {
   Part,
   ToolConfig,
 } from '@google/genai';
-import { compact, parseArguments, randomId } from './gateway/format.util';
+import { closingEvents, compact, parseArguments, randomId } from './gateway/format.util';
 import type {
   ChatMessage,
   ChatParams,
@@ -132,7 +132,7 @@ export class GoogleProvider implements ChatProvider {
     fn: (ai: GoogleGenAI, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     return callWithDeadline(
-      { timeoutMs: this.timeoutMs, signal: p.signal, client: this.client(p), context: this.context(p, operation, model), mapError: mapGoogleError },
+      { timeoutMs: this.timeoutMs, signal: p.signal, client: () => this.client(p), context: this.context(p, operation, model), mapError: mapGoogleError },
       fn,
     );
   }
@@ -316,17 +316,12 @@ export class GoogleResponseDecoder {
   end(): ChatStreamEvent[] {
     if (this.finished) return [];
     this.finished = true;
-    const events: ChatStreamEvent[] = [];
-    if (!this.started) {
-      this.started = true;
-      events.push({ type: 'start', model: this.model });
-    }
-    events.push({
-      type: 'finish',
+    const events = closingEvents(this.started, {
       stopReason: googleFinishToStopReason(this.finishReason, this.toolCalls.length > 0),
       usage: this.usage,
       model: this.model,
     });
+    this.started = true;
     return events;
   }
 

@@ -162,7 +162,7 @@ export class OpenAICompatibleProvider implements ChatProvider {
     fn: (client: OpenAI, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     return callWithDeadline(
-      { timeoutMs: this.timeoutMs, signal: p.signal, client: this.client(p), context: this.context(p, operation, model), mapError: mapOpenAIError },
+      { timeoutMs: this.timeoutMs, signal: p.signal, client: () => this.client(p), context: this.context(p, operation, model), mapError: mapOpenAIError },
       fn,
     );
   }

@@ -75,7 +75,8 @@ export async function callWithDeadline<C, T>(
   opts: {
     timeoutMs: number;
     signal?: AbortSignal;
-    client: C;
+    /** Built inside the guarded block, so a client that cannot be built (no base URL) maps like any failure. */
+    client: () => C;
     context: Omit<ErrorContext, 'timedOut'>;
     mapError: (error: unknown, ctx: ErrorContext) => ProviderError;
   },
@@ -83,7 +84,7 @@ export async function callWithDeadline<C, T>(
 ): Promise<T> {
   const deadline = new RequestDeadline(opts.timeoutMs, opts.signal);
   try {
-    return await fn(opts.client, deadline.signal);
+    return await fn(opts.client(), deadline.signal);
   } catch (error) {
     throw opts.mapError(error, { ...opts.context, timedOut: deadline.timedOut });
   } finally {

@@ -27,6 +27,7 @@ import type {
   AnthropicUsageLike,
 } from './anthropic.types';
 import {
+  closingEvents,
   compact,
   isRecord,
   optionalNumber,
@@ -456,20 +457,13 @@ export class AnthropicStreamDecoder {
   end(): ChatStreamEvent[] {
     if (this.finished) return [];
     this.finished = true;
-    const events: ChatStreamEvent[] = [];
-    if (!this.started) {
-      this.started = true;
-      events.push({ type: 'start', model: this.model });
-    }
-    events.push(
-      compact({
-        type: 'finish' as const,
-        stopReason: anthropicStopToStopReason(this.stopReason, this.toolCount > 0),
-        stopSequence: this.stopSequence ?? undefined,
-        usage: this.usage,
-        model: this.model,
-      }),
-    );
+    const events = closingEvents(this.started, {
+      stopReason: anthropicStopToStopReason(this.stopReason, this.toolCount > 0),
+      stopSequence: this.stopSequence ?? undefined,
+      usage: this.usage,
+      model: this.model,
+    });
+    this.started = true;
     return events;
   }
 }

@@ -12,6 +12,7 @@ import type {
 } from '../provider';
 import { invalid, unsupported } from './gateway.errors';
 import {
+  closingEvents,
   compact,
   isRecord,
   optionalNumber,
@@ -347,17 +348,12 @@ export class OpenAIStreamDecoder {
   end(): ChatStreamEvent[] {
     if (this.finished) return [];
     this.finished = true;
-    const events: ChatStreamEvent[] = [];
-    if (!this.started) {
-      this.started = true;
-      events.push({ type: 'start', model: this.model });
-    }
-    events.push({
-      type: 'finish',
+    const events = closingEvents(this.started, {
       stopReason: openAIFinishToStopReason(this.finishReason, this.tools.size > 0),
       usage: this.usage,
       model: this.model,
     });
+    this.started = true;
     return events;
   }
 
