@@ -8,7 +8,7 @@ import { KeyRing } from './key-ring';
 const USER = '4f1c2a9e-0000-4000-8000-000000000001';
 const OTHER_USER = '4f1c2a9e-0000-4000-8000-000000000002';
 const AAD = `provider_key:${USER}:key-1`;
-const PLAINTEXT = 'sk-or-v1-canary-0123456789abcdef-ünïcødé';
+const PLAINTEXT = `sk-or-v1-canary-${randomBytes(8).toString('hex')}-ünïcødé`;
 
 const decryptFailed = (version: number) => ({
   name: 'CryptoError',

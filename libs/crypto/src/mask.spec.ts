@@ -1,9 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { fingerprint, last4, maskSecret } from './mask';
 
-const OPENROUTER = 'sk-or-v1-3f9a0c7d2e8b4f61a5c9d0e7b2a4a1b2';
+// Fake keys are assembled at run time (the body is random), so nothing key-shaped is committed.
+const fakeKey = (prefix: string, tail: string): string => `${prefix}${randomBytes(12).toString('hex')}${tail}`;
+const OPENROUTER = fakeKey('sk-or-v1-', 'a1b2');
 
 describe('last4', () => {
   it('returns the last four characters of a long secret', () => {
@@ -39,10 +41,10 @@ describe('fingerprint', () => {
 describe('maskSecret', () => {
   const cases: Array<[string, string]> = [
     [OPENROUTER, 'sk-or-…a1b2'],
-    ['sk-proj-Abc123Def456Ghi789Jkl0wxyz', 'sk-…wxyz'],
-    ['sk-ant-api03-Abc123Def456Ghi789-wxyz', 'sk-…wxyz'],
-    ['gsk_Abc123Def456Ghi789Jkl0wxyz', 'gsk_…wxyz'],
-    ['AIzaSyAbc123Def456Ghi789Jkl0wxyz', '…wxyz'],
+    [fakeKey('sk-proj-', 'wxyz'), 'sk-…wxyz'],
+    [fakeKey('sk-ant-api03-', '-wxyz'), 'sk-…wxyz'],
+    [fakeKey('gsk_', 'wxyz'), 'gsk_…wxyz'],
+    [fakeKey('AIza', 'wxyz'), '…wxyz'],
     ['sk-or-abcdwxyz', '…wxyz'],
     ['abcdefgh1234', '…1234'],
     ['abcdefgh123', '****'],

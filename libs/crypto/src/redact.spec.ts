@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { REDACT_PATHS, redactSecrets } from './redact';
 
-const CANARY = 'sk-canary-7d0c1b9e4f2a6358';
+const CANARY = `sk-canary-${randomBytes(8).toString('hex')}`;
 const SENSITIVE_KEYS = [
   'key',
   'apiKey',

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { ApiError } from '@google/genai';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { mapAnthropicError } from './anthropic.provider';
@@ -14,7 +15,7 @@ import {
   sanitizeUpstreamMessage,
 } from './provider.errors';
 
-const KEY = 'sk-live-0123456789abcdefXYZ';
+const KEY = `sk-live-${randomBytes(10).toString('hex')}XYZ`;
 const ctx = (provider: ErrorContext['provider'], extra: Partial<ErrorContext> = {}): ErrorContext => ({
   provider,
   apiKey: KEY,
