@@ -54,10 +54,6 @@ export class AiAccessService {
   }
 
   /** Refuses a call when the user's monthly budget (402) or the project's token budget (429) is used up. */
-  async assertWithinBudget(userId: string, projectId: string | null): Promise<void> {
-    await this.db.withUser(userId, (tx) => this.assertWithinBudgetIn(tx, userId, projectId));
-  }
-
   private async assertWithinBudgetIn(tx: Tx, userId: string, projectId: string | null): Promise<void> {
     const s = await this.settings.find(tx, userId);
     if (s?.monthlyBudgetUsd != null) {

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma, Tx } from '../prisma.client';
-import { isUniqueViolation } from '../db.errors';
 import { Page } from './provider-key.repository';
 
 export interface ProjectRecord {
@@ -100,9 +99,5 @@ export class ProjectRepository {
   async setTokenBudget(tx: Tx, id: string, budget: number | null): Promise<ProjectRecord | null> {
     const { count } = await tx.project.updateMany({ where: { id, deletedAt: null }, data: { tokenBudget: budget === null ? null : BigInt(budget), updatedAt: new Date() } });
     return count > 0 ? tx.project.findUnique({ where: { id } }) : null;
-  }
-
-  static isDuplicateName(err: unknown): boolean {
-    return isUniqueViolation(err);
   }
 }
