@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Pool } from 'pg';
 import { CryptoError, CryptoErrorCode, KeyRing } from '@pantheon/crypto';
 import { migrate } from '@pantheon/db';
-import { ApiKeyService } from '../../apps/api/src/user/api-key.service';
+import { revealProviderKey } from '@pantheon/api/testing';
 import { rotateProviderKeys } from '../../apps/worker/src/tasks/keys-rotate';
 import { canaryKey, createApiKey, createUser, TestUser } from '../factories';
 import { startTestApi, TestApi } from '../support/api';
@@ -83,9 +83,9 @@ describe('master keys: rotation and wrong keys', () => {
     assert.deepEqual(rows, [{ key_version: 2, n: stored.length }]);
 
     // Every key still decrypts to its plaintext — with both versions configured, and with only the new one.
-    for (const s of stored) assert.equal(await api.app.get(ApiKeyService).reveal(s.user.id, s.id), s.key);
+    for (const s of stored) assert.equal(await revealProviderKey(api.app, s.user.id, s.id), s.key);
     const onlyV2 = await boot(v2);
-    for (const s of stored) assert.equal(await onlyV2.app.get(ApiKeyService).reveal(s.user.id, s.id), s.key);
+    for (const s of stored) assert.equal(await revealProviderKey(onlyV2.app, s.user.id, s.id), s.key);
 
     // Running it again is a no-op.
     const again = await rotateProviderKeys({ connectionString: db.workerUrl, ring: KeyRing.parse(ring12) });
@@ -117,7 +117,7 @@ describe('master keys: rotation and wrong keys', () => {
     await admin.query('delete from master_key_verifiers');
     const wrongRing = await boot(KeyRing.generateSpec(2));
     const s = stored[0];
-    await assert.rejects(wrongRing.app.get(ApiKeyService).reveal(s.user.id, s.id), (err: Error) => {
+    await assert.rejects(revealProviderKey(wrongRing.app, s.user.id, s.id), (err: Error) => {
       assert.ok(err instanceof CryptoError);
       assert.equal(err.code, CryptoErrorCode.DECRYPT_FAILED);
       return true;
@@ -129,7 +129,7 @@ describe('master keys: rotation and wrong keys', () => {
     const right = await boot(v2);
     const [a, b] = stored.filter((x) => x.user === s.user);
     await admin.query('update provider_keys set ciphertext = (select ciphertext from provider_keys where id = $1) where id = $2', [a.id, b.id]);
-    await assert.rejects(right.app.get(ApiKeyService).reveal(b.user.id, b.id), (err: Error) => err instanceof CryptoError);
-    assert.equal(await right.app.get(ApiKeyService).reveal(a.user.id, a.id), a.key);
+    await assert.rejects(revealProviderKey(right.app, b.user.id, b.id), (err: Error) => err instanceof CryptoError);
+    assert.equal(await revealProviderKey(right.app, a.user.id, a.id), a.key);
   });
 });

@@ -13,12 +13,18 @@ import { bodyShapeMiddleware } from './common/body-shape.middleware';
 import { jsonBodyMiddleware } from './common/json-body.middleware';
 import { httpLoggerOptions } from './common/logger.options';
 import { UserThrottlerGuard } from './common/user-throttler.guard';
+import { AuditModule } from './audit/audit.module';
+import { ChatModule } from './chat/chat.module';
 import { HealthModule } from './health/health.module';
-import { AiModule } from './ai/ai.module';
-import { GatewayModule } from './gateway/gateway.module';
+import { LlmProxyModule } from './llm-proxy/llm-proxy.module';
+import { ModelsModule } from './models/models.module';
+import { ProjectTokensModule } from './project-tokens/project-tokens.module';
 import { ProjectModule } from './projects/project.module';
-import { UserModule } from './user/user.module';
-import { WsModule } from './ws/ws.module';
+import { ProviderKeysModule } from './provider-keys/provider-keys.module';
+import { RealtimeModule } from './realtime/realtime.module';
+import { SettingsModule } from './settings/settings.module';
+import { UsageModule } from './usage/usage.module';
+import { UsersModule } from './users/users.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -31,7 +37,7 @@ const list = (csv: string): string[] => csv.split(',').map((s) => s.trim()).filt
 @Module({})
 export class AppModule implements NestModule {
   static forRoot({ config, logStream }: AppModuleOptions): DynamicModule {
-    // One instance, shared with the socket gateway (WsModule imports it by reference).
+    // One instance, shared with the realtime sockets (RealtimeModule imports it by reference).
     const auth = AuthModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (c: AppConfig) => ({
@@ -72,11 +78,17 @@ export class AppModule implements NestModule {
           }),
         }),
         HealthModule,
-        UserModule,
+        UsersModule,
+        SettingsModule,
+        AuditModule,
+        ProviderKeysModule,
+        ModelsModule,
+        UsageModule,
+        ChatModule,
         ProjectModule,
-        AiModule,
-        GatewayModule,
-        WsModule.forRoot(auth),
+        ProjectTokensModule,
+        LlmProxyModule,
+        RealtimeModule.forRoot(auth),
       ],
       // Global guards run in this order: authenticate first, so the rate limit can count per user.
       providers: [

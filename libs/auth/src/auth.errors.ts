@@ -1,17 +1,18 @@
+import { CodedError } from '@pantheon/errors';
+
 export enum AuthErrorCode {
-  MissingToken = 'AUTH_MISSING_TOKEN',
-  InvalidToken = 'AUTH_INVALID_TOKEN',
-  Forbidden = 'AUTH_FORBIDDEN',
+  MISSING_TOKEN = 'AUTH_MISSING_TOKEN',
+  INVALID_TOKEN = 'AUTH_INVALID_TOKEN',
+  FORBIDDEN = 'AUTH_FORBIDDEN',
 }
 
 /** `reason` is for logs only; clients get a generic message so a probe learns nothing about the check that failed. */
-export class AuthError extends Error {
+export class AuthError extends CodedError<AuthErrorCode> {
   constructor(
-    readonly code: AuthErrorCode,
+    code: AuthErrorCode,
     message: string,
     readonly reason?: string,
   ) {
-    super(message);
-    this.name = 'AuthError';
+    super(code, message);
   }
 }

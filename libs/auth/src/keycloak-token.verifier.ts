@@ -52,31 +52,31 @@ export class KeycloakTokenVerifier {
 
   async verify(raw: string): Promise<VerifiedClaims> {
     if (raw.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(raw)) {
-      throw new AuthError(AuthErrorCode.InvalidToken, 'Invalid or expired token', 'malformed');
+      throw new AuthError(AuthErrorCode.INVALID_TOKEN, 'Invalid or expired token', 'malformed');
     }
     const token = new (KeycloakToken as unknown as new (raw: string, clientId: string) => ParsedToken)(
       raw,
       this.options.clientId,
     );
     if (!token.header || token.header.alg !== 'RS256') {
-      throw new AuthError(AuthErrorCode.InvalidToken, 'Invalid or expired token', `alg ${token.header?.alg}`);
+      throw new AuthError(AuthErrorCode.INVALID_TOKEN, 'Invalid or expired token', `alg ${token.header?.alg}`);
     }
     try {
       await this.grantManager.validateToken(token, 'Bearer');
     } catch (err) {
-      throw new AuthError(AuthErrorCode.InvalidToken, 'Invalid or expired token', (err as Error).message);
+      throw new AuthError(AuthErrorCode.INVALID_TOKEN, 'Invalid or expired token', (err as Error).message);
     }
     const c = token.content;
     const now = Math.floor(Date.now() / 1000);
     if (typeof c.nbf === 'number' && c.nbf > now + 30) {
-      throw new AuthError(AuthErrorCode.InvalidToken, 'Invalid or expired token', 'not yet valid');
+      throw new AuthError(AuthErrorCode.INVALID_TOKEN, 'Invalid or expired token', 'not yet valid');
     }
     const azp = str(c.azp);
     if (this.options.allowedAzp.length > 0 && (!azp || !this.options.allowedAzp.includes(azp))) {
-      throw new AuthError(AuthErrorCode.InvalidToken, 'Invalid or expired token', `azp ${azp} not allowed`);
+      throw new AuthError(AuthErrorCode.INVALID_TOKEN, 'Invalid or expired token', `azp ${azp} not allowed`);
     }
     const sub = str(c.sub);
-    if (!sub) throw new AuthError(AuthErrorCode.InvalidToken, 'Invalid or expired token', 'no subject');
+    if (!sub) throw new AuthError(AuthErrorCode.INVALID_TOKEN, 'Invalid or expired token', 'no subject');
     const realmAccess = c.realm_access as { roles?: unknown } | undefined;
     const roles = Array.isArray(realmAccess?.roles) ? realmAccess.roles.filter((r): r is string => typeof r === 'string') : [];
     return {

@@ -18,7 +18,7 @@ export function bearerToken(header: string | string[] | undefined): string | und
   if (header === undefined) return undefined;
   const value = Array.isArray(header) ? header[0] : header;
   const match = /^Bearer ([^\s]+)$/i.exec(value?.trim() ?? '');
-  if (!match) throw new AuthError(AuthErrorCode.InvalidToken, 'Malformed Authorization header; expected "Bearer <token>"');
+  if (!match) throw new AuthError(AuthErrorCode.INVALID_TOKEN, 'Malformed Authorization header; expected "Bearer <token>"');
   return match[1];
 }
 
@@ -42,13 +42,13 @@ export class KeycloakAuthGuard implements CanActivate {
 
     const req = context.switchToHttp().getRequest<HttpRequestLike>();
     const raw = bearerToken(req.headers.authorization);
-    if (!raw) throw new AuthError(AuthErrorCode.MissingToken, 'Authentication required: send Authorization: Bearer <token>');
+    if (!raw) throw new AuthError(AuthErrorCode.MISSING_TOKEN, 'Authentication required: send Authorization: Bearer <token>');
     const claims = await this.verifier.verify(raw);
 
     const needed = [this.options.requiredRole, ...(this.reflector.getAllAndOverride<string[]>(REQUIRED_ROLES, targets) ?? [])];
     const missing = needed.filter((r) => !claims.roles.includes(r));
     if (missing.length > 0) {
-      throw new AuthError(AuthErrorCode.Forbidden, `Missing required role: ${missing.join(', ')}`);
+      throw new AuthError(AuthErrorCode.FORBIDDEN, `Missing required role: ${missing.join(', ')}`);
     }
     req.user = await this.users.resolve(claims, {
       requestId: req.id === undefined ? null : String(req.id),

@@ -1,4 +1,4 @@
 export { APP_CONFIG, ConfigModule } from './config.module';
-export { ConfigError } from './config.errors';
+export { ConfigError, ConfigErrorCode } from './config.errors';
 export { AppConfig, loadConfig, loadConfigSlice } from './load-config';
 export { envSchema, Env, SENSITIVE_VARS } from './env.schema';

@@ -1,3 +1,5 @@
+import { CodedError } from '@pantheon/errors';
+
 /** Stable codes for {@link CryptoError}; apps map them exhaustively in their exception filters. */
 export enum CryptoErrorCode {
   /** `PANTHEON_MASTER_KEYS` is missing or malformed; boot must stop. */
@@ -16,13 +18,4 @@ export enum CryptoErrorCode {
  * Invariant: messages name versions, entry positions and lengths only — never key material,
  * plaintext or ciphertext — so they are safe to log and to show operators.
  */
-export class CryptoError extends Error {
-  override readonly name = 'CryptoError';
-
-  constructor(
-    readonly code: CryptoErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class CryptoError extends CodedError<CryptoErrorCode> {}

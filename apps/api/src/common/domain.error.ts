@@ -1,22 +1,22 @@
+import { CodedError } from '@pantheon/errors';
+
 export enum DomainErrorCode {
-  NotFound = 'NOT_FOUND',
-  Conflict = 'CONFLICT',
-  LimitReached = 'LIMIT_REACHED',
-  Invalid = 'INVALID',
+  NOT_FOUND = 'NOT_FOUND',
+  CONFLICT = 'CONFLICT',
+  LIMIT_REACHED = 'LIMIT_REACHED',
+  INVALID = 'INVALID',
+  /** The user's monthly spending budget is used up. */
+  BUDGET_EXHAUSTED = 'BUDGET_EXHAUSTED',
+  /** The project's token budget is used up. */
+  TOKEN_BUDGET_EXHAUSTED = 'TOKEN_BUDGET_EXHAUSTED',
+  /** A platform component the request depends on (a project's tools API) did not answer. */
+  DEPENDENCY_UNAVAILABLE = 'DEPENDENCY_UNAVAILABLE',
 }
 
-/** Rule violations raised by services; the HTTP filter maps codes to statuses. */
-export class DomainError extends Error {
-  constructor(
-    readonly code: DomainErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'DomainError';
-  }
-
+/** Rule violations raised by services; the error map turns codes into statuses. */
+export class DomainError extends CodedError<DomainErrorCode> {
   /** Another user's record and a missing one look the same, so ids reveal nothing. */
   static notFound(what: string): DomainError {
-    return new DomainError(DomainErrorCode.NotFound, `${what} not found`);
+    return new DomainError(DomainErrorCode.NOT_FOUND, `${what} not found`);
   }
 }

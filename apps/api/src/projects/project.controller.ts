@@ -28,7 +28,7 @@ export class ProjectController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<ProjectResponseDto> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new DomainError(DomainErrorCode.Invalid, 'Idempotency-Key must be 8-128 characters of letters, digits and _ . : -');
+      throw new DomainError(DomainErrorCode.INVALID, 'Idempotency-Key must be 8-128 characters of letters, digits and _ . : -');
     }
     const result = await this.projects.create(user, dto, idempotencyKey ?? null, meta);
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');

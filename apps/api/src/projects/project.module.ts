@@ -3,16 +3,13 @@ import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { ProjectEventPublisher, REDIS } from '@pantheon/events';
 import type Redis from 'ioredis';
 import { ProjectController } from './project.controller';
-import { ProjectTokenController } from './project-token.controller';
-import { ProjectTokenService } from './project-token.service';
 import { ProjectQueue } from './project-queue.provider';
 import { ProjectService } from './project.service';
 
 @Module({
-  controllers: [ProjectController, ProjectTokenController],
+  controllers: [ProjectController],
   providers: [
     ProjectService,
-    ProjectTokenService,
     ProjectQueue,
     {
       provide: ProjectEventPublisher,
@@ -21,6 +18,5 @@ import { ProjectService } from './project.service';
         new ProjectEventPublisher(redis, { redisPrefix: c.REDIS_PREFIX, streamMaxLen: c.EVENTS_STREAM_MAXLEN }),
     },
   ],
-  exports: [ProjectService],
 })
 export class ProjectModule {}

@@ -58,7 +58,7 @@ export class ProjectService {
             const stored = (earlier.vmSpec ?? {}) as Record<string, unknown>;
             const same = earlier.name === dto.name && (Object.keys(vmSpec) as (keyof VmSpecResponseDto)[]).every((k) => stored[k] === vmSpec[k]);
             if (!same) {
-              throw new DomainError(DomainErrorCode.Conflict, 'This Idempotency-Key was already used for a different request');
+              throw new DomainError(DomainErrorCode.CONFLICT, 'This Idempotency-Key was already used for a different request');
             }
             return { project: earlier, replayed: true };
           }
@@ -66,7 +66,7 @@ export class ProjectService {
         const live = await this.projects.countLive(tx);
         if (live >= this.config.PROJECTS_MAX_PER_USER) {
           throw new DomainError(
-            DomainErrorCode.LimitReached,
+            DomainErrorCode.LIMIT_REACHED,
             `Project limit reached: you have ${live} of ${this.config.PROJECTS_MAX_PER_USER} projects; delete one first`,
           );
         }
@@ -78,7 +78,7 @@ export class ProjectService {
         });
         const subnetIndex = await this.projects.leaseSubnet(tx, project.id);
         if (subnetIndex === null) {
-          throw new DomainError(DomainErrorCode.LimitReached, 'No project network is free right now (all 254 are in use); try again later');
+          throw new DomainError(DomainErrorCode.LIMIT_REACHED, 'No project network is free right now (all 254 are in use); try again later');
         }
         await this.audit.append(tx, {
           userId: user.id,
@@ -94,7 +94,7 @@ export class ProjectService {
       created = outcome.project;
     } catch (err) {
       if (isUniqueViolation(err)) {
-        throw new DomainError(DomainErrorCode.Conflict, `You already have a project named "${dto.name}"`);
+        throw new DomainError(DomainErrorCode.CONFLICT, `You already have a project named "${dto.name}"`);
       }
       throw err;
     }
@@ -140,7 +140,7 @@ export class ProjectService {
       if (current.status === 'deleting') return { project: current, changed: false };
       if (confirm !== current.name) {
         throw new DomainError(
-          DomainErrorCode.Conflict,
+          DomainErrorCode.CONFLICT,
           `Deleting a project destroys its VM and shared files. To confirm, repeat the request with ?confirm=${encodeURIComponent(current.name)}`,
         );
       }

@@ -1,0 +1,83 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  AnthropicMessagesRequest,
+  AnthropicStreamEncoder,
+  anthropicRequestToNeutral,
+  ChatRequest,
+  neutralToAnthropicResponse,
+  neutralToOpenAIResponse,
+  OpenAIChatRequest,
+  OpenAIStreamEncoder,
+  openAIRequestToNeutral,
+  ProviderError,
+} from '@pantheon/providers';
+import { mapError } from '../common/error-map';
+import type { JsonOrStream, SseFrame } from '../common/sse';
+import type { ProjectPrincipal } from '../project-tokens/project-token.guard';
+import { completeMetered, MeteringDeps, openMeteredCall, streamMetered } from '../usage/metered-call';
+import { METERING } from '../usage/metering.provider';
+
+const OPENAI_DONE: SseFrame = { raw: '[DONE]' };
+
+/**
+ * Serves either wire format from any provider: the request is translated to the neutral model, sent with the
+ * project owner's key as a metered call (budgets, usage), and the answer translated back — so a tool that
+ * speaks only Anthropic's API can use an OpenAI-format model and vice versa.
+ */
+@Injectable()
+export class LlmProxyService {
+  private readonly logger = new Logger('LlmProxyService');
+
+  constructor(@Inject(METERING) private readonly metering: MeteringDeps) {}
+
+  async openAIChat(p: ProjectPrincipal, body: unknown, signal: AbortSignal): Promise<JsonOrStream<unknown>> {
+    const raw = body as OpenAIChatRequest & { stream?: boolean; stream_options?: { include_usage?: boolean } };
+    const { model, request } = splitModel(openAIRequestToNeutral(raw));
+    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef: model, source: 'gateway' });
+    if (raw.stream !== true) {
+      return { json: neutralToOpenAIResponse(await completeMetered(this.metering, call, request, signal), { model }) };
+    }
+    const encoder = new OpenAIStreamEncoder({ model, includeUsage: raw.stream_options?.include_usage === true });
+    const events = streamMetered(this.metering, call, request, signal);
+    return {
+      stream: (async function* () {
+        for await (const event of events) for (const chunk of encoder.push(event)) yield { data: chunk };
+        yield OPENAI_DONE;
+      })(),
+      errorFrame: (err) => {
+        this.logStreamFailure(p, err);
+        return { data: { error: { message: mapError(err).message, type: 'server_error' } } };
+      },
+    };
+  }
+
+  async anthropicMessages(p: ProjectPrincipal, body: unknown, signal: AbortSignal): Promise<JsonOrStream<unknown>> {
+    const raw = body as AnthropicMessagesRequest & { stream?: boolean };
+    const { model, request } = splitModel(anthropicRequestToNeutral(raw));
+    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef: model, source: 'gateway' });
+    if (raw.stream !== true) {
+      return { json: neutralToAnthropicResponse(await completeMetered(this.metering, call, request, signal), { model }) };
+    }
+    const encoder = new AnthropicStreamEncoder({ model });
+    const events = streamMetered(this.metering, call, request, signal);
+    return {
+      stream: (async function* () {
+        for await (const event of events) for (const e of encoder.push(event)) yield { event: e.type, data: e };
+      })(),
+      errorFrame: (err) => {
+        this.logStreamFailure(p, err);
+        return { event: 'error', data: { type: 'error', error: { type: 'api_error', message: mapError(err).message } } };
+      },
+    };
+  }
+
+  private logStreamFailure(p: ProjectPrincipal, err: unknown): void {
+    if (err instanceof ProviderError) return;
+    this.logger.error({ userId: p.userId, projectId: p.projectId, err: (err as Error).message }, 'gateway stream failed');
+  }
+}
+
+function splitModel(request: ChatRequest): { model: string; request: Omit<ChatRequest, 'model'> } {
+  const { model, ...rest } = request;
+  return { model, request: rest };
+}

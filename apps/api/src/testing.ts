@@ -1,0 +1,22 @@
+/**
+ * What tests and benchmarks may use of the API app, in one place (they never import its files by path).
+ */
+import type { INestApplication } from '@nestjs/common';
+import { DbService, ProviderKeyRepository } from '@pantheon/db';
+import { DomainError } from './common/domain.error';
+import { ProviderKeyVault } from './provider-keys/provider-key.vault';
+
+export { createApp, CreateAppOptions } from './app.factory';
+export { McpToolSource } from './chat/mcp-tool-source';
+export { runToolLoop, ToolLoopResult, ToolSource } from './chat/tool-loop';
+
+/** Decrypts a stored key the way a provider call would, to prove what the vault holds. */
+export function revealProviderKey(app: INestApplication, userId: string, keyId: string): Promise<string> {
+  const vault = app.get(ProviderKeyVault);
+  const keys = app.get(ProviderKeyRepository);
+  return app.get(DbService).withUser(userId, async (tx) => {
+    const record = await keys.findById(tx, keyId);
+    if (!record) throw DomainError.notFound('API key');
+    return vault.open(record);
+  });
+}
