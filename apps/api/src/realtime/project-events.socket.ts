@@ -7,11 +7,12 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import { AuthError, AuthErrorCode } from '@pantheon/auth';
+import { AuthError } from '@pantheon/auth';
 import { ClientToServerEvents, ServerToClientEvents, SubscribeAck, WS_NAMESPACE } from '@pantheon/events';
 import type { DefaultEventsMap, Namespace, Socket } from 'socket.io';
 import { ProjectSubscriptionService } from './project-subscription.service';
 import { SocketAuthService, SocketSession } from './socket-auth.service';
+import { handshakeRefusal } from './socket-error-map';
 import { SocketRateLimiter } from './socket-rate.limiter';
 import { parseSubscribeRequest, roomOf } from './subscribe.dto';
 
@@ -108,11 +109,8 @@ export class ProjectEventsSocket implements OnGatewayInit<WsNamespace>, OnGatewa
   /** Logs why a handshake was refused (never the token) and returns the generic error the client sees. */
   private refusal(socket: WsSocket, err: unknown): Error {
     const context = { socketId: socket.id, ip: socket.handshake.address };
-    if (err instanceof AuthError) {
-      this.logger.warn({ ...context, code: err.code, reason: err.reason }, 'socket refused');
-      return new Error(err.code === AuthErrorCode.FORBIDDEN ? 'forbidden' : 'unauthorized');
-    }
-    this.logger.error({ ...context, err: (err as Error).message }, 'socket authentication failed');
-    return new Error('unavailable');
+    if (err instanceof AuthError) this.logger.warn({ ...context, code: err.code, reason: err.reason }, 'socket refused');
+    else this.logger.error({ ...context, err: (err as Error).message }, 'socket authentication failed');
+    return new Error(handshakeRefusal(err));
   }
 }
