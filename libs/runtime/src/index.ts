@@ -16,17 +16,6 @@ export {
   type RestartPolicy,
 } from './container-runtime';
 export { DockerRuntime, type DockerRuntimeOptions } from './docker.runtime';
-export { InMemoryRuntime, type InMemoryRuntimeOptions } from './in-memory.runtime';
-export {
-  DEFAULT_PLATFORM_NETWORK_NAME,
-  MAX_SUBNET_INDEX,
-  MIN_SUBNET_INDEX,
-  platformNetwork,
-  subnetForIndex,
-  subnetIndexOf,
-  type PlatformNetwork,
-  type ProjectSubnet,
-} from './ipam';
 export {
   containerName,
   isManaged,

@@ -8,7 +8,7 @@ import { startEventStream } from '../common/client-gone';
 import { mapError } from '../common/http-exception.filter';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
 import { pageInfo } from '../common/pagination.dto';
-import { subnetForIndex } from '@pantheon/runtime';
+import { subnetForIndex } from '@pantheon/ipam';
 import { toParameterObject } from '../user/model-parameters.dto';
 import { McpToolSource } from './mcp-tool-source';
 import { runToolLoop } from './tool-loop';

@@ -37,8 +37,8 @@ export const PROVIDER_STATUS: Record<ProviderErrorCode, number> = {
 };
 
 const DB_STATUS: Partial<Record<DbErrorCode, number>> = {
-  [DbErrorCode.NotFound]: HttpStatus.NOT_FOUND,
-  [DbErrorCode.Conflict]: HttpStatus.CONFLICT,
+  [DbErrorCode.NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [DbErrorCode.CONFLICT]: HttpStatus.CONFLICT,
 };
 
 interface Mapped {

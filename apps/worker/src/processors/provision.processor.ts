@@ -3,7 +3,8 @@ import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { generateProjectToken } from '@pantheon/crypto';
 import type { ProjectRecord, ProjectSystemRepository } from '@pantheon/db';
 import { ProjectJobData, ProvisionStep } from '@pantheon/events';
-import { ContainerRuntime, RuntimeError, subnetForIndex } from '@pantheon/runtime';
+import { IpamError, subnetForIndex } from '@pantheon/ipam';
+import { ContainerRuntime, RuntimeError } from '@pantheon/runtime';
 import type { Job } from 'bullmq';
 import { waitForHealthy } from '../provisioning/health';
 import { platformNetworkSpec, ProjectPlan, TOOLS_API_PORT, VmSpec } from '../provisioning/project-plan';
@@ -21,7 +22,8 @@ class ProvisionCancelled extends Error {}
 
 function userFacingReason(err: unknown): string {
   if (err instanceof ProvisionFailure) return err.message;
-  if (err instanceof RuntimeError) return `container runtime: ${err.message}`;
+  // An out-of-range subnet index was a runtime error before IPAM became its own lib; the reason stays the same.
+  if (err instanceof RuntimeError || err instanceof IpamError) return `container runtime: ${err.message}`;
   return 'internal error while provisioning (see worker logs)';
 }
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '@pantheon/config';
-import { LABEL_KEYS, subnetForIndex } from '@pantheon/runtime';
+import { subnetForIndex } from '@pantheon/ipam';
+import { LABEL_KEYS } from '@pantheon/runtime';
 import { platformNetworkSpec, ProjectPlan } from './project-plan';
 
 const PROJECT = '0b9f1c7e-4d6a-4f1e-9a51-1f2e3d4c5b6a';
