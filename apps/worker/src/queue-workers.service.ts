@@ -23,7 +23,7 @@ export class QueueWorkersService implements OnApplicationBootstrap {
     private readonly reconcile: ReconcileProcessor,
   ) {}
 
-  handlers(): QueueHandlers {
+  private handlers(): QueueHandlers {
     return {
       provision: (job) => this.provision.process(job),
       deprovision: (job) => this.deprovision.process(job),

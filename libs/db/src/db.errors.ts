@@ -17,8 +17,3 @@ export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } };
   return e?.code === 'P2002' || e?.code === '23505' || e?.meta?.driverAdapterError?.cause?.originalCode === '23505';
 }
-
-/** True for Prisma's "record to update/delete not found" (P2025). */
-export function isRecordNotFound(err: unknown): boolean {
-  return (err as { code?: string })?.code === 'P2025';
-}

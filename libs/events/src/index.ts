@@ -6,5 +6,5 @@ export { ProjectJobQueue, createBullConnection, EnqueueResult } from './job-queu
 export { JobQueueFactory, JobQueueFactoryOptions, JobHandler, QueueHandlers, QueueJob, StartWorkersOptions } from './job-queue.factory';
 export { RedisJsonCache, RedisJsonCacheOptions } from './redis-json.cache';
 export { ProjectEventPublisher, ProjectEventPublisherOptions, socketIoKey, eventKeys } from './project-event.publisher';
-export { ProjectEventReplay, ProjectEventReplayOptions, REPLAY_LIMIT } from './project-event.replay';
+export { ProjectEventReplay, ProjectEventReplayOptions } from './project-event.replay';
 export { RedisIoAdapter, RedisIoAdapterOptions } from './redis-io.adapter';

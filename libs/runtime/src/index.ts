@@ -18,12 +18,9 @@ export {
 export { DockerRuntime, type DockerRuntimeOptions } from './docker.runtime';
 export {
   containerName,
-  isManaged,
   LABEL_KEYS,
-  managedSelector,
   MANAGED_LABEL_VALUE,
   networkName,
-  normalizeProjectId,
   projectSelector,
   resourceLabels,
   testRunSelector,
