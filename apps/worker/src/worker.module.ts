@@ -2,7 +2,7 @@ import { DynamicModule, Inject, Injectable, Module, OnModuleDestroy } from '@nes
 import { AppConfig, APP_CONFIG, ConfigModule } from '@pantheon/config';
 import { REDACT_PATHS } from '@pantheon/crypto';
 import { createPrismaClient, ProjectSystemRepository } from '@pantheon/db';
-import { createBullConnection, ProjectEventPublisher, ProjectJobQueue, REDIS, RedisModule } from '@pantheon/events';
+import { JobQueueFactory, ProjectEventPublisher, REDIS, RedisModule } from '@pantheon/events';
 import { DockerRuntime } from '@pantheon/runtime';
 import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
@@ -11,24 +11,22 @@ import { PrismaClient } from '@pantheon/prisma-client';
 import { DeprovisionProcessor } from './processors/deprovision.processor';
 import { ProvisionProcessor } from './processors/provision.processor';
 import { ReconcileProcessor } from './processors/reconcile.processor';
+import { waitForToolsApi } from './provisioning/health';
 import { QueueWorkersService } from './queue-workers.service';
-import { JOB_QUEUE, PROJECT_EVENTS, PROJECTS, RUNTIME } from './worker.tokens';
+import { JOB_QUEUE, JOB_QUEUES, PROJECT_EVENTS, PROJECTS, RUNTIME, TOOLS_READINESS } from './worker.tokens';
 
 const WORKER_DB = Symbol('WORKER_DB');
-const QUEUE_CONNECTION = Symbol('QUEUE_CONNECTION');
 
-/** Closes the connections the worker opened itself. */
+/** Closes the connections the worker opened itself: queues first (running jobs still need the database). */
 @Injectable()
 class WorkerConnections implements OnModuleDestroy {
   constructor(
     @Inject(WORKER_DB) private readonly db: PrismaClient,
-    @Inject(JOB_QUEUE) private readonly queue: ProjectJobQueue,
-    @Inject(QUEUE_CONNECTION) private readonly bull: Redis,
+    @Inject(JOB_QUEUES) private readonly queues: JobQueueFactory,
   ) {}
 
   async onModuleDestroy(): Promise<void> {
-    await this.queue.close();
-    await this.bull.quit().catch(() => this.bull.disconnect());
+    await this.queues.close();
     await this.db.$disconnect();
   }
 }
@@ -67,12 +65,13 @@ export class WorkerModule {
           useFactory: (c: AppConfig, redis: Redis) =>
             new ProjectEventPublisher(redis, { redisPrefix: c.REDIS_PREFIX, streamMaxLen: c.EVENTS_STREAM_MAXLEN }),
         },
-        { provide: QUEUE_CONNECTION, inject: [APP_CONFIG], useFactory: (c: AppConfig) => createBullConnection(c.REDIS_URL, 'pantheon-worker-producer') },
         {
-          provide: JOB_QUEUE,
-          inject: [QUEUE_CONNECTION, APP_CONFIG],
-          useFactory: (connection: Redis, c: AppConfig) => new ProjectJobQueue(connection, c.REDIS_PREFIX),
+          provide: JOB_QUEUES,
+          inject: [APP_CONFIG],
+          useFactory: (c: AppConfig) => new JobQueueFactory({ redisUrl: c.REDIS_URL, redisPrefix: c.REDIS_PREFIX, connectionName: 'pantheon-worker' }),
         },
+        { provide: JOB_QUEUE, inject: [JOB_QUEUES], useFactory: (queues: JobQueueFactory) => queues.projectQueue() },
+        { provide: TOOLS_READINESS, useValue: waitForToolsApi },
         WorkerConnections,
         ProvisionProcessor,
         DeprovisionProcessor,

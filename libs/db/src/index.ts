@@ -1,6 +1,6 @@
 export { DbModule } from './db.module';
 export { DbService, DbModuleOptions } from './db.service';
-export { DbError, DbErrorCode, isUniqueViolation, isRecordNotFound } from './db.errors';
+export { DbError, DbErrorCode, isUniqueViolation } from './db.errors';
 export { Tx, createPrismaClient } from './prisma.client';
 export { withUser, withAuthSubject } from './with-user';
 export { migrate, readMigrations, defaultMigrationsDir, MigrateResult } from './migrate';

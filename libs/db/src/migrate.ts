@@ -33,7 +33,7 @@ export function defaultMigrationsDir(): string {
     resolve(__dirname, '../../../../prisma/migrations'),
   ];
   const found = candidates.find((dir) => existsSync(dir));
-  if (!found) throw new DbError(DbErrorCode.MigrationMissing, `prisma/migrations not found (looked in ${candidates.join(', ')})`);
+  if (!found) throw new DbError(DbErrorCode.MIGRATION_MISSING, `prisma/migrations not found (looked in ${candidates.join(', ')})`);
   return found;
 }
 
@@ -90,19 +90,19 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
         const file = byName.get(row.migration_name);
         if (!row.finished_at) {
           throw new DbError(
-            DbErrorCode.MigrationIncomplete,
+            DbErrorCode.MIGRATION_INCOMPLETE,
             `migration ${row.migration_name} was started but never finished; inspect the database, then mark it rolled back`,
           );
         }
         if (!file) {
           throw new DbError(
-            DbErrorCode.MigrationMissing,
+            DbErrorCode.MIGRATION_MISSING,
             `migration ${row.migration_name} is applied in the database but missing from prisma/migrations`,
           );
         }
         if (file.checksum !== row.checksum) {
           throw new DbError(
-            DbErrorCode.MigrationChecksumMismatch,
+            DbErrorCode.MIGRATION_CHECKSUM_MISMATCH,
             `migration ${row.migration_name} was modified after it was applied (checksum mismatch); ` +
               'add a new migration instead of editing an applied one',
           );
@@ -124,7 +124,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
           await client.query('COMMIT');
         } catch (err) {
           await client.query('ROLLBACK');
-          throw new DbError(DbErrorCode.MigrationFailed, `migration ${file.name} failed: ${(err as Error).message}`);
+          throw new DbError(DbErrorCode.MIGRATION_FAILED, `migration ${file.name} failed: ${(err as Error).message}`);
         }
         result.applied.push(file.name);
       }

@@ -2,7 +2,9 @@ export { RedisModule, RedisModuleOptions, REDIS, pingRedis } from './redis.modul
 export * from './queues';
 export * from './project-events';
 export * from './socket-events';
-export { ProjectJobQueue, createBullConnection, EnqueueResult } from './job-queue';
+export { ProjectJobQueue, EnqueueResult } from './job-queue';
+export { JobQueueFactory, JobQueueFactoryOptions, JobHandler, QueueHandlers, QueueJob, StartWorkersOptions } from './job-queue.factory';
+export { RedisJsonCache, RedisJsonCacheOptions } from './redis-json.cache';
 export { ProjectEventPublisher, ProjectEventPublisherOptions, socketIoKey, eventKeys } from './project-event.publisher';
-export { ProjectEventReplay, ProjectEventReplayOptions, REPLAY_LIMIT } from './project-event.replay';
+export { ProjectEventReplay, ProjectEventReplayOptions } from './project-event.replay';
 export { RedisIoAdapter, RedisIoAdapterOptions } from './redis-io.adapter';

@@ -19,6 +19,13 @@ export interface ProjectJobData {
 
 export type ReconcileJobData = Record<string, never>;
 
+/** The payload type of each queue's jobs. */
+export interface QueueJobData {
+  provision: ProjectJobData;
+  deprovision: ProjectJobData;
+  reconcile: ReconcileJobData;
+}
+
 /**
  * Job ids are derived from project + action, so enqueueing the same action twice (a retried request, the
  * reconciler re-driving) adds nothing while the first job exists.
@@ -34,6 +41,9 @@ export const PROJECT_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: { age: 3600, count: 1000 },
   removeOnFail: { age: 24 * 3600, count: 1000 },
 };
+
+/** Reconcile passes are cheap and repeat: only the last few are kept. */
+export const RECONCILE_JOB_OPTIONS: JobsOptions = { removeOnComplete: 100, removeOnFail: 100 };
 
 /** BullMQ key prefix for a deployment (keeps several deployments or test runs apart in one Redis). */
 export function bullPrefix(redisPrefix: string): string {

@@ -16,25 +16,11 @@ export {
   type RestartPolicy,
 } from './container-runtime';
 export { DockerRuntime, type DockerRuntimeOptions } from './docker.runtime';
-export { InMemoryRuntime, type InMemoryRuntimeOptions } from './in-memory.runtime';
-export {
-  DEFAULT_PLATFORM_NETWORK_NAME,
-  MAX_SUBNET_INDEX,
-  MIN_SUBNET_INDEX,
-  platformNetwork,
-  subnetForIndex,
-  subnetIndexOf,
-  type PlatformNetwork,
-  type ProjectSubnet,
-} from './ipam';
 export {
   containerName,
-  isManaged,
   LABEL_KEYS,
-  managedSelector,
   MANAGED_LABEL_VALUE,
   networkName,
-  normalizeProjectId,
   projectSelector,
   resourceLabels,
   testRunSelector,

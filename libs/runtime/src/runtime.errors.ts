@@ -1,3 +1,5 @@
+import { CodedError } from '@pantheon/errors';
+
 /** Stable codes for {@link RuntimeError}; callers map these, never the engine's raw errors. */
 export enum RuntimeErrorCode {
   /** The image is not present locally (there is no registry to pull from). */
@@ -12,7 +14,6 @@ export enum RuntimeErrorCode {
   SUBNET_IN_USE = 'SUBNET_IN_USE',
   /** The requested static address is taken on that network. */
   ADDRESS_IN_USE = 'ADDRESS_IN_USE',
-  SUBNET_INDEX_OUT_OF_RANGE = 'SUBNET_INDEX_OUT_OF_RANGE',
   INVALID_PROJECT_ID = 'INVALID_PROJECT_ID',
   /** The spec was rejected (bad address, missing bind-mount source, ...). */
   INVALID_SPEC = 'INVALID_SPEC',
@@ -28,13 +29,4 @@ export enum RuntimeErrorCode {
  * Invariant: messages name objects (containers, networks, images, addresses) and the engine's reason,
  * never environment values, so they are safe to log.
  */
-export class RuntimeError extends Error {
-  override readonly name = 'RuntimeError';
-
-  constructor(
-    readonly code: RuntimeErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class RuntimeError extends CodedError<RuntimeErrorCode> {}

@@ -1,5 +1,5 @@
 import type { ContainerSpec, NetworkSpec } from './container-runtime';
-import { cidrContains, cidrRange, ipv4ToNumber } from './ipam';
+import { cidrContains, cidrRange, ipv4ToNumber } from '@pantheon/ipam';
 import { RuntimeError, RuntimeErrorCode } from './runtime.errors';
 
 // Docker's own rule for container and network names.

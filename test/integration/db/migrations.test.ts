@@ -74,7 +74,7 @@ describe('migration runner', () => {
       writeFileSync(file, `${readFileSync(file, 'utf8')}\n-- edited after it was applied\n`);
       await assert.rejects(migrate({ connectionString: db.ownerUrl, migrationsDir: dir }), (err: Error) => {
         assert.ok(err instanceof DbError);
-        assert.equal(err.code, DbErrorCode.MigrationChecksumMismatch);
+        assert.equal(err.code, DbErrorCode.MIGRATION_CHECKSUM_MISMATCH);
         assert.match(err.message, new RegExp(all[0].name));
         return true;
       });
@@ -94,7 +94,7 @@ describe('migration runner', () => {
           MIGRATE_ON_BOOT: 'true',
           PANTHEON_MASTER_KEYS: KeyRing.generateSpec(1),
         }),
-        (err: Error) => err instanceof DbError && err.code === DbErrorCode.MigrationChecksumMismatch,
+        (err: Error) => err instanceof DbError && err.code === DbErrorCode.MIGRATION_CHECKSUM_MISMATCH,
       );
     } finally {
       await issuer.stop();
@@ -111,7 +111,7 @@ describe('migration runner', () => {
       writeFileSync(join(bad, 'migration.sql'), 'create table half_done (id int);\nselect * from no_such_table;\n');
       await assert.rejects(migrate({ connectionString: db.ownerUrl, migrationsDir: dir }), (err: Error) => {
         assert.ok(err instanceof DbError);
-        assert.equal(err.code, DbErrorCode.MigrationFailed);
+        assert.equal(err.code, DbErrorCode.MIGRATION_FAILED);
         assert.match(err.message, /29991231000000_broken/);
         return true;
       });

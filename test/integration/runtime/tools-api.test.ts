@@ -21,12 +21,11 @@ import {
   resourceLabels,
   RuntimeError,
   RuntimeErrorCode,
-  subnetForIndex,
   testRunSelector,
   type ContainerSpec,
   type Labels,
-  type ProjectSubnet,
 } from '@pantheon/runtime';
+import { subnetForIndex, type ProjectSubnet } from '@pantheon/ipam';
 
 const BUILD_SCRIPT = 'deploy/images/build-standin-images.sh';
 // test/run.sh builds this run's images under its own tag and removes them afterwards.

@@ -3,7 +3,7 @@ import type { AuthUser } from '@pantheon/auth';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { ChatRepository, DbService, ProjectRepository, UserSettingsRepository } from '@pantheon/db';
 import { ChatMessage, ChatResult, ChatStreamAccumulator, ModelParameters, ProviderError } from '@pantheon/providers';
-import { subnetForIndex } from '@pantheon/runtime';
+import { subnetForIndex } from '@pantheon/ipam';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
 import { mapError } from '../common/error-map';
 import { toParameterObject } from '../common/model-parameters.dto';

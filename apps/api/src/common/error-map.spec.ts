@@ -104,12 +104,12 @@ describe('mapError', () => {
 
   describe('DbError', () => {
     it('maps not-found and conflict to 404/409', () => {
-      assert.deepEqual(mapError(new DbError(DbErrorCode.NotFound, 'Project not found')), { status: 404, message: 'Project not found' });
-      assert.deepEqual(mapError(new DbError(DbErrorCode.Conflict, 'Already exists')), { status: 409, message: 'Already exists' });
+      assert.deepEqual(mapError(new DbError(DbErrorCode.NOT_FOUND, 'Project not found')), { status: 404, message: 'Project not found' });
+      assert.deepEqual(mapError(new DbError(DbErrorCode.CONFLICT, 'Already exists')), { status: 409, message: 'Already exists' });
     });
 
     it('turns other database errors into a logged generic 500', () => {
-      for (const code of [DbErrorCode.MigrationFailed, DbErrorCode.MigrationChecksumMismatch, DbErrorCode.MigrationIncomplete, DbErrorCode.MigrationMissing]) {
+      for (const code of [DbErrorCode.MIGRATION_FAILED, DbErrorCode.MIGRATION_CHECKSUM_MISMATCH, DbErrorCode.MIGRATION_INCOMPLETE, DbErrorCode.MIGRATION_MISSING]) {
         const err = new DbError(code, 'relation "users" does not exist in select * from users');
         const mapped = mapError(err);
         assert.deepEqual({ status: mapped.status, message: mapped.message }, INTERNAL, code);

@@ -50,12 +50,12 @@ export const PROVIDER_STATUS: Record<ProviderErrorCode, number> = {
 
 /** `null`: a server fault (migrations), answered as a logged 500. */
 const DB_STATUS: Record<DbErrorCode, number | null> = {
-  [DbErrorCode.NotFound]: HttpStatus.NOT_FOUND,
-  [DbErrorCode.Conflict]: HttpStatus.CONFLICT,
-  [DbErrorCode.MigrationFailed]: null,
-  [DbErrorCode.MigrationChecksumMismatch]: null,
-  [DbErrorCode.MigrationIncomplete]: null,
-  [DbErrorCode.MigrationMissing]: null,
+  [DbErrorCode.NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [DbErrorCode.CONFLICT]: HttpStatus.CONFLICT,
+  [DbErrorCode.MIGRATION_FAILED]: null,
+  [DbErrorCode.MIGRATION_CHECKSUM_MISMATCH]: null,
+  [DbErrorCode.MIGRATION_INCOMPLETE]: null,
+  [DbErrorCode.MIGRATION_MISSING]: null,
 };
 
 /** Both mean "fix the request"; messages name the field, never its content. */

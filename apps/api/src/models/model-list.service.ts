@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { CustomModelRepository, DbService, ProviderKeyRepository } from '@pantheon/db';
-import { REDIS } from '@pantheon/events';
+import { REDIS, RedisJsonCache } from '@pantheon/events';
 import { ModelInfo, ProviderError, ProviderId, ProviderRegistry } from '@pantheon/providers';
 import type Redis from 'ioredis';
 import { ProviderKeyVault } from '../provider-keys/provider-key.vault';
@@ -24,17 +24,19 @@ export interface ModelListResult {
 /** Provider model lists (cached in Redis per user and provider) merged with the user's custom models. */
 @Injectable()
 export class ModelListService {
-  private readonly logger = new Logger('ModelsService');
+  private readonly cache: RedisJsonCache;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) redis: Redis,
     private readonly db: DbService,
     private readonly keys: ProviderKeyRepository,
     private readonly customModels: CustomModelRepository,
     private readonly registry: ProviderRegistry,
     private readonly vault: ProviderKeyVault,
-  ) {}
+  ) {
+    this.cache = new RedisJsonCache(redis, { redisPrefix: config.REDIS_PREFIX });
+  }
 
   async list(userId: string): Promise<ModelListResult> {
     const { providers, custom } = await this.db.withUser(userId, async (tx) => ({
@@ -64,19 +66,11 @@ export class ModelListService {
     return { data: data.sort((a, b) => a.id.localeCompare(b.id)), errors };
   }
 
-  /** A user's list for one provider: from Redis when fresh, else fetched with the user's key and cached. */
-  private async providerModels(userId: string, provider: ProviderId): Promise<ModelInfo[]> {
-    const cacheKey = `models:${userId}:${provider}`;
-    const cached = this.config.MODELS_CACHE_TTL_S > 0 ? await this.redis.get(cacheKey).catch(() => null) : null;
-    if (cached) return JSON.parse(cached) as ModelInfo[];
-    const key = await this.db.withUser(userId, (tx) => this.vault.resolve(tx, provider));
-    const models = await this.registry.get(provider).listModels({ apiKey: key.apiKey, baseUrl: key.baseUrl });
-    if (this.config.MODELS_CACHE_TTL_S > 0) {
-      // Only public model metadata is cached, never the key.
-      await this.redis.set(cacheKey, JSON.stringify(models), 'EX', this.config.MODELS_CACHE_TTL_S).catch((err: Error) =>
-        this.logger.warn({ userId, provider, err: err.message }, 'model list not cached'),
-      );
-    }
-    return models;
+  /** A user's list for one provider: from Redis when fresh, else fetched with the user's key. Only public model metadata is cached, never the key. */
+  private providerModels(userId: string, provider: ProviderId): Promise<ModelInfo[]> {
+    return this.cache.getOrLoad(`models:${userId}:${provider}`, this.config.MODELS_CACHE_TTL_S, async () => {
+      const key = await this.db.withUser(userId, (tx) => this.vault.resolve(tx, provider));
+      return this.registry.get(provider).listModels({ apiKey: key.apiKey, baseUrl: key.baseUrl });
+    });
   }
 }

@@ -1,21 +1,27 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
-import { createBullConnection, ProjectJobQueue } from '@pantheon/events';
-import type Redis from 'ioredis';
+import { EnqueueResult, JobQueueFactory, ProjectJobData, ProjectJobQueue } from '@pantheon/events';
 
 /** The API's producer of provision/deprovision jobs (the API never runs them). */
 @Injectable()
-export class ProjectQueue extends ProjectJobQueue implements OnModuleDestroy {
-  private readonly bull: Redis;
+export class ProjectQueue implements OnModuleDestroy {
+  private readonly factory: JobQueueFactory;
+  private readonly queue: ProjectJobQueue;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    const connection = createBullConnection(config.REDIS_URL, 'pantheon-api-queue');
-    super(connection, config.REDIS_PREFIX);
-    this.bull = connection;
+    this.factory = new JobQueueFactory({ redisUrl: config.REDIS_URL, redisPrefix: config.REDIS_PREFIX, connectionName: 'pantheon-api' });
+    this.queue = this.factory.projectQueue();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.close();
-    await this.bull.quit().catch(() => this.bull.disconnect());
+  enqueueProvision(data: ProjectJobData): Promise<EnqueueResult> {
+    return this.queue.enqueueProvision(data);
+  }
+
+  enqueueDeprovision(data: ProjectJobData): Promise<EnqueueResult> {
+    return this.queue.enqueueDeprovision(data);
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.factory.close();
   }
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ProjectRecord } from '@pantheon/db';
 import { PROJECT_STATUSES } from '@pantheon/events';
-import { subnetForIndex } from '@pantheon/runtime';
+import { subnetForIndex } from '@pantheon/ipam';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { PageInfoDto, PageQueryDto } from '../common/pagination.dto';

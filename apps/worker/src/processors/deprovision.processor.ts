@@ -1,12 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import type { ProjectSystemRepository } from '@pantheon/db';
-import { ProjectJobData } from '@pantheon/events';
+import { ProjectJobData, QueueJob } from '@pantheon/events';
 import { ContainerRuntime } from '@pantheon/runtime';
-import type { Job } from 'bullmq';
 import { removeShareFolder, shareDirFor } from '../provisioning/share-folder';
 import { removeProjectResources } from '../provisioning/teardown';
 import { PROJECT_EVENTS, ProjectEventSink, PROJECTS, RUNTIME } from '../worker.tokens';
+
+/** What deprovisioning needs of the project store (ProjectSystemRepository in production). */
+export type DeprovisionProjects = Pick<ProjectSystemRepository, 'get' | 'finishDeletion'>;
 
 /** Removes everything labelled with the project, its shared folder, then frees its subnet and marks it deleted. */
 @Injectable()
@@ -16,11 +18,11 @@ export class DeprovisionProcessor {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(RUNTIME) private readonly runtime: ContainerRuntime,
-    @Inject(PROJECTS) private readonly projects: ProjectSystemRepository,
+    @Inject(PROJECTS) private readonly projects: DeprovisionProjects,
     @Inject(PROJECT_EVENTS) private readonly events: ProjectEventSink,
   ) {}
 
-  async process(job: Job<ProjectJobData>): Promise<string> {
+  async process(job: QueueJob<ProjectJobData>): Promise<string> {
     const { projectId, userId } = job.data;
     const project = await this.projects.get(projectId);
     if (!project || project.ownerId !== userId) return 'missing';

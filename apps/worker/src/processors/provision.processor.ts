@@ -2,14 +2,16 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { generateProjectToken } from '@pantheon/crypto';
 import type { ProjectRecord, ProjectSystemRepository } from '@pantheon/db';
-import { ProjectJobData, ProvisionStep } from '@pantheon/events';
-import { ContainerRuntime, RuntimeError, subnetForIndex } from '@pantheon/runtime';
-import type { Job } from 'bullmq';
-import { waitForHealthy } from '../provisioning/health';
+import { ProjectJobData, ProvisionStep, QueueJob } from '@pantheon/events';
+import { IpamError, subnetForIndex } from '@pantheon/ipam';
+import { ContainerRuntime, RuntimeError } from '@pantheon/runtime';
 import { platformNetworkSpec, ProjectPlan, TOOLS_API_PORT, VmSpec } from '../provisioning/project-plan';
 import { prepareShareFolder, removeShareFolder, shareDirFor } from '../provisioning/share-folder';
 import { removeProjectResources } from '../provisioning/teardown';
-import { PROJECT_EVENTS, ProjectEventSink, PROJECTS, RUNTIME } from '../worker.tokens';
+import { PROJECT_EVENTS, ProjectEventSink, PROJECTS, RUNTIME, TOOLS_READINESS, ToolsReadiness } from '../worker.tokens';
+
+/** What provisioning needs of the project store (ProjectSystemRepository in production). */
+export type ProvisionProjects = Pick<ProjectSystemRepository, 'get' | 'countAttempt' | 'updateUnlessDeleting' | 'issueToolsToken'>;
 
 const STEP_PROGRESS: Record<ProvisionStep, number> = { network: 20, share: 40, vm: 60, tools: 80, ready: 100 };
 
@@ -21,7 +23,8 @@ class ProvisionCancelled extends Error {}
 
 function userFacingReason(err: unknown): string {
   if (err instanceof ProvisionFailure) return err.message;
-  if (err instanceof RuntimeError) return `container runtime: ${err.message}`;
+  // An out-of-range subnet index was a runtime error before IPAM became its own lib; the reason stays the same.
+  if (err instanceof RuntimeError || err instanceof IpamError) return `container runtime: ${err.message}`;
   return 'internal error while provisioning (see worker logs)';
 }
 
@@ -37,11 +40,12 @@ export class ProvisionProcessor {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(RUNTIME) private readonly runtime: ContainerRuntime,
-    @Inject(PROJECTS) private readonly projects: ProjectSystemRepository,
+    @Inject(PROJECTS) private readonly projects: ProvisionProjects,
     @Inject(PROJECT_EVENTS) private readonly events: ProjectEventSink,
+    @Inject(TOOLS_READINESS) private readonly toolsReady: ToolsReadiness,
   ) {}
 
-  async process(job: Job<ProjectJobData>): Promise<string> {
+  async process(job: QueueJob<ProjectJobData>): Promise<string> {
     const { projectId, userId } = job.data;
     const project = await this.projects.get(projectId);
     // The payload's user must own the project: a job can never act on someone else's project.
@@ -61,12 +65,11 @@ export class ProvisionProcessor {
     } catch (err) {
       if (err instanceof ProvisionCancelled || (await this.isBeingDeleted(projectId))) return 'cancelled';
       const reason = userFacingReason(err);
-      const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       this.logger.warn(
-        { projectId, userId, jobId: job.id, attempt: job.attemptsMade + 1, final, code: (err as RuntimeError).code, err: (err as Error).message },
+        { projectId, userId, jobId: job.id, attempt: job.attempt, final: job.lastAttempt, code: (err as RuntimeError).code, err: (err as Error).message },
         'provision attempt failed',
       );
-      if (!final) throw err;
+      if (!job.lastAttempt) throw err;
       return (await this.fail(project, reason)) ? 'failed' : 'cancelled';
     }
   }
@@ -102,9 +105,7 @@ export class ProvisionProcessor {
     await this.runStep(project, 'ready', async () => {
       const tools = await this.runtime.inspectContainer(plan.tools().name);
       const address = tools?.networks[this.config.PLATFORM_NETWORK] ?? subnet.tools;
-      const health = await waitForHealthy(`http://${address}:${TOOLS_API_PORT}/health`, this.config.PROVISION_HEALTH_TIMEOUT_MS, {
-        isHealthy: (body) => (body as { status?: string } | null)?.status === 'ok',
-      });
+      const health = await this.toolsReady(`http://${address}:${TOOLS_API_PORT}/health`, this.config.PROVISION_HEALTH_TIMEOUT_MS);
       if (!health.ok) {
         throw new ProvisionFailure(
           `the VM did not become ready within ${Math.round(this.config.PROVISION_HEALTH_TIMEOUT_MS / 1000)} s (tools API health: ${health.reason})`,

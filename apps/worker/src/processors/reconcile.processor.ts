@@ -7,6 +7,12 @@ import { removeShareFolder, shareDirFor } from '../provisioning/share-folder';
 import { removeProjectResources } from '../provisioning/teardown';
 import { JOB_QUEUE, PROJECTS, RUNTIME } from '../worker.tokens';
 
+/** What reconciling needs of the project store (ProjectSystemRepository in production). */
+export type ReconcileProjects = Pick<ProjectSystemRepository, 'liveIds' | 'listStuck'>;
+
+/** What reconciling needs of the job queue (ProjectJobQueue in production). */
+export type ReconcileQueue = Pick<ProjectJobQueue, 'jobState' | 'enqueueProvision' | 'enqueueDeprovision'>;
+
 export interface ReconcileReport {
   orphansRemoved: string[];
   provisionRequeued: string[];
@@ -27,8 +33,8 @@ export class ReconcileProcessor {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(RUNTIME) private readonly runtime: ContainerRuntime,
-    @Inject(PROJECTS) private readonly projects: ProjectSystemRepository,
-    @Inject(JOB_QUEUE) private readonly queue: ProjectJobQueue,
+    @Inject(PROJECTS) private readonly projects: ReconcileProjects,
+    @Inject(JOB_QUEUE) private readonly queue: ReconcileQueue,
   ) {}
 
   async process(): Promise<ReconcileReport> {

@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig } from '@pantheon/config';
-import { LABEL_KEYS, subnetForIndex } from '@pantheon/runtime';
+import { subnetForIndex } from '@pantheon/ipam';
+import { LABEL_KEYS } from '@pantheon/runtime';
+import { testConfig } from '../worker.fixture';
 import { platformNetworkSpec, ProjectPlan } from './project-plan';
 
 const PROJECT = '0b9f1c7e-4d6a-4f1e-9a51-1f2e3d4c5b6a';
 const OWNER = '7c1d2e3f-1111-4222-8333-944455566677';
 
 function plan(env: Record<string, string> = {}) {
-  const config = loadConfig({
-    DATABASE_URL: 'postgresql://a@127.0.0.1/x',
-    DATABASE_MIGRATION_URL: 'postgresql://b@127.0.0.1/x',
-    KEYCLOAK_URL: 'http://127.0.0.1:1',
-    SHARE_ROOT: '/srv/shares',
-    OEM_DIR: '/srv/oem',
-    ...env,
-  });
-  return new ProjectPlan(config, {
+  return new ProjectPlan(testConfig(env), {
     projectId: PROJECT,
     ownerId: OWNER,
     subnet: subnetForIndex(7),
@@ -70,10 +63,7 @@ describe('ProjectPlan', () => {
   it('labels every object with the test run when configured, and describes the platform network', () => {
     const p = plan({ RUNTIME_TEST_RUN_LABEL: 'run-1', PLATFORM_SUBNET: '10.9.8.0/24', PLATFORM_NETWORK: 'plat' });
     for (const spec of [p.network(), p.vm(), p.tools(), p.share()]) assert.equal(spec.labels[LABEL_KEYS.testRun], 'run-1');
-    const platform = platformNetworkSpec(loadConfig({
-      DATABASE_URL: 'postgresql://a@127.0.0.1/x', DATABASE_MIGRATION_URL: 'postgresql://b@127.0.0.1/x', KEYCLOAK_URL: 'http://127.0.0.1:1',
-      PLATFORM_SUBNET: '10.9.8.0/24', PLATFORM_NETWORK: 'plat',
-    }));
+    const platform = platformNetworkSpec(testConfig({ PLATFORM_SUBNET: '10.9.8.0/24', PLATFORM_NETWORK: 'plat' }));
     assert.deepEqual([platform.name, platform.subnet, platform.gateway], ['plat', '10.9.8.0/24', '10.9.8.1']);
     assert.equal(platform.labels[LABEL_KEYS.project], undefined, 'never mistaken for a project object');
   });

@@ -1,4 +1,5 @@
 import type { AppConfig } from '@pantheon/config';
+import type { ProjectSubnet } from '@pantheon/ipam';
 import {
   ContainerSpec,
   containerName,
@@ -7,7 +8,6 @@ import {
   MANAGED_LABEL_VALUE,
   NetworkSpec,
   networkName,
-  ProjectSubnet,
   resourceLabels,
   ResourceRole,
 } from '@pantheon/runtime';

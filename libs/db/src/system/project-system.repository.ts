@@ -16,10 +16,6 @@ export class ProjectSystemRepository {
     return this.client.project.findUnique({ where: { id } });
   }
 
-  async update(id: string, data: ProjectLifecycleUpdate): Promise<void> {
-    await this.client.project.update({ where: { id }, data: { ...data, updatedAt: new Date() } });
-  }
-
   /**
    * A lifecycle update by the provision job: applied only while the project is not being deleted, so a build
    * racing a DELETE never overwrites `deleting`/`deleted` (which would undo the deletion for the reconciler
@@ -62,10 +58,6 @@ export class ProjectSystemRepository {
         data: { userId: p.userId, projectId: p.projectId, name: 'tools-api', tokenHash: new Uint8Array(p.hash), prefix: p.prefix, expiresAt: p.expiresAt },
       }),
     ]);
-  }
-
-  async revokeTokens(projectId: string): Promise<void> {
-    await this.client.projectToken.updateMany({ where: { projectId, revokedAt: null }, data: { revokedAt: new Date() } });
   }
 
   /** Projects in a transitional state whose last change is older than `before` (candidates to re-drive). */

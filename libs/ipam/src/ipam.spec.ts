@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cidrContains, cidrsOverlap, platformNetwork, subnetForIndex, subnetIndexOf } from './ipam';
-import { RuntimeError, RuntimeErrorCode } from './runtime.errors';
+import { cidrContains, cidrsOverlap, subnetForIndex } from './ipam';
+import { IpamError, IpamErrorCode } from './ipam.errors';
 
 describe('subnetForIndex', () => {
   it('lays out 172.30.n.0/24 with gateway .254 and fixed role addresses', () => {
@@ -25,7 +25,7 @@ describe('subnetForIndex', () => {
     for (const index of [0, 255, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       assert.throws(
         () => subnetForIndex(index),
-        (error: unknown) => error instanceof RuntimeError && error.code === RuntimeErrorCode.SUBNET_INDEX_OUT_OF_RANGE,
+        (error: unknown) => error instanceof IpamError && error.code === IpamErrorCode.SUBNET_INDEX_OUT_OF_RANGE,
         `index ${index}`,
       );
     }
@@ -36,38 +36,6 @@ describe('subnetForIndex', () => {
     const addresses = [subnet.tools, subnet.vm, subnet.backend, subnet.share];
     for (const address of addresses) assert.ok(cidrContains(subnet.cidr, address), address);
     assert.equal(new Set([...addresses, subnet.gateway]).size, 5);
-  });
-});
-
-describe('subnetIndexOf', () => {
-  it('inverts subnetForIndex', () => {
-    for (const index of [1, 99, 254]) assert.equal(subnetIndexOf(subnetForIndex(index).cidr), index);
-  });
-
-  it('returns null for other networks and non-canonical forms', () => {
-    const others = ['10.0.1.0/24', '172.30.0.0/24', '172.30.255.0/24', '172.30.07.0/24', '172.30.7.0/16'];
-    for (const cidr of others) {
-      assert.equal(subnetIndexOf(cidr), null, cidr);
-    }
-  });
-});
-
-describe('platformNetwork', () => {
-  it('has the fixed 10.0.1.0/24 plan under a configurable name', () => {
-    const platform = platformNetwork('pantheon-main');
-    assert.equal(platform.name, 'pantheon-main');
-    assert.equal(platform.cidr, '10.0.1.0/24');
-    assert.deepEqual(
-      [platform.backend, platform.keycloak, platform.postgres, platform.frontend, platform.tools],
-      ['10.0.1.2', '10.0.1.3', '10.0.1.4', '10.0.1.5', '10.0.1.6'],
-    );
-    assert.equal(platformNetwork().name, 'pantheon-platform');
-  });
-
-  it('does not overlap any project subnet', () => {
-    for (let index = 1; index <= 254; index += 1) {
-      assert.equal(cidrsOverlap(platformNetwork().cidr, subnetForIndex(index).cidr), false);
-    }
   });
 });
 

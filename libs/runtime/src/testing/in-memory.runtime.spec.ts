@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ContainerSpec, NetworkSpec } from './container-runtime';
+import type { ContainerSpec, NetworkSpec } from '../container-runtime';
 import { InMemoryRuntime } from './in-memory.runtime';
-import { subnetForIndex } from './ipam';
-import { containerName, networkName, projectSelector, resourceLabels } from './labels';
-import { RuntimeError, RuntimeErrorCode } from './runtime.errors';
+import { subnetForIndex } from '@pantheon/ipam';
+import { containerName, networkName, projectSelector, resourceLabels } from '../labels';
+import { RuntimeError, RuntimeErrorCode } from '../runtime.errors';
 
 const PROJECT = '0b7e4a52-93c1-4d7e-a0f4-3c2f5e9d8a61';
 const OTHER = '9d3f6a1b-2c4e-4f5a-8b7c-0d1e2f3a4b5c';

@@ -1,4 +1,8 @@
-import { RuntimeError, RuntimeErrorCode } from './runtime.errors';
+/**
+ * Pure subnet arithmetic of the platform (no engine, no I/O), so the API can show a project's addresses
+ * without reaching the runtime lib.
+ */
+import { IpamError, IpamErrorCode } from './ipam.errors';
 
 /** Smallest and largest project subnet index; the index is allocated by a unique column in Postgres. */
 export const MIN_SUBNET_INDEX = 1;
@@ -21,31 +25,16 @@ export interface ProjectSubnet {
   share: string;
 }
 
-/** Addresses on the platform network that the frontend, backend, Keycloak, Postgres and tools API share. */
-export interface PlatformNetwork {
-  name: string;
-  cidr: string;
-  gateway: string;
-  backend: string;
-  keycloak: string;
-  postgres: string;
-  frontend: string;
-  tools: string;
-}
-
-export const DEFAULT_PLATFORM_NETWORK_NAME = 'pantheon-platform';
-
 const PROJECT_PREFIX = '172.30';
-const PLATFORM_PREFIX = '10.0.1';
 
 /**
  * The network plan of project subnet `index`.
- * @throws RuntimeError SUBNET_INDEX_OUT_OF_RANGE unless index is an integer in 1..254.
+ * @throws IpamError SUBNET_INDEX_OUT_OF_RANGE unless index is an integer in 1..254.
  */
 export function subnetForIndex(index: number): ProjectSubnet {
   if (!Number.isInteger(index) || index < MIN_SUBNET_INDEX || index > MAX_SUBNET_INDEX) {
-    throw new RuntimeError(
-      RuntimeErrorCode.SUBNET_INDEX_OUT_OF_RANGE,
+    throw new IpamError(
+      IpamErrorCode.SUBNET_INDEX_OUT_OF_RANGE,
       `subnet index must be an integer in ${MIN_SUBNET_INDEX}..${MAX_SUBNET_INDEX}, got ${String(index)}`,
     );
   }
@@ -58,31 +47,6 @@ export function subnetForIndex(index: number): ProjectSubnet {
     vm: `${base}.2`,
     backend: `${base}.3`,
     share: `${base}.20`,
-  };
-}
-
-/** The project subnet index of a `172.30.<n>.0/24` CIDR, or null for any other network (used by reconciliation). */
-export function subnetIndexOf(cidr: string): number | null {
-  const match = /^172\.30\.(\d{1,3})\.0\/24$/.exec(cidr);
-  if (match === null) return null;
-  const index = Number(match[1]);
-  // Canonical form only ("172.30.07.0/24" is not the network of project 7).
-  const canonical = String(index) === match[1];
-  return canonical && index >= MIN_SUBNET_INDEX && index <= MAX_SUBNET_INDEX ? index : null;
-}
-
-/** The fixed plan of the platform network `10.0.1.0/24`; only its Docker name is configurable. */
-export function platformNetwork(name: string = DEFAULT_PLATFORM_NETWORK_NAME): PlatformNetwork {
-  return {
-    name,
-    cidr: `${PLATFORM_PREFIX}.0/24`,
-    // Docker's default gateway; none of the fixed addresses below uses .1.
-    gateway: `${PLATFORM_PREFIX}.1`,
-    backend: `${PLATFORM_PREFIX}.2`,
-    keycloak: `${PLATFORM_PREFIX}.3`,
-    postgres: `${PLATFORM_PREFIX}.4`,
-    frontend: `${PLATFORM_PREFIX}.5`,
-    tools: `${PLATFORM_PREFIX}.6`,
   };
 }
 

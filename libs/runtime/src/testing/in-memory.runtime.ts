@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { containerDrift, networkDrift, portKey } from './config-drift';
+import { containerDrift, networkDrift, portKey } from '../config-drift';
 import type {
   ContainerDetails,
   ContainerRuntime,
@@ -12,11 +12,11 @@ import type {
   NetworkDetails,
   NetworkSpec,
   NetworkSummary,
-} from './container-runtime';
-import { cidrContains, cidrRange, cidrsOverlap, ipv4ToNumber } from './ipam';
-import { LABEL_KEYS, MANAGED_LABEL_VALUE, type Labels } from './labels';
-import { RuntimeError, RuntimeErrorCode } from './runtime.errors';
-import { validateContainerSpec, validateNetworkSpec } from './spec.validator';
+} from '../container-runtime';
+import { cidrContains, cidrRange, cidrsOverlap, ipv4ToNumber } from '@pantheon/ipam';
+import { LABEL_KEYS, MANAGED_LABEL_VALUE, type Labels } from '../labels';
+import { RuntimeError, RuntimeErrorCode } from '../runtime.errors';
+import { validateContainerSpec, validateNetworkSpec } from '../spec.validator';
 
 export interface InMemoryRuntimeOptions {
   /** Image references present from the start (there is no pulling, as on the real machines). */

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { containerName, networkName, projectSelector, RuntimeError, RuntimeErrorCode } from '@pantheon/runtime';
+import { BACKEND, OWNER, projectJob, WorkerFixture, workerFixture } from '../worker.fixture';
+
+const P = '0b9f1c7e-4d6a-4f1e-9a51-1f2e3d4c5b6a';
+const STRANGER = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b';
+
+describe('ProvisionProcessor', () => {
+  let fx: WorkerFixture;
+  beforeEach(async () => {
+    fx = await workerFixture();
+  });
+  afterEach(() => fx.close());
+  const rebuild = async (env: Record<string, string>) => {
+    fx.close();
+    fx = await workerFixture(env);
+  };
+
+  const steps = () => fx.published.map((e) => `${e.status}/${e.step}/${e.progress}`);
+  const leftovers = async () => {
+    const { containers, networks } = await fx.engine.listByLabel(projectSelector(P));
+    return [...containers, ...networks].map((o) => o.name).sort();
+  };
+
+  it('builds network → share → VM → tools → ready in order, announcing each step, then marks the project running', async () => {
+    fx.projects.add({ id: P });
+    assert.equal(await fx.provision.process(projectJob(P)), 'running');
+
+    assert.deepEqual(steps(), [
+      'provisioning/network/0', 'provisioning/network/20', 'provisioning/share/40', 'provisioning/vm/60',
+      'provisioning/tools/80', 'running/ready/100',
+    ]);
+    assert.deepEqual(fx.calls, [
+      `ensureNetwork ${networkName(P)}`,
+      `ensureContainer ${containerName('share', P)}`,
+      `ensureContainer ${containerName('vm', P)}`,
+      `ensureNetwork ${fx.config.PLATFORM_NETWORK}`,
+      `inspectContainer ${containerName('tools', P)}`,
+      `ensureContainer ${containerName('tools', P)}`,
+      `connectNetwork ${BACKEND} ${networkName(P)}`,
+      `inspectContainer ${containerName('tools', P)}`,
+    ]);
+    const row = await fx.projects.get(P);
+    assert.deepEqual([row?.status, row?.progressStep, row?.progress, row?.attempts, row?.lastError], ['running', 'ready', 100, 1, null]);
+    assert.equal(fx.published.every((e) => e.userId === OWNER && e.projectId === P), true);
+
+    const tools = await fx.engine.inspectContainer(containerName('tools', P));
+    assert.equal(tools?.networks[networkName(P)], '172.30.7.1');
+    assert.deepEqual(fx.ready.urls, [`http://${tools?.networks[fx.config.PLATFORM_NETWORK]}:8080/health`], 'readiness asked on the platform leg');
+    assert.match(tools?.env.PANTHEON_PROJECT_TOKEN ?? '', new RegExp(`^${fx.projects.toolsTokens[0]?.prefix}`));
+    assert.equal((await fx.engine.inspectContainer(BACKEND))?.networks[networkName(P)], '172.30.7.3', 'backend joins at .3');
+    assert.equal(existsSync(join(fx.config.SHARE_ROOT, P, 'README.txt')), true);
+  });
+
+  it('rethrows a failure on a non-last attempt and keeps the steps already built for the retry', async () => {
+    await rebuild({ VM_IMAGE: 'pantheon/absent:spec' });
+    fx.projects.add({ id: P });
+    await assert.rejects(
+      fx.provision.process(projectJob(P, { attempt: 1, attempts: 3 })),
+      (err: unknown) => err instanceof RuntimeError && err.code === RuntimeErrorCode.IMAGE_NOT_FOUND,
+    );
+    const row = await fx.projects.get(P);
+    assert.deepEqual([row?.status, row?.progressStep, row?.progress, row?.lastError], ['provisioning', 'share', 40, null]);
+    assert.equal(fx.published.some((e) => e.status === 'failed'), false);
+    assert.deepEqual(await leftovers(), [containerName('share', P), networkName(P)].sort());
+  });
+
+  it('converges on a re-run: nothing is created twice and the tools token is kept', async () => {
+    fx.projects.add({ id: P });
+    fx.ready.answers.push({ ok: false, reason: 'HTTP 503' });
+    await assert.rejects(fx.provision.process(projectJob(P, { attempt: 1 })), /did not become ready/);
+    const before = (await fx.engine.listByLabel(projectSelector(P))).containers.map((c) => c.id).sort();
+
+    assert.equal(await fx.provision.process(projectJob(P, { attempt: 2 })), 'running');
+    assert.deepEqual((await fx.engine.listByLabel(projectSelector(P))).containers.map((c) => c.id).sort(), before);
+    assert.equal(fx.projects.toolsTokens.length, 1, 'the running tools container keeps its token');
+    assert.equal(fx.calls.filter((c) => c.startsWith('connectNetwork')).length, 2, 'the backend attach is re-checked, not duplicated');
+    assert.equal((await fx.projects.get(P))?.attempts, 2);
+    assert.equal(steps().at(-1), 'running/ready/100');
+  });
+
+  it('on the last attempt removes everything it built and marks the project failed with a reason for the user', async () => {
+    await rebuild({ VM_IMAGE: 'pantheon/absent:spec' });
+    fx.projects.add({ id: P });
+    assert.equal(await fx.provision.process(projectJob(P, { attempt: 3, attempts: 3 })), 'failed');
+
+    assert.deepEqual(await leftovers(), []);
+    assert.equal(existsSync(join(fx.config.SHARE_ROOT, P)), false);
+    const reason = 'container runtime: image pantheon/absent:spec is not present';
+    const row = await fx.projects.get(P);
+    assert.deepEqual([row?.status, row?.lastError], ['failed', reason]);
+    assert.deepEqual(fx.published.at(-1), { userId: OWNER, projectId: P, status: 'failed', step: 'share', progress: 40, error: reason });
+  });
+
+  it('a VM that never gets ready fails the last attempt with the health reason and detaches the backend', async () => {
+    fx.projects.add({ id: P });
+    fx.ready.answers.push({ ok: false, reason: 'HTTP 503' });
+    assert.equal(await fx.provision.process(projectJob(P, { attempt: 3 })), 'failed');
+    assert.equal((await fx.projects.get(P))?.lastError, 'the VM did not become ready within 180 s (tools API health: HTTP 503)');
+    assert.deepEqual(await leftovers(), []);
+    assert.deepEqual(Object.keys((await fx.engine.inspectContainer(BACKEND))?.networks ?? {}), [fx.config.PLATFORM_NETWORK]);
+    assert.equal(fx.published.at(-1)?.step, 'tools');
+  });
+
+  it('never shows internal errors to the user, and fails a project without a subnet plainly', async () => {
+    fx.projects.add({ id: P });
+    fx.projects.issueToolsToken = async () => {
+      throw new Error('connection terminated: password authentication failed');
+    };
+    assert.equal(await fx.provision.process(projectJob(P, { attempt: 3 })), 'failed');
+    assert.equal((await fx.projects.get(P))?.lastError, 'internal error while provisioning (see worker logs)');
+
+    const bare = '6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d';
+    fx.projects.add({ id: bare, subnetIndex: null });
+    assert.equal(await fx.provision.process(projectJob(bare, { attempt: 3 })), 'failed');
+    assert.equal((await fx.projects.get(bare))?.lastError, 'the project has no network assigned');
+  });
+
+  it('stops quietly when the project is deleted during a step, leaving the rest to deprovision', async () => {
+    fx.projects.add({ id: P });
+    fx.ready.during = () => fx.projects.markDeleting(P);
+    assert.equal(await fx.provision.process(projectJob(P, { attempt: 1 })), 'cancelled');
+    assert.equal((await fx.projects.get(P))?.status, 'deleting', 'the deletion is never overwritten');
+    assert.equal(steps().at(-1), 'provisioning/tools/80', 'no event after the DELETE');
+  });
+
+  it('acts only for the owner, skips deleting projects and re-announces a running one', async () => {
+    fx.projects.add({ id: P });
+    assert.equal(await fx.provision.process(projectJob(P, { userId: STRANGER })), 'missing');
+    assert.equal(await fx.provision.process(projectJob(STRANGER)), 'missing');
+    fx.projects.markDeleting(P);
+    assert.equal(await fx.provision.process(projectJob(P)), 'cancelled');
+    assert.deepEqual([fx.calls, fx.published, (await fx.projects.get(P))?.attempts], [[], [], 0]);
+
+    const running = '6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d';
+    fx.projects.add({ id: running, status: 'running' });
+    assert.equal(await fx.provision.process(projectJob(running)), 'already-running');
+    assert.deepEqual(fx.published, [{ userId: OWNER, projectId: running, status: 'running', step: 'ready', progress: 100 }]);
+    assert.deepEqual(fx.calls, []);
+  });
+});

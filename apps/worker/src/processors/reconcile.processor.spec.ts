@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { subnetForIndex } from '@pantheon/ipam';
+import { containerName, networkName, projectSelector, resourceLabels } from '@pantheon/runtime';
+import { BACKEND, OWNER, projectJob, WorkerFixture, workerFixture } from '../worker.fixture';
+
+const LIVE = '0b9f1c7e-4d6a-4f1e-9a51-1f2e3d4c5b6a';
+const DELETED = '6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d';
+const UNKNOWN = '1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b';
+const LONG_AGO = new Date(Date.now() - 3600_000);
+
+describe('ReconcileProcessor', () => {
+  let fx: WorkerFixture;
+  const setup = async (env: Record<string, string> = {}) => {
+    fx?.close();
+    fx = await workerFixture(env);
+  };
+  beforeEach(() => setup());
+  afterEach(() => fx.close());
+
+  const objectsOf = async (projectId: string) => {
+    const { containers, networks } = await fx.engine.listByLabel(projectSelector(projectId));
+    return containers.length + networks.length;
+  };
+  /** What a worker killed mid-build leaves behind: a labelled network and VM for a project with no row. */
+  const orphan = async (projectId: string, index: number, testRun?: string) => {
+    const subnet = subnetForIndex(index);
+    await fx.engine.ensureNetwork({
+      name: networkName(projectId), subnet: subnet.cidr, gateway: subnet.gateway,
+      labels: resourceLabels({ projectId, role: 'network', testRun }),
+    });
+    await fx.engine.ensureContainer({
+      name: containerName('vm', projectId), image: fx.config.VM_IMAGE, env: {},
+      labels: resourceLabels({ projectId, role: 'vm', testRun }), network: { name: networkName(projectId), ip: subnet.vm },
+    });
+    mkdirSync(join(fx.config.SHARE_ROOT, projectId), { recursive: true });
+  };
+
+  it('removes the objects of projects that are gone or deleted, keeping live projects and the platform', async () => {
+    for (const [id, index] of [[LIVE, 7], [DELETED, 8]] as const) {
+      fx.projects.add({ id, subnetIndex: index });
+      await fx.provision.process(projectJob(id));
+    }
+    await fx.projects.finishDeletion(DELETED); // as if the objects outlived the row's deletion
+    await orphan(UNKNOWN, 9);
+
+    const report = await fx.reconcile.process();
+    assert.deepEqual(report.orphansRemoved.sort(), [DELETED, UNKNOWN].sort());
+    assert.deepEqual([await objectsOf(DELETED), await objectsOf(UNKNOWN), await objectsOf(LIVE)], [0, 0, 4]);
+    assert.equal(existsSync(join(fx.config.SHARE_ROOT, UNKNOWN)), false);
+    assert.equal(existsSync(join(fx.config.SHARE_ROOT, LIVE)), true);
+    assert.ok(await fx.engine.inspectNetwork(fx.config.PLATFORM_NETWORK), 'the platform network carries no project label');
+    assert.deepEqual(Object.keys((await fx.engine.inspectContainer(BACKEND))?.networks ?? {}).sort(), [fx.config.PLATFORM_NETWORK, networkName(LIVE)].sort());
+
+    assert.deepEqual(await fx.reconcile.process(), { orphansRemoved: [], provisionRequeued: [], deprovisionRequeued: [] }, 'a second pass finds nothing');
+  });
+
+  it('only touches the objects of its own test run when one is configured', async () => {
+    await setup({ RUNTIME_TEST_RUN_LABEL: 'run-a' });
+    await orphan(UNKNOWN, 9, 'run-a');
+    await orphan(DELETED, 8, 'run-b');
+    assert.deepEqual((await fx.reconcile.process()).orphansRemoved, [UNKNOWN]);
+    assert.deepEqual([await objectsOf(UNKNOWN), await objectsOf(DELETED)], [0, 2]);
+  });
+
+  it('re-drives stuck projects whose job was lost, leaving busy and recently changed ones alone', async () => {
+    const ids = {
+      lostQueued: 'a1a1a1a1-0000-4000-8000-000000000001',
+      lostBuild: 'a1a1a1a1-0000-4000-8000-000000000002',
+      failedJob: 'a1a1a1a1-0000-4000-8000-000000000003',
+      busyBuild: 'a1a1a1a1-0000-4000-8000-000000000004',
+      recent: 'a1a1a1a1-0000-4000-8000-000000000005',
+      lostDelete: 'a1a1a1a1-0000-4000-8000-000000000006',
+      busyDelete: 'a1a1a1a1-0000-4000-8000-000000000007',
+      running: 'a1a1a1a1-0000-4000-8000-000000000008',
+    };
+    fx.projects.add({ id: ids.lostQueued, status: 'queued', updatedAt: LONG_AGO });
+    fx.projects.add({ id: ids.lostBuild, status: 'provisioning', updatedAt: new Date(LONG_AGO.getTime() - 1000) });
+    fx.projects.add({ id: ids.failedJob, status: 'provisioning', updatedAt: LONG_AGO });
+    fx.queue.states.set(`provision-${ids.failedJob}`, 'failed');
+    fx.projects.add({ id: ids.busyBuild, status: 'provisioning', updatedAt: LONG_AGO });
+    fx.queue.states.set(`provision-${ids.busyBuild}`, 'active');
+    fx.projects.add({ id: ids.recent, status: 'provisioning' });
+    fx.projects.add({ id: ids.lostDelete, status: 'deleting', updatedAt: LONG_AGO });
+    fx.projects.add({ id: ids.busyDelete, status: 'deleting', updatedAt: LONG_AGO });
+    fx.queue.states.set(`deprovision-${ids.busyDelete}`, 'delayed');
+    fx.projects.add({ id: ids.running, status: 'running', updatedAt: LONG_AGO });
+
+    const report = await fx.reconcile.process();
+    assert.deepEqual(report.provisionRequeued, [ids.lostBuild, ids.lostQueued, ids.failedJob], 'oldest first');
+    assert.deepEqual(report.deprovisionRequeued, [ids.lostDelete]);
+    assert.deepEqual(fx.queue.enqueued.map((j) => [j.action, j.data]), [
+      ['provision', { userId: OWNER, projectId: ids.lostBuild, requestId: null }],
+      ['provision', { userId: OWNER, projectId: ids.lostQueued, requestId: null }],
+      ['provision', { userId: OWNER, projectId: ids.failedJob, requestId: null }],
+      ['deprovision', { userId: OWNER, projectId: ids.lostDelete, requestId: null }],
+    ]);
+    const again = await fx.reconcile.process();
+    assert.deepEqual([again.provisionRequeued, again.deprovisionRequeued], [[], []], 'a re-driven job counts as busy');
+  });
+});
