@@ -3,8 +3,7 @@ import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { OpenAICompatibleProvider, AnthropicProvider, ChatProvider, ChatRequest } from '@pantheon/providers';
-import { McpToolSource } from '../../../apps/api/src/ai/mcp-tool-source';
-import { runToolLoop } from '../../../apps/api/src/ai/tool-loop';
+import { McpToolSource, runToolLoop } from '@pantheon/api/testing';
 import { FakeProviders, startFakeProviders } from '../../support/fake-providers';
 import { startMcpServer, ToolCallRecord } from '../../support/mcp-server';
 
