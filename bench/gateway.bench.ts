@@ -4,10 +4,9 @@
  * requests/s, with ratios. Not a test: it prints numbers and asserts nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
-import { createUser } from '../test/factories';
+import { createApiKey, createProject, createUser } from '../test/factories';
 import { startTestApi } from '../test/support/api';
 import { startFakeProviders } from '../test/support/fake-providers';
 import { startOidcIssuer } from '../test/support/oidc';
@@ -48,14 +47,12 @@ async function main(): Promise<void> {
     REDIS_PREFIX: `${process.env.REDIS_PREFIX}:bench-gw`,
   });
   try {
-    await api.app.listen(0, '127.0.0.1');
-    const url = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+    const url = await api.listen();
     const user = await createUser(api, issuer, 'bench');
     const key = `fk-bench-${randomBytes(8).toString('hex')}`;
-    const auth = { Authorization: `Bearer ${user.token}` };
-    await api.http().post('/api/user/api-keys').set(auth).send({ name: 'bench', provider: 'openai', key }).expect(201);
-    const project = await api.http().post('/api/projects').set(auth).send({ name: 'bench' }).expect(202);
-    const token = await api.http().post(`/api/projects/${project.body.id}/tokens`).set(auth).send({ name: 'bench' }).expect(201);
+    await createApiKey(api, user, { name: 'bench', provider: 'openai', key });
+    const project = await createProject(api, user, { name: 'bench' });
+    const token = await api.as(user).post(`/api/projects/${project.id}/tokens`).send({ name: 'bench' }).expect(201);
 
     const messages = [{ role: 'user' as const, content: 'the quick brown fox jumps over the lazy dog' }];
     const direct = new OpenAI({ apiKey: key, baseURL: fakes.baseUrls.openai, maxRetries: 0 });

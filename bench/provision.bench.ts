@@ -13,20 +13,20 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
-import { io, Socket } from 'socket.io-client';
 import type { ProjectEvent } from '@pantheon/events';
 import { LABEL_KEYS, MANAGED_LABEL_VALUE } from '@pantheon/runtime';
-import { createUser, TestUser } from '../test/factories';
+import { createProject, createUser } from '../test/factories';
 import { startTestApi, TestApi } from '../test/support/api';
+import { subscribe } from '../test/support/client';
 import { adminPool } from '../test/support/db';
+import { eventually } from '../test/support/eventually';
 import { startOidcIssuer } from '../test/support/oidc';
 import { runtimeTestEnv } from '../test/support/runtime-env';
-import { eventually, spawnWorker, WorkerProcess } from '../test/support/worker';
+import { spawnWorker, WorkerProcess } from '../test/support/worker';
 
 const N = positiveInt('BENCH_N', 5);
 const WARMUP = positiveInt('BENCH_WARMUP', 1, 0);
@@ -79,7 +79,6 @@ async function main(): Promise<void> {
   const engine = new Docker();
   let api: TestApi | undefined;
   let worker: WorkerProcess | undefined;
-  let socket: Socket | undefined;
   const cliLabels = [
     `${LABEL_KEYS.managed}=${MANAGED_LABEL_VALUE}`,
     `${LABEL_KEYS.testRun}=${rt.label}`,
@@ -89,21 +88,13 @@ async function main(): Promise<void> {
 
   try {
     api = await startTestApi(issuer, env);
-    await api.app.listen(0, '127.0.0.1');
-    const url = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
     worker = spawnWorker(env);
-    const w = worker;
-    await eventually(async () => (w.lines.some((l) => l.includes('"msg":"queue workers started"')) ? true : undefined), 20_000, 'worker ready', 50);
-    const user: TestUser = await createUser(api, issuer, 'bench');
-    const auth = { Authorization: `Bearer ${user.token}` };
+    await worker.ready(20_000);
+    const user = await createUser(api, issuer, 'bench');
+    const client = api.as(user);
 
-    const s = io(`${url}/ws`, { path: api.config.WS_PATH, auth: { token: user.token }, transports: ['websocket'], reconnection: false });
-    socket = s;
-    await new Promise<void>((resolve, reject) => {
-      s.once('connect', resolve);
-      s.once('connect_error', reject);
-    });
-    const ack = (await s.timeout(5000).emitWithAck('subscribe', { channel: 'project-updates' })) as { ok: boolean };
+    const s = await client.socket();
+    const ack = await subscribe(s, { channel: 'project-updates' });
     if (!ack.ok) throw new Error('subscribe refused');
     // Arrival time of each (project, status) event, taken on receipt so the wait's polling adds nothing.
     const arrivals = new Map<string, number>();
@@ -127,10 +118,9 @@ async function main(): Promise<void> {
     const platform = async (): Promise<number> => {
       const name = `bench-${++seq}`;
       const t0 = performance.now();
-      const res = await api!.http().post('/api/projects').set(auth).send({ name }).expect(202);
-      const id = res.body.id as string;
+      const { id } = await createProject(api!, user, { name });
       const elapsed = (await arrival(id, 'running')) - t0;
-      await api!.http().delete(`/api/projects/${id}?confirm=${name}`).set(auth).expect(202);
+      await client.delete(`/api/projects/${id}?confirm=${name}`).expect(202);
       await arrival(id, 'deleted');
       return elapsed;
     };
@@ -197,13 +187,8 @@ async function main(): Promise<void> {
         `(n=${N}, warm-up ${WARMUP})`,
     );
   } finally {
-    socket?.disconnect();
-    if (worker) {
-      const stopping = worker.kill('SIGTERM');
-      const timer = setTimeout(() => worker!.proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await stopping;
-      clearTimeout(timer);
-    }
+    await worker?.stop(STOP_TIMEOUT_MS);
+    // Also disconnects the socket.
     await api?.close();
     // Every container and network above carries the run's label; share folders live under rt's base dir.
     await rt.cleanup();

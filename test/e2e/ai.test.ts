@@ -5,12 +5,12 @@ import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import Redis from 'ioredis';
-import { createUser, TestUser } from '../factories';
+import { createProject, createUser, TestUser } from '../factories';
 import { startTestApi, TestApi } from '../support/api';
 import { adminPool } from '../support/db';
 import { FakeProviders, startFakeProviders } from '../support/fake-providers';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
-import { eventually } from '../support/worker';
+import { eventually } from '../support/eventually';
 import { startMcpServer, ToolCallRecord } from '../support/mcp-server';
 import type { Server } from 'node:http';
 
@@ -43,8 +43,6 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
   let mcp: Server;
   const toolCalls: ToolCallRecord[] = [];
 
-  const auth = (u: TestUser) => ({ Authorization: `Bearer ${u.token}` });
-
   before(async () => {
     issuer = await startOidcIssuer();
     fakes = await startFakeProviders();
@@ -63,19 +61,17 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
       // Every project's tools resolve to the stand-in MCP server on loopback.
       TOOLS_MCP_URL_TEMPLATE: `http://127.0.0.1:${(mcp.address() as AddressInfo).port}/mcp`,
     });
-    await api.app.listen(0, '127.0.0.1');
-    url = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+    url = await api.listen();
     alice = await createUser(api, issuer, 'ai-alice');
     bob = await createUser(api, issuer, 'ai-bob');
     for (const provider of ['openai', 'anthropic', 'google', 'openrouter', 'together', 'xai']) {
       const key = fakeKey(`canary-${provider}`);
-      const res = await api.http().post('/api/user/api-keys').set(auth(alice)).send({ name: provider, provider, key }).expect(201);
+      const res = await api.as(alice).post('/api/user/api-keys').send({ name: provider, provider, key }).expect(201);
       keys[provider] = { id: res.body.id, key };
     }
     // A project row for gateway tests (provisioning is not needed: the gateway only needs a live project).
-    const p = await api.http().post('/api/projects').set(auth(alice)).send({ name: 'AI project' }).expect(202);
-    projectId = p.body.id;
-    const t = await api.http().post(`/api/projects/${projectId}/tokens`).set(auth(alice)).send({ name: 'sdk-tests' }).expect(201);
+    projectId = (await createProject(api, alice, { name: 'AI project' })).id;
+    const t = await api.as(alice).post(`/api/projects/${projectId}/tokens`).send({ name: 'sdk-tests' }).expect(201);
     projectToken = t.body.token;
   });
 
@@ -90,40 +86,40 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
   describe('key test and providers', () => {
     it('tests every provider family with a cheap call and stores the result', async () => {
       for (const provider of Object.keys(keys)) {
-        const res = await api.http().post(`/api/user/api-keys/${keys[provider].id}/test`).set(auth(alice)).expect(200);
+        const res = await api.as(alice).post(`/api/user/api-keys/${keys[provider].id}/test`).expect(200);
         assert.equal(res.body.ok, true, `${provider}: ${JSON.stringify(res.body)}`);
         assert.equal(res.body.provider, provider);
         assert.ok(Date.parse(res.body.checked_at) > 0);
       }
-      const list = await api.http().get('/api/user/api-keys').set(auth(alice)).expect(200);
+      const list = await api.as(alice).get('/api/user/api-keys').expect(200);
       assert.ok(list.body.data.every((k: { last_test_ok: boolean }) => k.last_test_ok === true));
     });
 
     it('reports a bad key as ok:false naming the provider, without the key', async () => {
       const bad = fakeKey('bad');
-      const created = await api.http().post('/api/user/api-keys').set(auth(bob)).send({ name: 'bad', provider: 'anthropic', key: bad }).expect(201);
-      const res = await api.http().post(`/api/user/api-keys/${created.body.id}/test`).set(auth(bob)).expect(200);
+      const created = await api.as(bob).post('/api/user/api-keys').send({ name: 'bad', provider: 'anthropic', key: bad }).expect(201);
+      const res = await api.as(bob).post(`/api/user/api-keys/${created.body.id}/test`).expect(200);
       assert.equal(res.body.ok, false);
       assert.match(res.body.error, /anthropic/);
       assert.ok(!JSON.stringify(res.body).includes(bad));
     });
 
     it('lists providers with has_key and the last test for the caller only', async () => {
-      const a = await api.http().get('/api/providers').set(auth(alice)).expect(200);
+      const a = await api.as(alice).get('/api/providers').expect(200);
       const openai = a.body.find((p: { id: string }) => p.id === 'openai');
       assert.equal(openai.has_key, true);
       assert.equal(openai.last_test_ok, true);
       assert.equal(a.body.find((p: { id: string }) => p.id === 'custom').has_key, false);
-      const b = await api.http().get('/api/providers').set(auth(bob)).expect(200);
+      const b = await api.as(bob).get('/api/providers').expect(200);
       assert.equal(b.body.find((p: { id: string }) => p.id === 'openai').has_key, false);
     });
   });
 
   describe('models', () => {
     it('merges provider lists with custom models, caching provider lists in Redis', async () => {
-      await api.http().post('/api/user/models').set(auth(alice)).send({ provider: 'custom', model_id: 'my-local-llm', display_name: 'Local' }).expect(201);
+      await api.as(alice).post('/api/user/models').send({ provider: 'custom', model_id: 'my-local-llm', display_name: 'Local' }).expect(201);
       await fakes.reset();
-      const first = await api.http().get('/api/models').set(auth(alice)).expect(200);
+      const first = await api.as(alice).get('/api/models').expect(200);
       const ids = first.body.data.map((m: { id: string }) => m.id);
       assert.ok(ids.includes('openai/fake-echo'), ids.join(','));
       assert.ok(ids.some((id: string) => id.startsWith('anthropic/')));
@@ -131,7 +127,7 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
       assert.ok(ids.includes('custom/my-local-llm'));
       assert.deepEqual(first.body.errors, []);
       const calls = (await fakes.requests()).filter((r) => r.path.endsWith('/models'));
-      await api.http().get('/api/models').set(auth(alice)).expect(200);
+      await api.as(alice).get('/api/models').expect(200);
       const again = (await fakes.requests()).filter((r) => r.path.endsWith('/models'));
       assert.equal(again.length, calls.length, 'the second listing came from the cache');
       const redis = new Redis(process.env.REDIS_URL!);
@@ -147,7 +143,7 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
 
   describe('chat', () => {
     it('answers as JSON with usage, records usage rows matching the provider counts, and saves history', async () => {
-      const res = await api.http().post('/api/chat').set(auth(alice)).send({ model: 'openai/fake-echo', message: 'hello there friend' }).expect(200);
+      const res = await api.as(alice).post('/api/chat').send({ model: 'openai/fake-echo', message: 'hello there friend' }).expect(200);
       assert.equal(res.body.message.content, 'echo: hello there friend');
       assert.equal(res.body.stop_reason, 'end');
       assert.deepEqual(res.body.usage, { prompt_tokens: 3, completion_tokens: 4 });
@@ -156,18 +152,18 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
         [alice.id],
       );
       assert.deepEqual(rows[0], { provider: 'openai', model: 'fake-echo', source: 'chat', status: 'ok', prompt_tokens: 3, completion_tokens: 4, key_id: keys.openai.id });
-      const history = await api.http().get('/api/chat/history').set(auth(alice)).expect(200);
+      const history = await api.as(alice).get('/api/chat/history').expect(200);
       assert.deepEqual(history.body.data.slice(0, 2).map((m: { role: string; content: string }) => [m.role, m.content]), [
         ['assistant', 'echo: hello there friend'],
         ['user', 'hello there friend'],
       ]);
-      const key = await api.http().get('/api/user/api-keys').set(auth(alice)).expect(200);
+      const key = await api.as(alice).get('/api/user/api-keys').expect(200);
       assert.ok(key.body.data.find((k: { id: string }) => k.id === keys.openai.id).last_used_at);
     });
 
     for (const [provider, model] of [['anthropic', 'fake-echo'], ['google', 'fake-echo'], ['openrouter', 'openai/fake-echo'], ['together', 'fake-echo'], ['xai', 'fake-echo']] as const) {
       it(`streams ${provider} tokens as SSE, in order, ending with done`, async () => {
-        const res = await api.http().post('/api/chat').set(auth(alice)).set('Accept', 'text/event-stream')
+        const res = await api.as(alice).post('/api/chat').set('Accept', 'text/event-stream')
           .send({ model: `${provider}/${model}`, messages: [{ role: 'user', content: 'one two three four five' }] }).expect(200);
         assert.match(res.headers['content-type'], /text\/event-stream/);
         const events = parseSse(res.text);
@@ -189,12 +185,12 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
         ['openai/fake-slow', 504, /openai/],
       ];
       for (const [model, status, pattern] of cases) {
-        const res = await api.http().post('/api/chat').set(auth(alice)).send({ model, message: 'hi' });
+        const res = await api.as(alice).post('/api/chat').send({ model, message: 'hi' });
         assert.equal(res.status, status, `${model}: ${JSON.stringify(res.body)}`);
         assert.match(res.body.message, pattern);
         for (const k of Object.values(keys)) assert.ok(!res.text.includes(k.key));
       }
-      const noKey = await api.http().post('/api/chat').set(auth(bob)).send({ model: 'openai/fake-echo', message: 'hi' });
+      const noKey = await api.as(bob).post('/api/chat').send({ model: 'openai/fake-echo', message: 'hi' });
       assert.equal(noKey.status, 400);
       assert.match(noKey.body.message, /No usable openai API key/);
     });
@@ -204,7 +200,7 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
       const controller = new AbortController();
       const response = await fetch(`${url}/api/chat`, {
         method: 'POST',
-        headers: { ...auth(alice), 'content-type': 'application/json', accept: 'text/event-stream' },
+        headers: { ...api.as(alice).headers, 'content-type': 'application/json', accept: 'text/event-stream' },
         body: JSON.stringify({ model: 'openai/fake-long', message: 'go' }),
         signal: controller.signal,
       });
@@ -221,63 +217,63 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
 
     it('sends earlier history as context with a single message, and deletes history only with confirmation', async () => {
       await fakes.reset();
-      await api.http().post('/api/chat').set(auth(alice)).send({ model: 'openai/fake-echo', message: 'remember me', project_id: projectId }).expect(200);
-      await api.http().post('/api/chat').set(auth(alice)).send({ model: 'openai/fake-echo', message: 'second', project_id: projectId }).expect(200);
+      await api.as(alice).post('/api/chat').send({ model: 'openai/fake-echo', message: 'remember me', project_id: projectId }).expect(200);
+      await api.as(alice).post('/api/chat').send({ model: 'openai/fake-echo', message: 'second', project_id: projectId }).expect(200);
       const sent = (await fakes.requests()).filter((r) => r.path.endsWith('/chat/completions')).pop()!;
       const contents = (sent.body as { messages: { content: string }[] }).messages.map((m) => m.content);
       assert.deepEqual(contents, ['remember me', 'echo: remember me', 'second']);
-      const perProject = await api.http().get(`/api/chat/history?project_id=${projectId}`).set(auth(alice)).expect(200);
+      const perProject = await api.as(alice).get(`/api/chat/history?project_id=${projectId}`).expect(200);
       assert.equal(perProject.body.page.total, 4);
-      await api.http().delete(`/api/chat/history?project_id=${projectId}`).set(auth(alice)).expect(409);
-      const del = await api.http().delete(`/api/chat/history?project_id=${projectId}&confirm=delete`).set(auth(alice)).expect(200);
+      await api.as(alice).delete(`/api/chat/history?project_id=${projectId}`).expect(409);
+      const del = await api.as(alice).delete(`/api/chat/history?project_id=${projectId}&confirm=delete`).expect(200);
       assert.equal(del.body.deleted, 4);
-      const bobs = await api.http().get('/api/chat/history').set(auth(bob)).expect(200);
+      const bobs = await api.as(bob).get('/api/chat/history').expect(200);
       assert.equal(bobs.body.page.total, 0, "bob sees none of alice's history");
     });
   });
 
   it("runs the project's MCP tools in a chat until the model answers (tool loop)", async () => {
-    const refused = await api.http().post('/api/chat').set(auth(alice)).send({ model: 'openai/fake-tool', message: 'weather?', use_project_tools: true, project_id: projectId });
+    const refused = await api.as(alice).post('/api/chat').send({ model: 'openai/fake-tool', message: 'weather?', use_project_tools: true, project_id: projectId });
     assert.equal(refused.status, 409, 'the project is not running yet');
     await admin.query(`update projects set status = 'running' where id = $1`, [projectId]);
     toolCalls.length = 0;
-    const res = await api.http().post('/api/chat').set(auth(alice)).send({ model: 'openai/fake-tool', message: 'weather?', use_project_tools: true, project_id: projectId }).expect(200);
+    const res = await api.as(alice).post('/api/chat').send({ model: 'openai/fake-tool', message: 'weather?', use_project_tools: true, project_id: projectId }).expect(200);
     assert.equal(res.body.message.content, 'tool said: sunny in Paris');
     assert.deepEqual(toolCalls.map((c) => c.args), [{ city: 'Paris' }]);
-    const noProject = await api.http().post('/api/chat').set(auth(alice)).send({ model: 'openai/fake-tool', message: 'x', use_project_tools: true });
+    const noProject = await api.as(alice).post('/api/chat').send({ model: 'openai/fake-tool', message: 'x', use_project_tools: true });
     assert.equal(noProject.status, 400);
   });
 
   describe('usage and budgets', () => {
     it('summarizes usage by model, provider, project and day', async () => {
-      const byModel = await api.http().get('/api/user/usage?group_by=model').set(auth(alice)).expect(200);
+      const byModel = await api.as(alice).get('/api/user/usage?group_by=model').expect(200);
       const echo = byModel.body.data.find((r: { group: string }) => r.group === 'openai/fake-echo');
       assert.ok(echo.requests >= 3);
       assert.ok(echo.prompt_tokens > 0 && echo.completion_tokens > 0);
       assert.ok(echo.cost_usd > 0, 'priced models get a cost');
-      const byProject = await api.http().get('/api/user/usage?group_by=project').set(auth(alice)).expect(200);
+      const byProject = await api.as(alice).get('/api/user/usage?group_by=project').expect(200);
       assert.ok(byProject.body.data.some((r: { group: string }) => r.group === projectId));
-      const byDay = await api.http().get('/api/user/usage?group_by=day').set(auth(alice)).expect(200);
+      const byDay = await api.as(alice).get('/api/user/usage?group_by=day').expect(200);
       assert.match(byDay.body.data[0].group, /^\d{4}-\d{2}-\d{2}$/);
-      await api.http().get('/api/user/usage?from=2026-02-01&to=2026-01-01').set(auth(alice)).expect(400);
+      await api.as(alice).get('/api/user/usage?from=2026-02-01&to=2026-01-01').expect(400);
     });
 
     it('enforces the monthly budget (402) and the project token budget (429) before calling the provider', async () => {
-      await api.http().put('/api/user/settings').set(auth(alice)).send({ monthly_budget_usd: 0.5 }).expect(200);
+      await api.as(alice).put('/api/user/settings').send({ monthly_budget_usd: 0.5 }).expect(200);
       await fakes.reset();
-      const over = await api.http().post('/api/chat').set(auth(alice)).send({ model: 'openai/fake-echo', message: 'hi' });
+      const over = await api.as(alice).post('/api/chat').send({ model: 'openai/fake-echo', message: 'hi' });
       assert.equal(over.status, 402);
       assert.match(over.body.message, /Monthly budget of \$0\.50 reached/);
       assert.equal((await fakes.requests()).filter((r) => r.path.endsWith('/chat/completions')).length, 0, 'nothing was sent upstream');
-      await api.http().put('/api/user/settings').set(auth(alice)).send({}).expect(200);
+      await api.as(alice).put('/api/user/settings').send({}).expect(200);
 
-      await api.http().put(`/api/projects/${projectId}/budget`).set(auth(alice)).send({ token_budget: 1 }).expect(200);
+      await api.as(alice).put(`/api/projects/${projectId}/budget`).send({ token_budget: 1 }).expect(200);
       const client = new OpenAI({ apiKey: projectToken, baseURL: `${url}/v1`, maxRetries: 0 });
       await assert.rejects(client.chat.completions.create({ model: 'openai/fake-echo', messages: [{ role: 'user', content: 'hi' }] }), (err: unknown) => {
         assert.ok(err instanceof OpenAI.RateLimitError);
         return true;
       });
-      await api.http().put(`/api/projects/${projectId}/budget`).set(auth(alice)).send({ token_budget: null }).expect(200);
+      await api.as(alice).put(`/api/projects/${projectId}/budget`).send({ token_budget: null }).expect(200);
     });
   });
 
@@ -352,15 +348,15 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
         });
       assert.equal((await call('pt_' + 'a'.repeat(43))).status, 401, 'unknown');
       assert.equal((await call('not-a-token')).status, 401, 'malformed');
-      const issued = await api.http().post(`/api/projects/${projectId}/tokens`).set(auth(alice)).send({ name: 'short' }).expect(201);
+      const issued = await api.as(alice).post(`/api/projects/${projectId}/tokens`).send({ name: 'short' }).expect(201);
       assert.equal((await call(issued.body.token)).status, 200);
-      await api.http().delete(`/api/projects/${projectId}/tokens/${issued.body.id}`).set(auth(alice)).expect(204);
+      await api.as(alice).delete(`/api/projects/${projectId}/tokens/${issued.body.id}`).expect(204);
       assert.equal((await call(issued.body.token)).status, 401, 'revoked');
-      const expiring = await api.http().post(`/api/projects/${projectId}/tokens`).set(auth(alice)).send({ name: 'expired' }).expect(201);
+      const expiring = await api.as(alice).post(`/api/projects/${projectId}/tokens`).send({ name: 'expired' }).expect(201);
       await admin.query(`update project_tokens set expires_at = now() - interval '1 second' where id = $1`, [expiring.body.id]);
       assert.equal((await call(expiring.body.token)).status, 401, 'expired');
-      const other = await api.http().post('/api/projects').set(auth(alice)).send({ name: 'Other' }).expect(202);
-      const mismatch = await call(projectToken, { 'x-pantheon-project': other.body.id });
+      const other = await createProject(api, alice, { name: 'Other' });
+      const mismatch = await call(projectToken, { 'x-pantheon-project': other.id });
       assert.equal(mismatch.status, 403, "a token cannot act for another project");
       const anthropic = await fetch(`${url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'pt_' + 'b'.repeat(43), 'content-type': 'application/json' }, body: '{}' });
       const body = (await anthropic.json()) as { type: string; error: { type: string } };

@@ -30,7 +30,6 @@ describe('provider API keys', () => {
     await admin.end();
   });
 
-  const auth = (u: TestUser) => ({ Authorization: `Bearer ${u.token}` });
   const record = <T extends { text: string }>(res: T): T => {
     bodies.push(res.text);
     return res;
@@ -38,33 +37,33 @@ describe('provider API keys', () => {
 
   it('stores a key and returns it masked: only the documented fields, never the key or ciphertext', async () => {
     const key = canaryKey('mask');
-    const res = record(await api.http().post('/api/user/api-keys').set(auth(alice)).send({ name: 'Main', provider: 'openai', key }).expect(201));
+    const res = record(await api.as(alice).post('/api/user/api-keys').send({ name: 'Main', provider: 'openai', key }).expect(201));
     assert.deepEqual(Object.keys(res.body).sort(), [...MASKED_FIELDS].sort());
     assert.equal(res.body.last4, key.slice(-4));
     assert.match(res.body.fingerprint, /^sha256:[0-9a-f]{16}$/);
     assert.equal(res.body.provider, 'openai');
     assert.ok(!res.text.includes(key));
-    const list = record(await api.http().get('/api/user/api-keys').set(auth(alice)).expect(200));
+    const list = record(await api.as(alice).get('/api/user/api-keys').expect(200));
     assert.equal(list.body.page.total, 1);
     assert.deepEqual(Object.keys(list.body.data[0]).sort(), [...MASKED_FIELDS].sort());
-    await api.http().delete(`/api/user/api-keys/${res.body.id}`).set(auth(alice)).expect(204);
+    await api.as(alice).delete(`/api/user/api-keys/${res.body.id}`).expect(204);
   });
 
   it('requires a base URL for custom providers and stores it', async () => {
-    const missing = record(await api.http().post('/api/user/api-keys').set(auth(alice)).send({ name: 'c', provider: 'custom', key: canaryKey() }));
+    const missing = record(await api.as(alice).post('/api/user/api-keys').send({ name: 'c', provider: 'custom', key: canaryKey() }));
     assert.equal(missing.status, 400);
     assert.match(missing.body.message, /base_url/);
     const ok = await createApiKey(api, alice, { name: 'local-llm', provider: 'custom', base_url: 'http://127.0.0.1:11434/v1' });
     assert.equal(ok.body.base_url, 'http://127.0.0.1:11434/v1');
-    await api.http().delete(`/api/user/api-keys/${ok.id}`).set(auth(alice)).expect(204);
+    await api.as(alice).delete(`/api/user/api-keys/${ok.id}`).expect(204);
   });
 
   it('refuses duplicate names and the same key twice (409), and enforces the per-user limit', async () => {
     const first = await createApiKey(api, alice, { name: 'dup' });
-    const sameName = record(await api.http().post('/api/user/api-keys').set(auth(alice)).send({ name: 'dup', provider: 'openai', key: canaryKey() }));
+    const sameName = record(await api.as(alice).post('/api/user/api-keys').send({ name: 'dup', provider: 'openai', key: canaryKey() }));
     assert.equal(sameName.status, 409);
     assert.match(sameName.body.message, /dup/);
-    const sameKey = record(await api.http().post('/api/user/api-keys').set(auth(alice)).send({ name: 'other', provider: 'openai', key: first.key }));
+    const sameKey = record(await api.as(alice).post('/api/user/api-keys').send({ name: 'other', provider: 'openai', key: first.key }));
     assert.equal(sameKey.status, 409);
     assert.ok(!sameKey.text.includes(first.key));
     // The same key under another user is fine (fingerprints are per user, so they do not link accounts).
@@ -72,31 +71,31 @@ describe('provider API keys', () => {
     assert.notEqual(bobsCopy.body.fingerprint, first.body.fingerprint);
     await createApiKey(api, alice);
     await createApiKey(api, alice);
-    const over = record(await api.http().post('/api/user/api-keys').set(auth(alice)).send({ name: 'fourth', provider: 'xai', key: canaryKey() }));
+    const over = record(await api.as(alice).post('/api/user/api-keys').send({ name: 'fourth', provider: 'xai', key: canaryKey() }));
     assert.equal(over.status, 409);
     assert.match(over.body.message, /at most 3/);
   });
 
   it("answers 404 (not 403) for another user's key, and leaves it alone", async () => {
     const bobs = await createApiKey(api, bob);
-    const del = record(await api.http().delete(`/api/user/api-keys/${bobs.id}`).set(auth(alice)));
+    const del = record(await api.as(alice).delete(`/api/user/api-keys/${bobs.id}`));
     assert.equal(del.status, 404);
     assert.equal(del.body.message, 'API key not found');
-    const unknown = record(await api.http().delete(`/api/user/api-keys/${randomUUID()}`).set(auth(alice)));
+    const unknown = record(await api.as(alice).delete(`/api/user/api-keys/${randomUUID()}`));
     assert.deepEqual({ s: unknown.status, m: unknown.body.message }, { s: 404, m: del.body.message }, 'indistinguishable from a missing id');
-    const bobsList = await api.http().get('/api/user/api-keys').set(auth(bob)).expect(200);
+    const bobsList = await api.as(bob).get('/api/user/api-keys').expect(200);
     assert.ok(bobsList.body.data.some((k: { id: string }) => k.id === bobs.id));
-    const alicesList = await api.http().get('/api/user/api-keys').set(auth(alice)).expect(200);
+    const alicesList = await api.as(alice).get('/api/user/api-keys').expect(200);
     assert.ok(!alicesList.body.data.some((k: { id: string }) => k.id === bobs.id));
   });
 
   it('audits creation and deletion without the secret', async () => {
     const k = await createApiKey(api, bob, { name: 'audited' });
-    await api.http().delete(`/api/user/api-keys/${k.id}`).set(auth(bob)).expect(204);
-    const audit = record(await api.http().get('/api/user/audit?action=api_key.deleted').set(auth(bob)).expect(200));
+    await api.as(bob).delete(`/api/user/api-keys/${k.id}`).expect(204);
+    const audit = record(await api.as(bob).get('/api/user/audit?action=api_key.deleted').expect(200));
     assert.equal(audit.body.data[0].target_id, k.id);
     assert.equal(audit.body.data[0].metadata.name, 'audited');
-    const created = await api.http().get('/api/user/audit?action=api_key.created').set(auth(bob)).expect(200);
+    const created = await api.as(bob).get('/api/user/audit?action=api_key.created').expect(200);
     assert.ok(created.body.data.some((e: { target_id: string }) => e.target_id === k.id));
     assert.ok(!created.text.includes(k.key));
   });
@@ -104,11 +103,11 @@ describe('provider API keys', () => {
   it('leaves no plaintext key in any response, log line, database column or Redis value', async () => {
     const canary = canaryKey('planted');
     const planted = record(
-      await api.http().post('/api/user/api-keys').set(auth(bob)).set('X-Request-Id', 'canary-request-0001').send({ name: 'planted', provider: 'anthropic', key: canary }).expect(201),
+      await api.as(bob).post('/api/user/api-keys').set('X-Request-Id', 'canary-request-0001').send({ name: 'planted', provider: 'anthropic', key: canary }).expect(201),
     );
     // Also send it where it does not belong: it must not be echoed or logged.
-    record(await api.http().post('/api/user/api-keys').set(auth(bob)).send({ name: 'planted', provider: 'nope', key: canary, apiKey: canary }));
-    record(await api.http().put('/api/user/settings').set(auth(bob)).send({ preferred_model: canary }));
+    record(await api.as(bob).post('/api/user/api-keys').send({ name: 'planted', provider: 'nope', key: canary, apiKey: canary }));
+    record(await api.as(bob).put('/api/user/settings').send({ preferred_model: canary }));
 
     for (const body of bodies) assert.ok(!body.includes(canary), 'no response body contains the plaintext');
     assert.ok(api.logs.length > 0, 'logs were captured');

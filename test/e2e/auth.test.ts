@@ -128,7 +128,7 @@ describe('auth: Keycloak bearer tokens (keycloak-connect, bearer-only)', () => {
     await me(`Bearer ${first}`).expect(200); // same session: no new entry
     const second = await issuer.token(username); // a new password grant = a new Keycloak session (sid)
     await me(`Bearer ${second}`).expect(200);
-    const audit = await api.http().get('/api/user/audit').set('Authorization', `Bearer ${second}`).expect(200);
+    const audit = await api.as({ token: second }).get('/api/user/audit').expect(200);
     const actions = audit.body.data.map((e: { action: string }) => e.action).reverse();
     assert.deepEqual(actions, ['user.created', 'user.login']);
     assert.equal(audit.body.data[0].target_id, meBody.id);

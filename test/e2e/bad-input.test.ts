@@ -76,7 +76,7 @@ describe('bad input: every route answers 4xx with a message and changes nothing'
   const snapshots: Record<string, unknown>[] = [];
 
   const send = (c: Case) => {
-    let req = api.http()[c.method](c.path).set('Authorization', `Bearer ${user.token}`);
+    let req = api.as(user)[c.method](c.path);
     if (c.raw !== undefined) return req.set('Content-Type', c.contentType ?? 'application/json').send(c.raw);
     if (c.body !== undefined) req = req.send(c.body as object);
     return req;
@@ -85,7 +85,7 @@ describe('bad input: every route answers 4xx with a message and changes nothing'
   /** What bad input must not change: the user's keys, models, settings and audit trail. */
   async function snapshot(): Promise<Record<string, unknown>> {
     const get = async (path: string) => {
-      const res = await api.http().get(path).set('Authorization', `Bearer ${user.token}`);
+      const res = await api.as(user).get(path);
       assert.equal(res.status, 200, `${path}: ${res.status} ${res.text}`);
       return res.body as unknown;
     };
@@ -108,9 +108,8 @@ describe('bad input: every route answers 4xx with a message and changes nothing'
     await createApiKey(api, user, { name: 'kept custom', provider: 'custom', base_url: 'http://127.0.0.1:9/v1' });
     await createCustomModel(api, user, 'kept-model');
     await api
-      .http()
+      .as(user)
       .put('/api/user/settings')
-      .set('Authorization', `Bearer ${user.token}`)
       .send({ preferred_model: 'anthropic/claude-sonnet-4', model_parameters: { temperature: 0.3, stop: ['END'] } })
       .expect(200);
     otherKeyId = (await createApiKey(api, other)).id;
@@ -310,10 +309,9 @@ describe('bad input: every route answers 4xx with a message and changes nothing'
   }
 
   it('rejects null for an optional model parameter (settings and custom models)', async () => {
-    const third = await createUser(api, issuer, 'bad-null');
-    const auth = `Bearer ${third.token}`;
-    const model = await api.http().post('/api/user/models').set('Authorization', auth).send({ ...validModel(), parameters: { temperature: null } });
-    const settings = await api.http().put('/api/user/settings').set('Authorization', auth).send({ model_parameters: { max_tokens: null } });
+    const third = api.as(await createUser(api, issuer, 'bad-null'));
+    const model = await third.post('/api/user/models').send({ ...validModel(), parameters: { temperature: null } });
+    const settings = await third.put('/api/user/settings').send({ model_parameters: { max_tokens: null } });
     assertClientError(model, { name: 'models parameters.temperature null', status: 400, message: /temperature/ });
     assertClientError(settings, { name: 'settings model_parameters.max_tokens null', status: 400, message: /max_tokens/ });
   });
@@ -322,8 +320,7 @@ describe('bad input: every route answers 4xx with a message and changes nothing'
   // are not reported as unknown properties). What matters: no 5xx, no prototype pollution in this (the API's)
   // process, nothing of them stored.
   it('"__proto__" and "constructor" keys neither fail nor pollute prototypes', async () => {
-    const third = await createUser(api, issuer, 'bad-proto');
-    const auth = `Bearer ${third.token}`;
+    const third = api.as(await createUser(api, issuer, 'bad-proto'));
     const bodies: Array<[string, string]> = [
       ['/api/user/api-keys', JSON.stringify(validKey()).replace(/^\{/, '{"__proto__":{"isAdmin":true,"provider":"custom"},')],
       ['/api/user/models', JSON.stringify(validModel()).replace(/^\{/, '{"__proto__":{"isAdmin":true},')],
@@ -331,16 +328,14 @@ describe('bad input: every route answers 4xx with a message and changes nothing'
       ['/api/user/models', JSON.stringify({ constructor: { prototype: { isAdmin: true } }, ...validModel() })],
     ];
     for (const [path, raw] of bodies) {
-      const res = await api.http().post(path).set('Authorization', auth).set('Content-Type', 'application/json').send(raw);
+      const res = await third.post(path).set('Content-Type', 'application/json').send(raw);
       assert.ok(res.status < 500, `${path}: ${res.status} ${res.text}`);
       assert.equal(({} as Record<string, unknown>).isAdmin, undefined, 'Object.prototype polluted');
       assert.doesNotMatch(res.text, /isAdmin/);
       if (res.status === 201) assert.equal(res.body.provider, 'openrouter');
     }
-    const settings = await api
-      .http()
+    const settings = await third
       .put('/api/user/settings')
-      .set('Authorization', auth)
       .set('Content-Type', 'application/json')
       .send('{"__proto__":{"preferred_model":"openai/gpt-4o"},"model_parameters":{"__proto__":{"temperature":2}}}');
     assert.ok(settings.status < 500, settings.text);
@@ -387,7 +382,7 @@ describe('bad input: every route answers 4xx with a message and changes nothing'
           assertClientError(await send(c), c);
         }
         // The other user's record is still there.
-        const list = await api.http().get(route).set('Authorization', `Bearer ${other.token}`).expect(200);
+        const list = await api.as(other).get(route).expect(200);
         assert.ok(list.body.data.some((r: { id: string }) => r.id === otherId), `${what} of the other user was deleted`);
       });
     });
@@ -480,6 +475,6 @@ describe('bad input: every route answers 4xx with a message and changes nothing'
     // The checks above can see a change: a valid request does change the snapshot.
     const probe = await createCustomModel(api, user, 'probe-model');
     assert.notDeepEqual(await snapshot(), snapshots[0]);
-    await api.http().delete(`/api/user/models/${probe.id}`).set('Authorization', `Bearer ${user.token}`).expect(204);
+    await api.as(user).delete(`/api/user/models/${probe.id}`).expect(204);
   });
 });

@@ -37,8 +37,6 @@ describe('hardening: headers, CORS, request ids, rate limits, errors, OpenAPI, l
   let user: TestUser;
   const extraApis: TestApi[] = [];
 
-  const bearer = (u: TestUser) => `Bearer ${u.token}`;
-
   before(async () => {
     issuer = await startOidcIssuer();
     api = await startTestApi(issuer, { CORS_ORIGINS: APP_ORIGIN });
@@ -54,10 +52,10 @@ describe('hardening: headers, CORS, request ids, rate limits, errors, OpenAPI, l
   describe('security headers (helmet)', () => {
     it('sets nosniff, frame options and a CSP and hides x-powered-by on success, error and public responses', async () => {
       const responses = [
-        await api.http().get('/api/user/me').set('Authorization', bearer(user)),
+        await api.as(user).get('/api/user/me'),
         await api.http().get('/api/user/me'),
         await api.http().get('/health'),
-        await api.http().get('/api/nope').set('Authorization', bearer(user)),
+        await api.as(user).get('/api/nope'),
       ];
       assert.deepEqual(responses.map((r) => r.status), [200, 401, 200, 404]);
       for (const res of responses) {
@@ -91,13 +89,13 @@ describe('hardening: headers, CORS, request ids, rate limits, errors, OpenAPI, l
       for (const origin of ['https://evil.example.test', 'https://app.example.test.evil.test', 'http://app.example.test', 'null']) {
         const res = await preflight(api, origin);
         assert.equal(res.headers['access-control-allow-origin'], undefined, origin);
-        const get = await api.http().get('/api/user/me').set('Origin', origin).set('Authorization', bearer(user));
+        const get = await api.as(user).get('/api/user/me').set('Origin', origin);
         assert.equal(get.headers['access-control-allow-origin'], undefined, origin);
       }
     });
 
     it('exposes x-request-id to the allowed origin on actual requests', async () => {
-      const res = await api.http().get('/api/user/me').set('Origin', APP_ORIGIN).set('Authorization', bearer(user)).expect(200);
+      const res = await api.as(user).get('/api/user/me').set('Origin', APP_ORIGIN).expect(200);
       assert.equal(res.headers['access-control-allow-origin'], APP_ORIGIN);
       assert.match(String(res.headers['access-control-expose-headers']), /x-request-id/i);
     });
@@ -106,14 +104,14 @@ describe('hardening: headers, CORS, request ids, rate limits, errors, OpenAPI, l
   describe('request ids', () => {
     it('puts an x-request-id on every kind of response, and the same id in error bodies', async () => {
       const responses = [
-        await api.http().get('/api/user/me').set('Authorization', bearer(user)),
+        await api.as(user).get('/api/user/me'),
         await api.http().get('/api/user/me'),
         await api.http().get('/health'),
         await api.http().get('/ready'),
         await api.http().get('/api/nope'),
-        await api.http().delete('/api/user/api-keys/abc').set('Authorization', bearer(user)),
-        await api.http().post('/api/user/api-keys').set('Authorization', bearer(user)).set('Content-Type', 'application/json').send('{oops'),
-        await api.http().post('/api/user/api-keys').set('Authorization', bearer(user)).send({ pad: 'x'.repeat(120 * 1024) }),
+        await api.as(user).delete('/api/user/api-keys/abc'),
+        await api.as(user).post('/api/user/api-keys').set('Content-Type', 'application/json').send('{oops'),
+        await api.as(user).post('/api/user/api-keys').send({ pad: 'x'.repeat(120 * 1024) }),
       ];
       assert.deepEqual(responses.map((r) => r.status), [200, 401, 200, 200, 404, 400, 400, 413]);
       for (const res of responses) {
@@ -129,7 +127,7 @@ describe('hardening: headers, CORS, request ids, rate limits, errors, OpenAPI, l
       assertErrorShape(res, 401);
       assert.equal(res.headers['x-request-id'], given);
       assert.equal(res.body.request_id, given);
-      const ok = await api.http().get('/api/user/me').set('X-Request-Id', 'test-req-12345678').set('Authorization', bearer(user)).expect(200);
+      const ok = await api.as(user).get('/api/user/me').set('X-Request-Id', 'test-req-12345678').expect(200);
       assert.equal(ok.headers['x-request-id'], 'test-req-12345678');
       const lines = api.logs.filter((l) => l.includes(given));
       assert.ok(lines.length > 0, `request id ${given} not in the logs`);
@@ -156,7 +154,7 @@ describe('hardening: headers, CORS, request ids, rate limits, errors, OpenAPI, l
       extraApis.push(a);
       return a;
     };
-    const me = (target: TestApi, u: TestUser) => target.http().get('/api/user/me').set('Authorization', bearer(u));
+    const me = (target: TestApi, u: TestUser) => target.as(u).get('/api/user/me');
 
     it('allows the limit, then answers 429 with the error shape and retry-after; /health and /ready are not limited', async () => {
       // The user is created through the main API, so the limited API sees only the requests counted below.
@@ -209,8 +207,8 @@ describe('hardening: headers, CORS, request ids, rate limits, errors, OpenAPI, l
     it('answers unknown routes with the JSON error shape, never a stack or an HTML page', async () => {
       for (const req of [
         api.http().get('/api/nope'),
-        api.http().get('/api/nope').set('Authorization', bearer(user)),
-        api.http().post('/api/user/me').set('Authorization', bearer(user)),
+        api.as(user).get('/api/nope'),
+        api.as(user).post('/api/user/me'),
         api.http().get('/nope'),
       ]) {
         const res = await req;
@@ -312,7 +310,7 @@ describe('hardening: headers, CORS, request ids, rate limits, errors, OpenAPI, l
       await api.http().get('/api/user/me').set('Authorization', `Bearer ${canary}`).expect(401);
       await api.http().get('/api/user/me').set('Authorization', `Basic ${canary}`).expect(401);
       await api.http().get(`/api/nope?token=${canary}`).set('Authorization', `Bearer ${canary}`).expect(404);
-      await api.http().get('/api/user/me').set('Authorization', bearer(user)).set('X-Api-Key', canary).expect(200);
+      await api.as(user).get('/api/user/me').set('X-Api-Key', canary).expect(200);
       assert.ok(api.logs.length > before, 'these requests were not logged at all');
       const signature = user.token.split('.')[2];
       for (const line of api.logs) {

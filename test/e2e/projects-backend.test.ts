@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DockerRuntime, LABEL_KEYS, MANAGED_LABEL_VALUE, networkName } from '@pantheon/runtime';
-import { createUser, TestUser } from '../factories';
+import { createProject, createUser, TestUser } from '../factories';
 import { startTestApi, TestApi } from '../support/api';
 import { adminPool } from '../support/db';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
 import { runtimeTestEnv, RuntimeTestEnv, testImageTag } from '../support/runtime-env';
-import { eventually, startTestWorker, TestWorker } from '../support/worker';
+import { eventually } from '../support/eventually';
+import { startTestWorker, TestWorker } from '../support/worker';
 
 /** When the backend runs in a container, each project network gets it at .3, and deletion detaches it. */
 describe('projects: the backend container joins project networks', () => {
@@ -52,15 +53,14 @@ describe('projects: the backend container joins project networks', () => {
   });
 
   it('attaches the backend at .3 while the project lives and detaches it on delete', async () => {
-    const auth = { Authorization: `Bearer ${user.token}` };
-    const created = await api.http().post('/api/projects').set(auth).send({ name: 'Joined' }).expect(202);
-    const id = created.body.id as string;
-    await eventually(async () => ((await api.http().get(`/api/projects/${id}`).set(auth)).body.status === 'running' ? true : undefined), 60_000, 'running');
+    const created = await createProject(api, user, { name: 'Joined' });
+    const id = created.id as string;
+    await api.as(user).waitForProject(id, 'running', { logs: worker.logs });
     const net = networkName(id);
     const attached = await docker.inspectContainer(backend);
-    assert.equal(attached?.networks[net], created.body.network.subnet.replace(/\.0\/24$/, '.3'));
+    assert.equal(attached?.networks[net], created.network.subnet.replace(/\.0\/24$/, '.3'));
 
-    await api.http().delete(`/api/projects/${id}?confirm=Joined`).set(auth).expect(202);
+    await api.as(user).delete(`/api/projects/${id}?confirm=Joined`).expect(202);
     await eventually(async () => ((await docker.inspectNetwork(net)) === null ? true : undefined), 30_000, 'project network removed');
     const detached = await docker.inspectContainer(backend);
     assert.equal(detached?.networks[net], undefined, 'the backend is no longer on the deleted network');

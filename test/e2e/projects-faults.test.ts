@@ -6,12 +6,13 @@ import { after, before, describe, it } from 'node:test';
 import Redis from 'ioredis';
 import { bullPrefix, ProjectEvent, ProjectEventReplay, projectJobId, QUEUES } from '@pantheon/events';
 import { containerName, DockerRuntime, LABEL_KEYS, networkName, testRunSelector } from '@pantheon/runtime';
-import { createUser, TestUser } from '../factories';
+import { createProject, createUser, TestUser } from '../factories';
 import { startTestApi, TestApi } from '../support/api';
 import { adminPool, requiredEnv } from '../support/db';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
 import { runtimeTestEnv, RuntimeTestEnv } from '../support/runtime-env';
-import { eventually, spawnWorker, WorkerProcess } from '../support/worker';
+import { eventually } from '../support/eventually';
+import { spawnWorker, WorkerProcess } from '../support/worker';
 
 /**
  * Crash safety of provisioning: the real worker process is SIGKILLed ≥ 20 times at random moments while it
@@ -49,21 +50,6 @@ function prng(seed: number): () => number {
   };
 }
 
-type LogLine = { msg?: string } & Record<string, unknown>;
-
-/** The worker's JSON log lines (stderr chunks and partial lines are skipped). */
-function logLines(w: WorkerProcess): LogLine[] {
-  return w.lines.flatMap((line) => {
-    try {
-      return [JSON.parse(line) as LogLine];
-    } catch {
-      return [];
-    }
-  });
-}
-
-const logged = (w: WorkerProcess, msg: string): boolean => logLines(w).some((l) => l.msg === msg);
-
 interface TrackedProject {
   id: string;
   name: string;
@@ -95,13 +81,12 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
   let kills = 0;
   const started = Date.now();
 
-  const auth = (u: TestUser) => ({ Authorization: `Bearer ${u.token}` });
   const live = () => projects.filter((p) => !p.deleted);
 
   async function create(owner: TestUser): Promise<void> {
     const name = `fault-${projects.length}`;
-    const res = await api.http().post('/api/projects').set(auth(owner)).send({ name }).expect(202);
-    projects.push({ id: res.body.id, name, owner, deleted: false });
+    const { id } = await createProject(api, owner, { name });
+    projects.push({ id, name, owner, deleted: false });
   }
 
   type Locks = Map<string, string>;
@@ -159,7 +144,7 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
     const { provision } = await heldJobs(locksBefore);
     // Prefer a project whose build is under way, so the deletion races the provision job.
     const target = candidates.find((p) => provision.includes(p.id)) ?? candidates[0];
-    const res = await api.http().delete(`/api/projects/${target.id}?confirm=${encodeURIComponent(target.name)}`).set(auth(target.owner)).expect(202);
+    const res = await api.as(target.owner).delete(`/api/projects/${target.id}?confirm=${encodeURIComponent(target.name)}`).expect(202);
     assert.equal(res.body.status, 'deleting');
     target.deleted = true;
   }
@@ -174,7 +159,7 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
       return Object.entries(n).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
     };
     const cut = landings.flat().filter((step) => step !== 'idle' && step !== 'boot');
-    const logs = [...spawned, ...(finalWorker ? [finalWorker] : [])].flatMap(logLines);
+    const logs = [...spawned, ...(finalWorker ? [finalWorker] : [])].flatMap((w) => w.logs.entries());
     const reconciled = logs.filter((l) => l.msg === 'reconciled');
     const sum = (key: string) => reconciled.reduce((n, l) => n + ((l[key] as unknown[] | undefined)?.length ?? 0), 0);
     const other = rows.length - outcome('running') - outcome('failed') - outcome('deleted');
@@ -236,7 +221,7 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
       spawned.push(w);
       // Every fifth kill counts from the spawn, so some land during boot (and the boot-time reconcile).
       if (i % 5 !== 4) {
-        await eventually(async () => (logged(w, 'queue workers started') ? true : undefined), WORKER_READY_MS, `worker ${i} ready`, 25);
+        await w.ready(WORKER_READY_MS);
         // Count the delay from when it took a job, so the kill lands inside a step rather than on an idle worker.
         await eventually(async () => (await workToDo(locksBefore)) || undefined, TAKE_JOB_MS, 'a job', 25).catch(() => undefined);
       }
@@ -248,7 +233,7 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
       }
       await new Promise((r) => setTimeout(r, Math.max(0, killAt - Date.now())));
 
-      const ready = logged(w, 'queue workers started');
+      const ready = w.isReady();
       const held = await heldJobs(locksBefore);
       await w.kill('SIGKILL');
       kills++;
@@ -269,7 +254,7 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
       async () => {
         await checkDeletedStayDeleted();
         for (const p of projects) {
-          const res = await api.http().get(`/api/projects/${p.id}`).set(auth(p.owner));
+          const res = await api.as(p.owner).get(`/api/projects/${p.id}`);
           if (p.deleted ? res.status !== 404 : !['running', 'failed'].includes(res.body.status)) return undefined;
         }
         return true;
@@ -283,7 +268,7 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
   it('leaves every live project running, or failed with a reason, and every deleted one gone', async () => {
     assert.deepEqual([...resurrections], [], 'a deleted project came back (its status was overwritten after the DELETE)');
     for (const p of projects) {
-      const res = await api.http().get(`/api/projects/${p.id}`).set(auth(p.owner));
+      const res = await api.as(p.owner).get(`/api/projects/${p.id}`);
       if (p.deleted) {
         assert.equal(res.status, 404, `${p.name} was deleted`);
         continue;
@@ -305,7 +290,7 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
   it('gives each running project exactly its network and 3 running containers at the planned addresses, and a healthy tools API', async () => {
     const running = [];
     for (const p of live()) {
-      const body = (await api.http().get(`/api/projects/${p.id}`).set(auth(p.owner)).expect(200)).body;
+      const body = (await api.as(p.owner).get(`/api/projects/${p.id}`).expect(200)).body;
       if (body.status === 'running') running.push({ p, body });
     }
     assert.ok(running.length > 0, 'some project reached running (else the checks below prove nothing)');
@@ -355,7 +340,7 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
       500,
     );
     for (const p of projects) {
-      const status = p.deleted ? 'deleted' : (await api.http().get(`/api/projects/${p.id}`).set(auth(p.owner))).body.status;
+      const status = p.deleted ? 'deleted' : (await api.as(p.owner).get(`/api/projects/${p.id}`)).body.status;
       if (status === 'running') continue;
       const { containers, networks } = await docker.listByLabel({ [LABEL_KEYS.project]: p.id });
       assert.deepEqual([...containers, ...networks].map((o) => o.name), [], `${p.name} (${status}) holds no Docker object`);

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { io, Socket } from 'socket.io-client';
 import type { ProjectEvent } from '@pantheon/events';
-import { createUser, TestUser } from '../factories';
+import { createProject, createUser, TestUser } from '../factories';
 import { startTestApi, TestApi } from '../support/api';
+import { subscribe } from '../support/client';
 import { adminPool, requiredEnv } from '../support/db';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
 import { projectObjects, runtimeTestEnv, RuntimeTestEnv } from '../support/runtime-env';
-import { eventually, spawnWorker, WorkerProcess } from '../support/worker';
+import { eventually } from '../support/eventually';
+import { spawnWorker, WorkerProcess } from '../support/worker';
 
 /**
  * Horizontal scaling: two API replicas and two worker processes on one database and one Redis prefix. Events
@@ -21,71 +21,37 @@ const WORKER_READY_MS = 15_000;
 const PROVISION_MS = 60_000;
 const WORKER_STOP_MS = 20_000;
 
-interface Instance {
-  api: TestApi;
-  url: string;
-}
-
-interface LogLine {
-  msg?: string;
-  projectId?: string;
-}
-
-function logLines(w: WorkerProcess): LogLine[] {
-  return w.lines.flatMap((line) => {
-    try {
-      return [JSON.parse(line) as LogLine];
-    } catch {
-      return [];
-    }
-  });
-}
-
 describe('projects: two API instances and two workers on one queue and one event bus', () => {
   let issuer: OidcIssuerHandle;
   let rt: RuntimeTestEnv;
   let env: Record<string, string>;
-  let one: Instance;
-  let two: Instance;
+  let one: TestApi;
+  let two: TestApi;
   let workers: WorkerProcess[] = [];
   let alice: TestUser;
   let bob: TestUser;
-  const sockets: Socket[] = [];
   const admin = adminPool();
-  const created: { id: string; name: string; owner: TestUser; via: Instance }[] = [];
+  const created: { id: string; name: string; owner: TestUser; via: TestApi }[] = [];
   /** Every event each user's socket (on instance 1 for alice, instance 2 for bob) received. */
   const received = new Map<string, ProjectEvent[]>();
 
-  const auth = (u: TestUser) => ({ Authorization: `Bearer ${u.token}` });
-
-  async function startInstance(): Promise<Instance> {
-    const api = await startTestApi(issuer, env);
-    await api.app.listen(0, '127.0.0.1');
-    return { api, url: `http://127.0.0.1:${(api.server.address() as AddressInfo).port}` };
-  }
-
-  async function connect(instance: Instance, user: TestUser): Promise<Socket> {
-    const socket = io(`${instance.url}/ws`, { path: instance.api.config.WS_PATH, auth: { token: user.token }, transports: ['websocket'], reconnection: false });
-    sockets.push(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    });
-    const ack = (await socket.timeout(5000).emitWithAck('subscribe', { channel: 'project-updates' })) as { ok: boolean; error?: string };
-    assert.equal(ack.ok, true, `subscribe: ${ack.error ?? ''}`);
+  /** Subscribes `user` to its project updates through `instance`, recording what arrives in `received`. */
+  async function connect(instance: TestApi, user: TestUser): Promise<void> {
+    const socket = await instance.as(user).socket();
+    const ack = await subscribe(socket, { channel: 'project-updates' });
+    assert.equal(ack.ok, true, `subscribe: ${'error' in ack ? ack.error : ''}`);
     const events: ProjectEvent[] = [];
     received.set(user.id, events);
     socket.on('project:update', (e: ProjectEvent) => events.push(e));
-    return socket;
   }
 
   const eventsOf = (user: TestUser, projectId: string) => (received.get(user.id) ?? []).filter((e) => e.projectId === projectId);
 
-  async function create(via: Instance, owner: TestUser, name: string) {
-    const res = await via.api.http().post('/api/projects').set(auth(owner)).send({ name }).expect(202);
-    assert.equal(res.body.status, 'queued');
-    created.push({ id: res.body.id, name, owner, via });
-    return res.body as { id: string };
+  async function create(via: TestApi, owner: TestUser, name: string) {
+    const project = await createProject(via, owner, { name });
+    assert.equal(project.status, 'queued');
+    created.push({ id: project.id, name, owner, via });
+    return project as { id: string };
   }
 
   before(async () => {
@@ -93,27 +59,21 @@ describe('projects: two API instances and two workers on one queue and one event
     rt = await runtimeTestEnv('multi');
     // One prefix for all four processes (they must share queues and rooms), private to this suite.
     env = { ...rt.env, REDIS_PREFIX: `${requiredEnv('REDIS_PREFIX')}:multi-${randomBytes(3).toString('hex')}` };
-    one = await startInstance();
-    two = await startInstance();
+    one = await startTestApi(issuer, env);
+    two = await startTestApi(issuer, env);
     workers = [spawnWorker(env), spawnWorker(env)];
-    await eventually(
-      async () => (workers.every((w) => logLines(w).some((l) => l.msg === 'queue workers started')) ? true : undefined),
-      WORKER_READY_MS,
-      'both workers ready',
-      50,
-    );
-    alice = await createUser(one.api, issuer, 'multi-a');
-    bob = await createUser(two.api, issuer, 'multi-b');
+    await Promise.all(workers.map((w) => w.ready(WORKER_READY_MS)));
+    alice = await createUser(one, issuer, 'multi-a');
+    bob = await createUser(two, issuer, 'multi-b');
   });
 
   after(async () => {
-    for (const s of sockets) s.disconnect();
     // Anything still alive (a test failed before the graceful stop) must not outlive the cleanup.
     await Promise.all(workers.map((w) => w.kill('SIGKILL')));
     await rt?.cleanup();
     if (created.length) await admin.query('delete from projects where id = any($1)', [created.map((p) => p.id)]);
-    await one?.api.close();
-    await two?.api.close();
+    await one?.close();
+    await two?.close();
     await issuer?.stop();
     await admin.end();
   });
@@ -147,11 +107,7 @@ describe('projects: two API instances and two workers on one queue and one event
     // Read each project through the instance that did not create it.
     for (const p of created) {
       const other = p.via === one ? two : one;
-      await eventually(
-        async () => ((await other.api.http().get(`/api/projects/${p.id}`).set(auth(p.owner))).body.status === 'running' ? true : undefined),
-        PROVISION_MS,
-        `${p.name} running`,
-      );
+      await other.as(p.owner).waitForProject(p.id, 'running', { timeoutMs: PROVISION_MS });
     }
 
     const { rows } = await admin.query<{ id: string; attempts: number }>('select id, attempts from projects where id = any($1)', [created.map((p) => p.id)]);
@@ -160,7 +116,7 @@ describe('projects: two API instances and two workers on one queue and one event
       Object.fromEntries(created.map((p) => [p.id, 1])),
       'projects.attempts: one provision run each',
     );
-    const started = workers.map((w) => logLines(w).filter((l) => l.msg === 'provision started').map((l) => l.projectId));
+    const started = workers.map((w) => w.logs.entries().filter((l) => l.msg === 'provision started').map((l) => l.projectId));
     for (const p of created) {
       assert.equal(started.flat().filter((id) => id === p.id).length, 1, `${p.name}: one "provision started" across both workers`);
     }
@@ -171,26 +127,18 @@ describe('projects: two API instances and two workers on one queue and one event
   it('deletes through either instance, announces it on both, and both workers stop cleanly on SIGTERM', async () => {
     for (const p of created) {
       const other = p.via === one ? two : one;
-      const res = await other.api.http().delete(`/api/projects/${p.id}?confirm=${encodeURIComponent(p.name)}`).set(auth(p.owner)).expect(202);
+      const res = await other.as(p.owner).delete(`/api/projects/${p.id}?confirm=${encodeURIComponent(p.name)}`).expect(202);
       assert.equal(res.body.status, 'deleting');
     }
     for (const p of created) {
       // alice listens on instance 1, bob on instance 2.
       await eventually(async () => (eventsOf(p.owner, p.id).some((e) => e.status === 'deleted') ? true : undefined), 30_000, `${p.name} deleted event`);
-      for (const instance of [one, two]) assert.equal((await instance.api.http().get(`/api/projects/${p.id}`).set(auth(p.owner))).status, 404);
+      for (const instance of [one, two]) assert.equal((await instance.as(p.owner).get(`/api/projects/${p.id}`)).status, 404);
       assert.deepEqual(await projectObjects(p.id), { containers: [], networks: [] }, `${p.name}: nothing left in Docker`);
     }
 
-    const codes = await Promise.all(
-      workers.map(async (w) => {
-        w.proc.kill('SIGTERM');
-        let timer: NodeJS.Timeout | undefined;
-        const code = await Promise.race([w.exited, new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), WORKER_STOP_MS)))]);
-        clearTimeout(timer);
-        return code;
-      }),
-    );
+    const codes = await Promise.all(workers.map((w) => w.stop(WORKER_STOP_MS)));
     assert.deepEqual(codes, [0, 0], 'each worker drains and exits 0 on SIGTERM');
-    assert.ok(workers.every((w) => logLines(w).some((l) => l.msg?.startsWith('pantheon-worker stopping'))), 'the workers logged their stop');
+    assert.ok(workers.every((w) => w.logs.entries().some((l) => l.msg?.startsWith('pantheon-worker stopping'))), 'the workers logged their stop');
   });
 });

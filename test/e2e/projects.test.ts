@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AddressInfo } from 'node:net';
-import { io, Socket } from 'socket.io-client';
 import { DockerRuntime, LABEL_KEYS, containerName, networkName } from '@pantheon/runtime';
 import type { ProjectEvent } from '@pantheon/events';
-import { canaryKey, createApiKey, createUser, TestUser } from '../factories';
+import { canaryKey, createApiKey, createProject, createUser, TestUser } from '../factories';
 import { startTestApi, TestApi } from '../support/api';
+import { subscribe } from '../support/client';
 import { adminPool } from '../support/db';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
 import { projectObjects, runtimeTestEnv, RuntimeTestEnv } from '../support/runtime-env';
-import { eventually, startTestWorker, TestWorker } from '../support/worker';
+import { eventually } from '../support/eventually';
+import { startTestWorker, TestWorker } from '../support/worker';
 
 /** Lists every file under `dir` (the shared folder), for the secret scan. */
 function filesUnder(dir: string): string[] {
@@ -28,46 +28,14 @@ describe('projects: provisioning on a real Docker engine, status over socket.io'
   let worker: TestWorker;
   let alice: TestUser;
   let bob: TestUser;
-  let url: string;
-  const sockets: Socket[] = [];
   const docker = new DockerRuntime();
   const admin = adminPool();
   let canary: string;
-
-  const auth = (u: TestUser) => ({ Authorization: `Bearer ${u.token}` });
-
-  function connect(user: TestUser): Promise<Socket> {
-    const socket = io(`${url}/ws`, { path: api.config.WS_PATH, auth: { token: user.token }, transports: ['websocket'], reconnection: false });
-    sockets.push(socket);
-    return new Promise((resolve, reject) => {
-      socket.once('connect', () => resolve(socket));
-      socket.once('connect_error', reject);
-    });
-  }
-
-  function subscribe(socket: Socket, req: Record<string, unknown>): Promise<{ ok: boolean; error?: string }> {
-    return socket.timeout(5000).emitWithAck('subscribe', req);
-  }
-
-  async function waitForStatus(user: TestUser, id: string, statuses: string[], timeoutMs = 60_000) {
-    try {
-      return await eventually(async () => {
-        const res = await api.http().get(`/api/projects/${id}`).set(auth(user));
-        return statuses.includes(res.body.status) ? res.body : undefined;
-      }, timeoutMs, `project ${id} to reach ${statuses.join('|')}`);
-    } catch (err) {
-      // The worker's own account of what happened is the fastest way to the cause.
-      console.error(worker.logs.filter((l) => l.includes(id)).slice(-15).join(''));
-      throw err;
-    }
-  }
 
   before(async () => {
     issuer = await startOidcIssuer();
     rt = await runtimeTestEnv('projects');
     api = await startTestApi(issuer, { ...rt.env, PROJECTS_MAX_PER_USER: '3' });
-    await api.app.listen(0, '127.0.0.1');
-    url = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
     worker = await startTestWorker(rt.env);
     alice = await createUser(api, issuer, 'alice');
     bob = await createUser(api, issuer, 'bob');
@@ -77,7 +45,6 @@ describe('projects: provisioning on a real Docker engine, status over socket.io'
   });
 
   after(async () => {
-    for (const s of sockets) s.disconnect();
     await worker?.close();
     await api?.close();
     await rt?.cleanup();
@@ -90,18 +57,18 @@ describe('projects: provisioning on a real Docker engine, status over socket.io'
   let projectA: { id: string; network: { subnet: string } };
 
   it('accepts a project (202 queued) and streams ordered progress events up to running', async () => {
-    const socket = await connect(alice);
+    const socket = await api.as(alice).socket();
     const ack = await subscribe(socket, { channel: 'project-updates' });
     assert.equal(ack.ok, true);
     const events: ProjectEvent[] = [];
     socket.on('project:update', (e: ProjectEvent) => events.push(e));
 
-    const res = await api.http().post('/api/projects').set(auth(alice)).send({ name: 'Alpha', vm: { ram_gb: 6, cpu_cores: 3, disk_gb: 80 } }).expect(202);
-    assert.equal(res.body.status, 'queued');
-    assert.equal(res.body.progress, 0);
-    assert.match(res.body.network.subnet, /^172\.30\.\d{1,3}\.0\/24$/);
-    assert.deepEqual(res.body.vm, { ram_gb: 6, cpu_cores: 3, disk_gb: 80, windows_version: '11' });
-    projectA = res.body;
+    const created = await createProject(api, alice, { name: 'Alpha', vm: { ram_gb: 6, cpu_cores: 3, disk_gb: 80 } });
+    assert.equal(created.status, 'queued');
+    assert.equal(created.progress, 0);
+    assert.match(created.network.subnet, /^172\.30\.\d{1,3}\.0\/24$/);
+    assert.deepEqual(created.vm, { ram_gb: 6, cpu_cores: 3, disk_gb: 80, windows_version: '11' });
+    projectA = created;
 
     await eventually(async () => (events.some((e) => e.projectId === projectA.id && e.status === 'running') ? true : undefined), 60_000, 'running event');
     const mine = events.filter((e) => e.projectId === projectA.id);
@@ -112,7 +79,7 @@ describe('projects: provisioning on a real Docker engine, status over socket.io'
     for (let i = 1; i < mine.length; i++) assert.ok(mine[i].seq > mine[i - 1].seq, 'seq strictly increases');
     assert.deepEqual(Object.keys(mine[mine.length - 1]).sort(), ['at', 'progress', 'projectId', 'seq', 'status', 'step']);
 
-    const got = await api.http().get(`/api/projects/${projectA.id}`).set(auth(alice)).expect(200);
+    const got = await api.as(alice).get(`/api/projects/${projectA.id}`).expect(200);
     assert.equal(got.body.status, 'running');
     assert.equal(got.body.viewer_url, `http://${got.body.network.vm_ip}:8006/`);
   });
@@ -165,10 +132,10 @@ describe('projects: provisioning on a real Docker engine, status over socket.io'
   });
 
   it("isolates projects: A's VM cannot reach B's containers; B cannot read or subscribe to A's project", async () => {
-    const resB = await api.http().post('/api/projects').set(auth(bob)).send({ name: 'Bravo' }).expect(202);
-    await waitForStatus(bob, resB.body.id, ['running']);
+    const projectB = await createProject(api, bob, { name: 'Bravo' });
+    await api.as(bob).waitForProject(projectB.id, 'running', { logs: worker.logs });
     const a = projectA.network.subnet.replace(/\.0\/24$/, '');
-    const b = resB.body.network.subnet.replace(/\.0\/24$/, '');
+    const b = projectB.network.subnet.replace(/\.0\/24$/, '');
     const probe = async (host: string, port: number) => {
       const res = await fetch(`http://${a}.2:9000/probe?host=${host}&port=${port}`);
       return ((await res.json()) as { reachable: boolean }).reachable;
@@ -178,57 +145,56 @@ describe('projects: provisioning on a real Docker engine, status over socket.io'
     assert.equal(await probe(`${b}.1`, 8080), false, "A's VM cannot reach B's tools API");
     assert.equal(await probe(`${b}.20`, 8080), false, "A's VM cannot reach B's share");
 
-    const read = await api.http().get(`/api/projects/${projectA.id}`).set(auth(bob));
+    const read = await api.as(bob).get(`/api/projects/${projectA.id}`);
     assert.equal(read.status, 404);
-    const list = await api.http().get('/api/projects').set(auth(bob)).expect(200);
-    assert.deepEqual(list.body.data.map((p: { id: string }) => p.id), [resB.body.id]);
-    const bobSocket = await connect(bob);
+    const list = await api.as(bob).get('/api/projects').expect(200);
+    assert.deepEqual(list.body.data.map((p: { id: string }) => p.id), [projectB.id]);
+    const bobSocket = await api.as(bob).socket();
     const ack = await subscribe(bobSocket, { projectId: projectA.id });
     assert.equal(ack.ok, false);
-    const del = await api.http().delete(`/api/projects/${projectA.id}?confirm=Alpha`).set(auth(bob));
+    const del = await api.as(bob).delete(`/api/projects/${projectA.id}?confirm=Alpha`);
     assert.equal(del.status, 404);
   });
 
   it('makes retries safe with Idempotency-Key, and enforces the per-user quota', async () => {
     const key = `idem-${Date.now()}`;
-    const first = await api.http().post('/api/projects').set(auth(alice)).set('Idempotency-Key', key).send({ name: 'Charlie' }).expect(202);
-    const again = await api.http().post('/api/projects').set(auth(alice)).set('Idempotency-Key', key).send({ name: 'Charlie' }).expect(202);
-    assert.equal(again.body.id, first.body.id);
+    const first = await createProject(api, alice, { name: 'Charlie', idempotencyKey: key });
+    // The replay's headers are checked too, so this one goes through the client itself.
+    const again = await api.as(alice).post('/api/projects').set('Idempotency-Key', key).send({ name: 'Charlie' }).expect(202);
+    assert.equal(again.body.id, first.id);
     assert.equal(again.headers['idempotent-replayed'], 'true');
-    const other = await api.http().post('/api/projects').set(auth(alice)).set('Idempotency-Key', key).send({ name: 'Different' });
-    assert.equal(other.status, 409);
-    const dupName = await api.http().post('/api/projects').set(auth(alice)).send({ name: 'alpha' });
+    await createProject(api, alice, { name: 'Different', idempotencyKey: key, status: 409 });
+    const dupName = await api.as(alice).post('/api/projects').send({ name: 'alpha' });
     assert.equal(dupName.status, 409, 'names are unique per user (case-insensitive)');
-    await api.http().post('/api/projects').set(auth(alice)).send({ name: 'Delta' }).expect(202);
-    const over = await api.http().post('/api/projects').set(auth(alice)).send({ name: 'Echo' });
-    assert.equal(over.status, 409);
-    assert.match(over.body.message, /Project limit reached: you have 3 of 3/);
+    await createProject(api, alice, { name: 'Delta' });
+    const over = await createProject(api, alice, { name: 'Echo', status: 409 });
+    assert.match(over.message, /Project limit reached: you have 3 of 3/);
     const { rows } = await admin.query('select count(*)::int as n from projects where owner_id = $1', [alice.id]);
     assert.equal(rows[0].n, 3, 'nothing extra was created');
   });
 
   it('deletes only with confirmation, removes every Docker object, and frees the subnet', async () => {
-    const noConfirm = await api.http().delete(`/api/projects/${projectA.id}`).set(auth(alice));
+    const noConfirm = await api.as(alice).delete(`/api/projects/${projectA.id}`);
     assert.equal(noConfirm.status, 409);
     assert.match(noConfirm.body.message, /\?confirm=Alpha/);
-    const wrong = await api.http().delete(`/api/projects/${projectA.id}?confirm=alpha`).set(auth(alice));
+    const wrong = await api.as(alice).delete(`/api/projects/${projectA.id}?confirm=alpha`);
     assert.equal(wrong.status, 409);
-    assert.equal((await api.http().get(`/api/projects/${projectA.id}`).set(auth(alice))).body.status, 'running', 'nothing happened');
+    assert.equal((await api.as(alice).get(`/api/projects/${projectA.id}`)).body.status, 'running', 'nothing happened');
 
-    const socket = await connect(alice);
+    const socket = await api.as(alice).socket();
     await subscribe(socket, { projectId: projectA.id });
     const deleted = new Promise<ProjectEvent>((resolve) => socket.on('project:update', (e: ProjectEvent) => e.status === 'deleted' && resolve(e)));
-    const del = await api.http().delete(`/api/projects/${projectA.id}?confirm=Alpha`).set(auth(alice)).expect(202);
+    const del = await api.as(alice).delete(`/api/projects/${projectA.id}?confirm=Alpha`).expect(202);
     assert.equal(del.body.status, 'deleting');
     await deleted;
-    await eventually(async () => ((await api.http().get(`/api/projects/${projectA.id}`).set(auth(alice))).status === 404 ? true : undefined), 30_000, 'project gone');
+    await eventually(async () => ((await api.as(alice).get(`/api/projects/${projectA.id}`)).status === 404 ? true : undefined), 30_000, 'project gone');
     assert.deepEqual(await projectObjects(projectA.id), { containers: [], networks: [] });
 
     const { rows } = await admin.query(`select subnet_index from subnet_leases where project_id = $1`, [projectA.id]);
     assert.equal(rows.length, 0, 'lease released');
     // The lowest free subnet is handed out next, so the freed one is reused.
     const freedIndex = Number(projectA.network.subnet.split('.')[2]);
-    const next = await api.http().post('/api/projects').set(auth(alice)).send({ name: 'Foxtrot' }).expect(202);
-    assert.equal(Number(next.body.network.subnet.split('.')[2]), freedIndex);
+    const next = await createProject(api, alice, { name: 'Foxtrot' });
+    assert.equal(Number(next.network.subnet.split('.')[2]), freedIndex);
   });
 });

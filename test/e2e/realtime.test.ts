@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Redis from 'ioredis';
-import { io, ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
-import { ProjectEvent, ProjectEventInput, ProjectEventPublisher, SubscribeAck, WS_NAMESPACE } from '@pantheon/events';
+import type { Socket } from 'socket.io-client';
+import { ProjectEvent, ProjectEventInput, ProjectEventPublisher, SubscribeAck } from '@pantheon/events';
 import { createUser, testUsername, TestUser } from '../factories';
 import { startTestApi, TestApi } from '../support/api';
+import { connected, openSocket, SocketOpts, subscribe as subscribeSocket } from '../support/client';
 import { adminPool, requiredEnv } from '../support/db';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
 
@@ -48,33 +48,30 @@ describe('realtime: project events over socket.io (/ws)', () => {
   let aliceB: string;
   let bobX: string;
 
-  const urlOf = (api: TestApi): string => `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
-
   async function boot(env: Record<string, string> = {}): Promise<TestApi> {
     const api = await startTestApi(issuer, { WS_PATH, ...env });
     // startTestApi only initialises; sockets need a listening server.
-    await api.app.listen(0, '127.0.0.1');
+    await api.listen();
     return api;
   }
 
-  function open(api: TestApi, opts: Partial<ManagerOptions & SocketOptions>): Client {
-    const socket = io(`${urlOf(api)}${WS_NAMESPACE}`, { path: WS_PATH, transports: ['websocket'], reconnection: false, forceNew: true, ...opts });
+  /** A socket with no credentials but those in `opts` (raw handshakes: these tests are about auth itself). */
+  function open(api: TestApi, opts: SocketOpts): Client {
+    const socket = openSocket(api.url(), { path: WS_PATH, ...opts });
     const client: Client = { socket, events: [] };
     socket.on('project:update', (e: ProjectEvent) => client.events.push(e));
     clients.push(client);
     return client;
   }
 
-  function connect(api: TestApi, token: string, opts: Partial<ManagerOptions & SocketOptions> = {}): Promise<Client> {
+  async function connect(api: TestApi, token: string, opts: SocketOpts = {}): Promise<Client> {
     const client = open(api, { auth: { token }, ...opts });
-    return new Promise((resolve, reject) => {
-      client.socket.once('connect', () => resolve(client));
-      client.socket.once('connect_error', reject);
-    });
+    await connected(client.socket);
+    return client;
   }
 
   /** Resolves with the connect_error of a handshake that must be refused. */
-  function refused(api: TestApi, opts: Partial<ManagerOptions & SocketOptions>): Promise<{ client: Client; error: Error }> {
+  function refused(api: TestApi, opts: SocketOpts): Promise<{ client: Client; error: Error }> {
     const client = open(api, opts);
     return new Promise((resolve, reject) => {
       client.socket.once('connect', () => reject(new Error('connected, expected a refusal')));
@@ -82,9 +79,7 @@ describe('realtime: project events over socket.io (/ws)', () => {
     });
   }
 
-  function subscribe(client: Client, req: unknown): Promise<SubscribeAck> {
-    return client.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('subscribe', req) as Promise<SubscribeAck>;
-  }
+  const subscribe = (client: Client, req: unknown): Promise<SubscribeAck> => subscribeSocket(client.socket, req);
 
   async function seedProject(owner: TestUser, name: string): Promise<string> {
     const { rows } = await admin.query('insert into projects (owner_id, name) values ($1, $2) returning id', [owner.id, name]);
@@ -327,7 +322,7 @@ describe('realtime: project events over socket.io (/ws)', () => {
 
   it('allows cross-origin browsers only from CORS_ORIGINS', async () => {
     const handshake = (origin: string) =>
-      fetch(`${urlOf(api2)}${WS_PATH}/?EIO=4&transport=polling`, { headers: { Origin: origin } });
+      fetch(`${api2.url()}${WS_PATH}/?EIO=4&transport=polling`, { headers: { Origin: origin } });
     const allowed = await handshake('http://app.test.local');
     assert.equal(allowed.headers.get('access-control-allow-origin'), 'http://app.test.local');
     assert.equal(allowed.headers.get('access-control-allow-credentials'), 'true');

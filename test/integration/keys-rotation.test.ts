@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import { CryptoError, CryptoErrorCode, KeyRing } from '@pantheon/crypto';
 import { migrate } from '@pantheon/db';
 import { revealProviderKey } from '@pantheon/api/testing';
-import { rotateProviderKeys } from '../../apps/worker/src/tasks/keys-rotate';
+import { rotateProviderKeys } from '@pantheon/worker/testing';
 import { canaryKey, createApiKey, createUser, TestUser } from '../factories';
 import { startTestApi, TestApi } from '../support/api';
 import { adminPool, createScratchDatabase, ScratchDatabase } from '../support/db';
@@ -67,7 +67,7 @@ describe('master keys: rotation and wrong keys', () => {
     let rotating = true;
     const traffic = (async () => {
       while (rotating) {
-        const res = await api.http().get('/api/user/api-keys').set('Authorization', `Bearer ${user.token}`);
+        const res = await api.as(user).get('/api/user/api-keys');
         if (res.status === 200) served++;
         else failed++;
       }

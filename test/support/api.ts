@@ -1,8 +1,11 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig, loadConfig } from '@pantheon/config';
+import { createApp } from '@pantheon/api/testing';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Socket } from 'socket.io-client';
 import request from 'supertest';
-import { createApp } from '../../apps/api/src/app.factory';
+import { userClient, UserClient } from './client';
 import { OidcIssuerHandle } from './oidc';
 
 export interface TestApi {
@@ -11,7 +14,15 @@ export interface TestApi {
   config: AppConfig;
   /** Every JSON log line the app wrote. */
   logs: string[];
+  /** Requests without credentials. */
   http(): ReturnType<typeof request>;
+  /** Requests, sockets and project waits as `user` (its bearer token on each). */
+  as(user: { token: string }): UserClient;
+  /** Starts listening on a loopback port (once); resolves with the origin, http://127.0.0.1:<port>. */
+  listen(): Promise<string>;
+  /** The origin, once listen() has resolved. */
+  url(): string;
+  /** Disconnects the sockets opened through as(), then closes the app. */
   close(): Promise<void>;
 }
 
@@ -39,12 +50,27 @@ export async function startTestApi(issuer: OidcIssuerHandle, env: Record<string,
     throw err;
   }
   const server = app.getHttpServer() as Server;
+  const sockets = new Set<Socket>();
+  let origin: string | undefined;
+  let listening: Promise<string> | undefined;
+  const listen = () =>
+    (listening ??= app.listen(0, '127.0.0.1').then(() => (origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+  const target = { server, wsPath: config.WS_PATH, listen, track: (s: Socket) => void sockets.add(s) };
   return {
     app,
     server,
     config,
     logs,
     http: () => request(server),
-    close: () => app.close(),
+    as: (user) => userClient(target, user),
+    listen,
+    url: () => {
+      if (!origin) throw new Error('the test API is not listening: await api.listen() first');
+      return origin;
+    },
+    close: async () => {
+      for (const s of sockets) s.disconnect();
+      await app.close();
+    },
   };
 }

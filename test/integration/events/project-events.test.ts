@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
 import { Server } from 'socket.io';
-import { io, Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import {
   eventKeys,
   ProjectEvent,
@@ -18,6 +18,7 @@ import {
   userRoom,
   WS_NAMESPACE,
 } from '@pantheon/events';
+import { connected, openSocket } from '../../support/client';
 import { requiredEnv } from '../../support/db';
 
 const EVENT_KEYS = ['at', 'progress', 'projectId', 'seq', 'status', 'step'];
@@ -77,15 +78,13 @@ describe('project events: Redis stream, seq and broadcast', () => {
     ...over,
   });
 
-  function connect(url: string, rooms: string[]): Promise<{ socket: Socket; events: ProjectEvent[] }> {
-    const socket = io(`${url}${WS_NAMESPACE}`, { query: { rooms: rooms.join(',') }, transports: ['websocket'], reconnection: false, forceNew: true });
+  async function connect(url: string, rooms: string[]): Promise<{ socket: Socket; events: ProjectEvent[] }> {
+    const socket = openSocket(url, { query: { rooms: rooms.join(',') } });
     sockets.push(socket);
     const events: ProjectEvent[] = [];
     socket.on('project:update', (e: ProjectEvent) => events.push(e));
-    return new Promise((resolve, reject) => {
-      socket.once('connect', () => resolve({ socket, events }));
-      socket.once('connect_error', reject);
-    });
+    await connected(socket);
+    return { socket, events };
   }
 
   before(() => {
