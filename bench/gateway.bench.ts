@@ -3,12 +3,11 @@
  * directly, with the same client (the official openai SDK) in the same run: added latency (p50/p99) and
  * requests/s, with ratios. Not a test: it prints numbers and asserts nothing.
  */
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
 import { createApiKey, createProject, createUser } from '../test/factories';
 import { startTestApi } from '../test/support/api';
-import { startFakeProviders } from '../test/support/fake-providers';
+import { fakeProviderKey, startFakeProviders } from '../test/support/fake-providers';
 import { startOidcIssuer } from '../test/support/oidc';
 
 const N = Number(process.env.BENCH_N ?? 300);
@@ -49,7 +48,7 @@ async function main(): Promise<void> {
   try {
     const url = await api.listen();
     const user = await createUser(api, issuer, 'bench');
-    const key = `fk-bench-${randomBytes(8).toString('hex')}`;
+    const key = fakeProviderKey('bench');
     await createApiKey(api, user, { name: 'bench', provider: 'openai', key });
     const project = await createProject(api, user, { name: 'bench' });
     const token = await api.as(user).post(`/api/projects/${project.id}/tokens`).send({ name: 'bench' }).expect(201);

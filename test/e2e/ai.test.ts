@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -8,14 +7,14 @@ import Redis from 'ioredis';
 import { createProject, createUser, TestUser } from '../factories';
 import { startTestApi, TestApi } from '../support/api';
 import { adminPool } from '../support/db';
-import { FakeProviders, startFakeProviders } from '../support/fake-providers';
+import { fakeProviderKey, FakeProviders, startFakeProviders } from '../support/fake-providers';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
 import { eventually } from '../support/eventually';
 import { startMcpServer, ToolCallRecord } from '../support/mcp-server';
 import type { Server } from 'node:http';
 
 /** A key the fake accepts, unique and easy to search for. */
-const fakeKey = (label: string) => `fk-${label}-${randomBytes(12).toString('hex')}`;
+const fakeKey = fakeProviderKey;
 
 /** Parses a chat-API SSE body into [event, data] pairs. */
 function parseSse(text: string): { event: string; data: any }[] {

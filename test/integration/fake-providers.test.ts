@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI, {
   APIConnectionTimeoutError as OpenAITimeoutError,
@@ -18,7 +17,7 @@ import Anthropic, {
   RateLimitError as AnthropicRateLimitError,
 } from '@anthropic-ai/sdk';
 import { ApiError as GoogleApiError, FinishReason, GoogleGenAI, type Content } from '@google/genai';
-import { startFakeProviders, type FakeProviders, type RecordedRequest } from '../support/fake-providers';
+import { fakeProviderKey, startFakeProviders, type FakeProviders, type RecordedRequest } from '../support/fake-providers';
 
 /**
  * The fake provider server, driven by the official SDKs (openai, @anthropic-ai/sdk, @google/genai) exactly
@@ -40,7 +39,7 @@ const WEATHER_SCHEMA = {
 const TOOL_RESULT = 'sunny and 21 degrees';
 
 const modelOf = (r: RecordedRequest): unknown => (r.body as { model?: unknown } | null)?.model;
-const canaryKey = (): string => `fk-canary-${randomBytes(12).toString('hex')}`;
+const canaryKey = (): string => fakeProviderKey('canary');
 const BAD_KEY = 'fk-bad-key-0000';
 
 async function rejectsWith<T>(promise: Promise<unknown>, cls: new (...args: never[]) => T): Promise<T> {

@@ -3,6 +3,7 @@
 import { stoppableChild } from './child-process';
 import { findRepoRoot } from './oidc';
 import { spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,14 @@ import { setTimeout as delay } from 'node:timers/promises';
 const READY_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
 const STDERR_LIMIT = 16 * 1024;
+
+/**
+ * A key the fakes accept (`fk-` prefix) that is unique per call. The random part is decimal digits because
+ * the fakes reject any key containing "bad", which random hex spells now and then.
+ */
+export function fakeProviderKey(label: string): string {
+  return `fk-${label}-${Array.from({ length: 24 }, () => randomInt(10)).join('')}`;
+}
 
 export type FakeProviderFamily = 'openai' | 'openrouter' | 'together' | 'xai' | 'custom' | 'anthropic' | 'google';
 
