@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AnthropicProvider } from './anthropic.provider';
-import { GoogleProvider } from './google.provider';
+import { AnthropicProvider } from './anthropic/anthropic.provider';
+import { GoogleProvider } from './google/google.provider';
 import { parseModelRef } from './model-ref';
-import { OPENAI_COMPATIBLE_IDS, OpenAICompatibleProvider } from './openai-compatible.provider';
+import { OPENAI_COMPATIBLE_IDS, OpenAICompatibleProvider } from './openai/openai-compatible.provider';
 import type { ChatProvider } from './provider';
 import type { ProviderId } from './provider-ids';
 import { openRouterHeaders, ProviderSettings } from './provider.settings';

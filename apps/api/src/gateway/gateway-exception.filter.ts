@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus, Logger } from '@nestjs/common';
-import { GatewayFormatError } from '@pantheon/providers';
+import { WireFormatError } from '@pantheon/providers';
 import type { Request, Response } from 'express';
 import { mapError } from '../common/http-exception.filter';
 
@@ -34,7 +34,7 @@ export class GatewayExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request & { id?: string }>();
     const res = host.switchToHttp().getResponse<Response>();
-    const mapped = exception instanceof GatewayFormatError ? { status: HttpStatus.BAD_REQUEST, message: exception.message } : mapError(exception);
+    const mapped = exception instanceof WireFormatError ? { status: HttpStatus.BAD_REQUEST, message: exception.message } : mapError(exception);
     if ('log' in mapped && mapped.log) {
       const e = mapped.log as Error;
       this.logger.error({ err: { type: e?.name, message: e?.message, stack: e?.stack }, requestId: req.id }, 'gateway error');

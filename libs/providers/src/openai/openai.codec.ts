@@ -9,8 +9,7 @@ import type {
   ToolChoice,
   ToolDefinition,
   Usage,
-} from '../provider';
-import { invalid, unsupported } from './gateway.errors';
+} from '../wire/chat.model';
 import {
   closingEvents,
   compact,
@@ -20,7 +19,10 @@ import {
   randomId,
   requireArray,
   requireString,
-} from './format.util';
+  StreamDecoder,
+} from '../wire/codec.util';
+import { sseFrame } from '../wire/sse';
+import { invalid, unsupported } from '../wire/wire-format.error';
 import type {
   OpenAIChatChunk,
   OpenAIChatChunkLike,
@@ -165,7 +167,7 @@ function stopFromOpenAI(raw: unknown): string[] | undefined {
   return requireArray(raw, 'stop').map((s, i) => requireStringAllowEmpty(s, `stop[${i}]`));
 }
 
-/** An OpenAI Chat Completions request body (as received by the gateway) → the neutral request. */
+/** An OpenAI Chat Completions request body (as a client sends it) → the neutral request. */
 export function openAIRequestToNeutral(body: OpenAIChatRequest): ChatRequest {
   if (!isRecord(body)) throw invalid('the request body must be an object');
   const messages = requireArray(body.messages, 'messages').map(messageFromOpenAI);
@@ -272,7 +274,7 @@ export function openAIResponseToNeutral(response: OpenAIChatCompletionLike): Cha
   });
 }
 
-/** The neutral result → an OpenAI chat completion, as the gateway returns it. */
+/** The neutral result → an OpenAI chat completion, as the LLM proxy returns it. */
 export function neutralToOpenAIResponse(
   result: ChatResult,
   options: { id?: string; created?: number; model?: string } = {},
@@ -311,7 +313,7 @@ export function neutralToOpenAIResponse(
  * OpenAI chunks → neutral stream events. Feed every chunk to `push`, then call `end` once the stream is done:
  * the `finish` event comes from `end`, because the token counts arrive in a last chunk after `finish_reason`.
  */
-export class OpenAIStreamDecoder {
+export class OpenAIStreamDecoder implements StreamDecoder<OpenAIChatChunkLike> {
   private started = false;
   private id: string | undefined;
   private model = '';
@@ -456,16 +458,10 @@ export class OpenAIStreamEncoder {
   }
 }
 
-export async function* decodeOpenAIStream(chunks: AsyncIterable<OpenAIChatChunkLike>): AsyncGenerator<ChatStreamEvent> {
-  const decoder = new OpenAIStreamDecoder();
-  for await (const chunk of chunks) yield* decoder.push(chunk);
-  yield* decoder.end();
+/** One OpenAI chunk as an SSE frame (`data: {...}`). */
+export function formatOpenAISse(chunk: OpenAIChatChunk): string {
+  return sseFrame(chunk);
 }
 
-export async function* encodeOpenAIStream(
-  events: AsyncIterable<ChatStreamEvent>,
-  options: OpenAIStreamEncoderOptions = {},
-): AsyncGenerator<OpenAIChatChunk> {
-  const encoder = new OpenAIStreamEncoder(options);
-  for await (const event of events) yield* encoder.push(event);
-}
+/** The frame that ends an OpenAI stream. */
+export const OPENAI_SSE_DONE = 'data: [DONE]\n\n';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { ChatStreamEvent } from '../provider';
-import { invalid } from './gateway.errors';
+import type { ChatStreamEvent } from './chat.model';
+import { invalid } from './wire-format.error';
 
-/** Shared helpers of the format translators; not part of the public API. */
+/** Helpers shared by the family codecs; not part of the public API. */
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -68,4 +68,13 @@ export function closingEvents(started: boolean, finish: Omit<FinishEvent, 'type'
   const events: ChatStreamEvent[] = started ? [] : [{ type: 'start', model: finish.model }];
   events.push(compact({ type: 'finish' as const, ...finish }));
   return events;
+}
+
+/**
+ * A family's upstream stream → neutral events: `push` each upstream chunk, then `end` once, which closes the
+ * stream with its `finish` (see {@link closingEvents}) unless a chunk already did.
+ */
+export interface StreamDecoder<Chunk> {
+  push(chunk: Chunk): ChatStreamEvent[];
+  end(): ChatStreamEvent[];
 }

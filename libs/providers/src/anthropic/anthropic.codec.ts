@@ -10,7 +10,7 @@ import type {
   ToolChoice,
   ToolDefinition,
   Usage,
-} from '../provider';
+} from '../wire/chat.model';
 import type {
   AnthropicMessage,
   AnthropicMessageLike,
@@ -36,9 +36,11 @@ import {
   randomId,
   requireArray,
   requireString,
+  StreamDecoder,
   stringifyArguments,
-} from './format.util';
-import { invalid, unsupported } from './gateway.errors';
+} from '../wire/codec.util';
+import { sseFrame } from '../wire/sse';
+import { invalid, unsupported } from '../wire/wire-format.error';
 
 /** Anthropic requires `max_tokens`; used when neither the request nor the user's parameters set it. */
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
@@ -191,7 +193,7 @@ function toolChoiceFromAnthropic(raw: unknown): ToolChoice | undefined {
   }
 }
 
-/** An Anthropic Messages request body (as received by the gateway) → the neutral request. */
+/** An Anthropic Messages request body (as a client sends it) → the neutral request. */
 export function anthropicRequestToNeutral(body: AnthropicMessagesRequest): ChatRequest {
   if (!isRecord(body)) throw invalid('the request body must be an object');
   const messages: ChatMessage[] = [];
@@ -337,7 +339,7 @@ export function anthropicResponseToNeutral(message: AnthropicMessageLike): ChatR
   });
 }
 
-/** The neutral result → an Anthropic message, as the gateway returns it. */
+/** The neutral result → an Anthropic message, as the LLM proxy returns it. */
 export function neutralToAnthropicResponse(result: ChatResult, options: { id?: string; model?: string } = {}): AnthropicMessage {
   const content: Array<AnthropicTextBlock | AnthropicToolUseBlock> = [];
   if (result.text) content.push({ type: 'text', text: result.text });
@@ -365,7 +367,7 @@ type BlockState = { kind: 'text' } | { kind: 'tool'; index: number; hasArguments
  * Anthropic stream events → neutral stream events. `finish` is emitted on `message_stop` (or an `error`
  * event); `end` emits it if the stream stopped early.
  */
-export class AnthropicStreamDecoder {
+export class AnthropicStreamDecoder implements StreamDecoder<AnthropicStreamEventLike> {
   private started = false;
   private finished = false;
   private model = '';
@@ -561,16 +563,12 @@ export class AnthropicStreamEncoder {
   }
 }
 
-export async function* decodeAnthropicStream(events: AsyncIterable<AnthropicStreamEventLike>): AsyncGenerator<ChatStreamEvent> {
-  const decoder = new AnthropicStreamDecoder();
-  for await (const event of events) yield* decoder.push(event);
-  yield* decoder.end();
+/** One Anthropic event as an SSE frame (`event: <type>` + `data: {...}`). */
+export function formatAnthropicSse(event: AnthropicStreamEvent): string {
+  return sseFrame(event, event.type);
 }
 
-export async function* encodeAnthropicStream(
-  events: AsyncIterable<ChatStreamEvent>,
-  options: AnthropicStreamEncoderOptions = {},
-): AsyncGenerator<AnthropicStreamEvent> {
-  const encoder = new AnthropicStreamEncoder(options);
-  for await (const event of events) yield* encoder.push(event);
+/** An Anthropic-format error frame, for a failure after the stream has started. */
+export function formatAnthropicSseError(type: string, message: string): string {
+  return sseFrame({ type: 'error', error: { type, message } }, 'error');
 }
