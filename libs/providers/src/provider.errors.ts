@@ -112,7 +112,7 @@ export interface ErrorContext {
 }
 
 /** An HTTP failure reduced to what the mapping needs; each adapter extracts it from its SDK's error class. */
-export interface HttpFailure {
+interface HttpFailure {
   status: number;
   /** The provider's own short explanation (sanitized before use). */
   upstreamMessage?: string;
@@ -186,7 +186,7 @@ export function httpFailureToProviderError(failure: HttpFailure, ctx: ErrorConte
   return new ProviderError(ProviderErrorCode.UPSTREAM_ERROR, provider, `${provider} answered with status ${status}`, details);
 }
 
-export function timeoutError(ctx: ErrorContext): ProviderError {
+function timeoutError(ctx: ErrorContext): ProviderError {
   return new ProviderError(ProviderErrorCode.TIMEOUT, ctx.provider, `${ctx.provider} did not answer in time`);
 }
 
@@ -221,12 +221,12 @@ export function preMapError(error: unknown, ctx: ErrorContext): ProviderError | 
 }
 
 /** An error the provider reported; `status` is absent when it came inside a 200 stream and named none. */
-export type ReportedFailure = Omit<HttpFailure, 'status'> & { status?: number };
+type ReportedFailure = Omit<HttpFailure, 'status'> & { status?: number };
 
 type ErrorClass<E = unknown> = abstract new (...args: never[]) => E;
 
 /** The error classes both Stainless-generated SDKs (`openai`, `@anthropic-ai/sdk`) expose on their client class. */
-export interface SdkErrorClasses<E> {
+interface SdkErrorClasses<E> {
   APIUserAbortError: ErrorClass;
   APIConnectionTimeoutError: ErrorClass;
   APIConnectionError: ErrorClass;

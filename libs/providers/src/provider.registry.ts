@@ -43,9 +43,4 @@ export class ProviderRegistry {
     const { provider, model } = parseModelRef(ref);
     return { provider: this.get(provider), model };
   }
-
-  /** Replaces an adapter, e.g. with an in-memory fake in unit tests. */
-  register(provider: ChatProvider): void {
-    this.providers.set(provider.id, provider);
-  }
 }

@@ -1,10 +1,11 @@
 import type { ChatParams, ChatProvider, KeyCheckResult, ModelInfo, ProviderCallParams } from './provider';
+import { formatModelRef } from './model-ref';
 import type { ProviderId } from './provider-ids';
 import { ErrorContext, ProviderError, ProviderErrorCode } from './provider.errors';
 import { AdapterOptions, DEFAULT_PROVIDER_TIMEOUT_MS } from './provider.settings';
 import { callWithDeadline, RequestDeadline } from './request-deadline';
 import type { ChatResult, ChatStreamEvent } from './wire/chat.model';
-import type { StreamDecoder } from './wire/codec.util';
+import type { StreamDecoder } from './wire/stream-decoder';
 
 /** An opened upstream stream and the family decoder that reads it. */
 export interface UpstreamStream<Chunk> {
@@ -87,6 +88,14 @@ export abstract class SdkProvider<Client, Chunk> implements ChatProvider {
       },
       fn,
     );
+  }
+
+  /** One entry of the model list, with the optional fields only when the provider gave them. */
+  protected modelInfo(model: string, name: string | null | undefined, contextLength: unknown): ModelInfo {
+    const info: ModelInfo = { id: formatModelRef(this.id, model), provider: this.id, model };
+    if (name) info.name = name;
+    if (typeof contextLength === 'number') info.contextLength = contextLength;
+    return info;
   }
 
   /** The call's base URL, else the family's configured one. */

@@ -17,10 +17,7 @@ export class AnthropicProvider extends SdkProvider<Anthropic, AnthropicStreamEve
       const models: ModelInfo[] = [];
       for await (const model of client.models.list({ limit: 1000 }, { signal })) {
         if ((model.lifecycle as string | undefined) === 'retired') continue;
-        const info: ModelInfo = { id: `anthropic/${model.id}`, provider: 'anthropic', model: model.id };
-        if (model.display_name) info.name = model.display_name;
-        if (typeof model.max_input_tokens === 'number') info.contextLength = model.max_input_tokens;
-        models.push(info);
+        models.push(this.modelInfo(model.id, model.display_name, model.max_input_tokens));
       }
       return models;
     });

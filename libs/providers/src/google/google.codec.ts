@@ -10,7 +10,8 @@ import {
 import { ProviderError, ProviderErrorCode } from '../provider.errors';
 import type { ChatParams } from '../provider';
 import type { ChatMessage, ChatResult, ChatStreamEvent, StopReason, ToolCall, ToolChoice, Usage } from '../wire/chat.model';
-import { closingEvents, compact, parseArguments, randomId, StreamDecoder } from '../wire/codec.util';
+import { compact, parseArguments, randomId } from '../wire/codec.util';
+import { StreamDecoder } from '../wire/stream-decoder';
 
 /** The Gemini API's codec: the neutral request → `generateContent` parameters, its responses → neutral. */
 
@@ -132,9 +133,7 @@ export function googleFinishToStopReason(finish: string | undefined, hasToolCall
  * Gemini responses (one, or each chunk of a stream) → neutral events. Gemini streams text in pieces but each
  * function call whole, and sends usage with the chunks (the last one is complete).
  */
-export class GoogleResponseDecoder implements StreamDecoder<GenerateContentResponse> {
-  private started = false;
-  private finished = false;
+export class GoogleResponseDecoder extends StreamDecoder<GenerateContentResponse> {
   private model: string;
   private id: string | undefined;
   private text = '';
@@ -143,10 +142,11 @@ export class GoogleResponseDecoder implements StreamDecoder<GenerateContentRespo
   private usage: Usage = { promptTokens: 0, completionTokens: 0 };
 
   constructor(requestedModel: string) {
+    super();
     this.model = requestedModel;
   }
 
-  push(response: GenerateContentResponse): ChatStreamEvent[] {
+  override push(response: GenerateContentResponse): ChatStreamEvent[] {
     const events: ChatStreamEvent[] = [];
     if (response.modelVersion) this.model = response.modelVersion;
     if (!this.started) {
@@ -189,26 +189,16 @@ export class GoogleResponseDecoder implements StreamDecoder<GenerateContentRespo
     return events;
   }
 
-  end(): ChatStreamEvent[] {
-    if (this.finished) return [];
-    this.finished = true;
-    const events = closingEvents(this.started, {
+  protected override finish() {
+    return {
       stopReason: googleFinishToStopReason(this.finishReason, this.toolCalls.length > 0),
       usage: this.usage,
       model: this.model,
-    });
-    this.started = true;
-    return events;
+    };
   }
 
+  /** The whole answer, for a non-streaming call (one pushed response). */
   result(): ChatResult {
-    return compact({
-      id: this.id,
-      text: this.text,
-      toolCalls: this.toolCalls,
-      stopReason: googleFinishToStopReason(this.finishReason, this.toolCalls.length > 0),
-      usage: this.usage,
-      model: this.model,
-    });
+    return compact({ id: this.id, text: this.text, toolCalls: this.toolCalls, ...this.finish() });
   }
 }

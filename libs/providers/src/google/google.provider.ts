@@ -19,11 +19,7 @@ export class GoogleProvider extends SdkProvider<GoogleGenAI, GenerateContentResp
         if (!model.name) continue;
         // Embedding, image and other models cannot chat.
         if (model.supportedActions && !model.supportedActions.includes('generateContent')) continue;
-        const id = model.name.replace(/^models\//, '');
-        const info: ModelInfo = { id: `google/${id}`, provider: 'google', model: id };
-        if (model.displayName) info.name = model.displayName;
-        if (typeof model.inputTokenLimit === 'number') info.contextLength = model.inputTokenLimit;
-        models.push(info);
+        models.push(this.modelInfo(model.name.replace(/^models\//, ''), model.displayName, model.inputTokenLimit));
       }
       return models;
     });

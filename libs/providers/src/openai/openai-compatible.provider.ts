@@ -40,10 +40,7 @@ export class OpenAICompatibleProvider extends SdkProvider<OpenAI, OpenAIChatChun
         if (!isRecord(entry) || typeof entry.id !== 'string' || !entry.id) continue;
         // OpenRouter and Together add a display name and context length to OpenAI's model object.
         const name = typeof entry.name === 'string' ? entry.name : typeof entry.display_name === 'string' ? entry.display_name : undefined;
-        const info: ModelInfo = { id: `${this.id}/${entry.id}`, provider: this.id, model: entry.id };
-        if (name) info.name = name;
-        if (typeof entry.context_length === 'number') info.contextLength = entry.context_length;
-        models.push(info);
+        models.push(this.modelInfo(entry.id, name, entry.context_length));
       }
       return models;
     });

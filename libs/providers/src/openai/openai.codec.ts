@@ -11,7 +11,6 @@ import type {
   Usage,
 } from '../wire/chat.model';
 import {
-  closingEvents,
   compact,
   isRecord,
   optionalNumber,
@@ -19,9 +18,9 @@ import {
   randomId,
   requireArray,
   requireString,
-  StreamDecoder,
 } from '../wire/codec.util';
 import { sseFrame } from '../wire/sse';
+import { StreamDecoder } from '../wire/stream-decoder';
 import { invalid, unsupported } from '../wire/wire-format.error';
 import type {
   OpenAIChatChunk,
@@ -70,7 +69,7 @@ export function stopReasonToOpenAIFinish(reason: StopReason): OpenAIFinishReason
   }
 }
 
-export function openAIUsageToNeutral(usage: OpenAIUsageLike | null | undefined): Usage {
+function openAIUsageToNeutral(usage: OpenAIUsageLike | null | undefined): Usage {
   return { promptTokens: usage?.prompt_tokens ?? 0, completionTokens: usage?.completion_tokens ?? 0 };
 }
 
@@ -313,8 +312,7 @@ export function neutralToOpenAIResponse(
  * OpenAI chunks → neutral stream events. Feed every chunk to `push`, then call `end` once the stream is done:
  * the `finish` event comes from `end`, because the token counts arrive in a last chunk after `finish_reason`.
  */
-export class OpenAIStreamDecoder implements StreamDecoder<OpenAIChatChunkLike> {
-  private started = false;
+export class OpenAIStreamDecoder extends StreamDecoder<OpenAIChatChunkLike> {
   private id: string | undefined;
   private model = '';
   private finishReason: string | null | undefined;
@@ -322,9 +320,8 @@ export class OpenAIStreamDecoder implements StreamDecoder<OpenAIChatChunkLike> {
   /** upstream tool-call index (or id) → neutral index */
   private readonly tools = new Map<string, number>();
   private lastTool: number | undefined;
-  private finished = false;
 
-  push(chunk: OpenAIChatChunkLike): ChatStreamEvent[] {
+  override push(chunk: OpenAIChatChunkLike): ChatStreamEvent[] {
     const events: ChatStreamEvent[] = [];
     if (chunk.model) this.model = chunk.model;
     if (!this.started) {
@@ -347,16 +344,12 @@ export class OpenAIStreamDecoder implements StreamDecoder<OpenAIChatChunkLike> {
     return events;
   }
 
-  end(): ChatStreamEvent[] {
-    if (this.finished) return [];
-    this.finished = true;
-    const events = closingEvents(this.started, {
+  protected override finish() {
+    return {
       stopReason: openAIFinishToStopReason(this.finishReason, this.tools.size > 0),
       usage: this.usage,
       model: this.model,
-    });
-    this.started = true;
-    return events;
+    };
   }
 
   private toolIndex(

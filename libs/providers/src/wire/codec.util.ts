@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { ChatStreamEvent } from './chat.model';
 import { invalid } from './wire-format.error';
 
 /** Helpers shared by the family codecs; not part of the public API. */
@@ -56,25 +55,4 @@ export function parseArguments(text: string): Record<string, unknown> {
 export function stringifyArguments(input: unknown): string {
   if (input === undefined || input === null) return '{}';
   return JSON.stringify(input);
-}
-
-type FinishEvent = Extract<ChatStreamEvent, { type: 'finish' }>;
-
-/**
- * The events that close a decoded stream: a `start` when none was sent yet (an empty stream), then the one
- * `finish`. Every stream decoder ends this way, so consumers can rely on start … finish.
- */
-export function closingEvents(started: boolean, finish: Omit<FinishEvent, 'type'>): ChatStreamEvent[] {
-  const events: ChatStreamEvent[] = started ? [] : [{ type: 'start', model: finish.model }];
-  events.push(compact({ type: 'finish' as const, ...finish }));
-  return events;
-}
-
-/**
- * A family's upstream stream → neutral events: `push` each upstream chunk, then `end` once, which closes the
- * stream with its `finish` (see {@link closingEvents}) unless a chunk already did.
- */
-export interface StreamDecoder<Chunk> {
-  push(chunk: Chunk): ChatStreamEvent[];
-  end(): ChatStreamEvent[];
 }

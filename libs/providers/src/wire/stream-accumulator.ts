@@ -4,7 +4,7 @@ import type { ChatResult, ChatStreamEvent, ToolCall } from './chat.model';
  * Folds neutral stream events into the result a non-streaming call would have returned (text, tool calls with
  * their complete arguments, stop reason, usage) — for usage accounting and for storing a streamed answer.
  */
-export class ChatStreamAccumulator {
+class ChatStreamAccumulator {
   private id: string | undefined;
   private model = '';
   private text = '';
