@@ -1,41 +1,32 @@
-export { PROVIDER_IDS, ProviderId, DEFAULT_PROVIDER, MODEL_REF_PATTERN } from './provider-ids';
+export { PROVIDER_IDS, ProviderId, MODEL_REF_PATTERN } from './provider-ids';
+export type { ChatParams, ChatProvider, ModelInfo } from './provider';
 export type {
-  AssistantMessage,
   ChatMessage,
-  ChatParams,
-  ChatProvider,
   ChatRequest,
   ChatResult,
-  ChatRole,
   ChatStreamEvent,
-  KeyCheckResult,
-  ModelInfo,
   ModelParameters,
-  ProviderCallParams,
-  StopReason,
-  SystemMessage,
-  ToolCall,
-  ToolChoice,
   ToolDefinition,
-  ToolMessage,
   Usage,
-  UserMessage,
-} from './provider';
-export { ProviderError, ProviderErrorCode, parseRetryAfter, sanitizeUpstreamMessage } from './provider.errors';
-export { formatModelRef, ModelRef, parseModelRef } from './model-ref';
-export {
-  AdapterOptions,
-  DEFAULT_BASE_URLS,
-  DEFAULT_PROVIDER_TIMEOUT_MS,
-  HostedProviderId,
-  openRouterHeaders,
-  ProviderEnv,
-  ProviderSettings,
-  providerSettingsFromConfig,
-} from './provider.settings';
-export { OPENAI_COMPATIBLE_IDS, OpenAICompatibleId, OpenAICompatibleProvider, mapOpenAIError } from './openai-compatible.provider';
-export { AnthropicProvider, mapAnthropicError } from './anthropic.provider';
-export { GoogleProvider, mapGoogleError } from './google.provider';
-export { PROVIDER_SETTINGS, ProviderRegistry } from './provider.registry';
+} from './wire/chat.model';
+export { ProviderError, ProviderErrorCode } from './provider.errors';
+export { formatModelRef, parseModelRef } from './model-ref';
+export { DEFAULT_BASE_URLS, ProviderSettings } from './provider.settings';
+export { ProviderRegistry } from './provider.registry';
 export { ProvidersModule } from './providers.module';
-export * from './gateway';
+export { OpenAICompatibleProvider } from './openai/openai-compatible.provider';
+export { AnthropicProvider } from './anthropic/anthropic.provider';
+export { ChatStreamAccumulator, collectChatStream } from './wire/stream-accumulator';
+export type { SseFrame } from './wire/sse';
+export { WireFormatError, WireFormatErrorCode } from './wire/wire-format.error';
+// The codecs the LLM proxy speaks to its clients.
+export { neutralToOpenAIResponse, OPENAI_SSE_DONE, openAIRequestToNeutral, openAISseErrorFrame, openAISseFrame, OpenAIStreamEncoder } from './openai/openai.codec';
+export type { OpenAIChatRequest } from './openai/openai.types';
+export {
+  anthropicRequestToNeutral,
+  anthropicSseErrorFrame,
+  anthropicSseFrame,
+  AnthropicStreamEncoder,
+  neutralToAnthropicResponse,
+} from './anthropic/anthropic.codec';
+export type { AnthropicMessagesRequest } from './anthropic/anthropic.types';

@@ -1,7 +1,7 @@
 import { DEFAULT_PROVIDER, PROVIDER_IDS, ProviderId } from './provider-ids';
 import { ProviderError, ProviderErrorCode } from './provider.errors';
 
-export interface ModelRef {
+interface ModelRef {
   provider: ProviderId;
   /** The provider's own model id, as sent upstream. */
   model: string;

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { mapAnthropicError } from './anthropic.provider';
-import { mapGoogleError } from './google.provider';
-import { mapOpenAIError } from './openai-compatible.provider';
+import { mapAnthropicError } from './anthropic/anthropic.errors';
+import { mapGoogleError } from './google/google.errors';
+import { mapOpenAIError } from './openai/openai.errors';
 import {
   ErrorContext,
   parseRetryAfter,

@@ -1,4 +1,5 @@
 import { redactSecrets } from '@pantheon/crypto';
+import { CodedError } from '@pantheon/errors';
 import type { ProviderId } from './provider-ids';
 
 /** Stable codes for {@link ProviderError}; apps map them exhaustively in their exception filters. */
@@ -26,22 +27,20 @@ export enum ProviderErrorCode {
 const RETRYABLE = new Set([ProviderErrorCode.RATE_LIMITED, ProviderErrorCode.UPSTREAM_ERROR, ProviderErrorCode.TIMEOUT]);
 
 /**
- * The only error `@pantheon/providers` throws; SDK errors are converted at each adapter's edge.
+ * Every failure of a provider call; each adapter converts its SDK's errors at its edge.
  *
  * Invariant: the message names the provider and the reason, never the API key and never a raw upstream body —
  * at most a short upstream explanation passed through {@link sanitizeUpstreamMessage}. Safe to log and to
  * show the user.
  */
-export class ProviderError extends Error {
-  override readonly name = 'ProviderError';
-
+export class ProviderError extends CodedError<ProviderErrorCode> {
   constructor(
-    readonly code: ProviderErrorCode,
+    code: ProviderErrorCode,
     readonly provider: ProviderId,
     message: string,
     readonly details: { status?: number; retryAfterSeconds?: number } = {},
   ) {
-    super(message);
+    super(code, message);
   }
 
   /** Upstream HTTP status, when there was a response. */
@@ -113,7 +112,7 @@ export interface ErrorContext {
 }
 
 /** An HTTP failure reduced to what the mapping needs; each adapter extracts it from its SDK's error class. */
-export interface HttpFailure {
+interface HttpFailure {
   status: number;
   /** The provider's own short explanation (sanitized before use). */
   upstreamMessage?: string;
@@ -187,7 +186,7 @@ export function httpFailureToProviderError(failure: HttpFailure, ctx: ErrorConte
   return new ProviderError(ProviderErrorCode.UPSTREAM_ERROR, provider, `${provider} answered with status ${status}`, details);
 }
 
-export function timeoutError(ctx: ErrorContext): ProviderError {
+function timeoutError(ctx: ErrorContext): ProviderError {
   return new ProviderError(ProviderErrorCode.TIMEOUT, ctx.provider, `${ctx.provider} did not answer in time`);
 }
 
@@ -197,6 +196,11 @@ export function abortedError(ctx: ErrorContext): ProviderError {
 
 export function unreachableError(ctx: ErrorContext): ProviderError {
   return new ProviderError(ProviderErrorCode.UPSTREAM_ERROR, ctx.provider, `could not reach ${ctx.provider}`);
+}
+
+/** A failure nothing explains; its own message is not kept (it may quote the request). */
+export function failedError(ctx: ErrorContext): ProviderError {
+  return new ProviderError(ProviderErrorCode.UPSTREAM_ERROR, ctx.provider, `request to ${ctx.provider} failed`);
 }
 
 /** Errors thrown by fetch when its signal fires (DOMException AbortError, or a TimeoutError reason). */
@@ -214,4 +218,51 @@ export function preMapError(error: unknown, ctx: ErrorContext): ProviderError | 
   if (ctx.signal?.aborted) return abortedError(ctx);
   if (ctx.timedOut) return timeoutError(ctx);
   return undefined;
+}
+
+/** An error the provider reported; `status` is absent when it came inside a 200 stream and named none. */
+type ReportedFailure = Omit<HttpFailure, 'status'> & { status?: number };
+
+type ErrorClass<E = unknown> = abstract new (...args: never[]) => E;
+
+/** The error classes both Stainless-generated SDKs (`openai`, `@anthropic-ai/sdk`) expose on their client class. */
+interface SdkErrorClasses<E> {
+  APIUserAbortError: ErrorClass;
+  APIConnectionTimeoutError: ErrorClass;
+  APIConnectionError: ErrorClass;
+  APIError: ErrorClass<E>;
+}
+
+/**
+ * A Stainless SDK's error → ProviderError. The order matters: in those SDKs the abort and connection errors
+ * are subclasses of `APIError`. `failureOf` reads the family's own error body.
+ */
+export function mapSdkError<E>(
+  error: unknown,
+  ctx: ErrorContext,
+  sdk: SdkErrorClasses<E>,
+  failureOf: (error: E) => ReportedFailure,
+): ProviderError {
+  const pre = preMapError(error, ctx);
+  if (pre) return pre;
+  if (error instanceof sdk.APIUserAbortError) return abortedError(ctx);
+  if (error instanceof sdk.APIConnectionTimeoutError) return timeoutError(ctx);
+  if (error instanceof sdk.APIConnectionError) return unreachableError(ctx);
+  if (error instanceof sdk.APIError) {
+    const { status, ...failure } = failureOf(error);
+    if (status === undefined) {
+      const detail = sanitizeUpstreamMessage(failure.upstreamMessage, [ctx.apiKey]);
+      return new ProviderError(
+        ProviderErrorCode.UPSTREAM_ERROR,
+        ctx.provider,
+        detail ? `${ctx.provider} reported an error: ${detail}` : `${ctx.provider} reported an error`,
+      );
+    }
+    return httpFailureToProviderError({ ...failure, status }, ctx);
+  }
+  if (isAbortLike(error)) return abortedError(ctx);
+  if (error instanceof SyntaxError) {
+    return new ProviderError(ProviderErrorCode.UPSTREAM_ERROR, ctx.provider, `${ctx.provider} sent an unreadable response`);
+  }
+  return failedError(ctx);
 }

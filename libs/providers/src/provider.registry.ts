@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AnthropicProvider } from './anthropic.provider';
-import { GoogleProvider } from './google.provider';
+import { AnthropicProvider } from './anthropic/anthropic.provider';
+import { GoogleProvider } from './google/google.provider';
 import { parseModelRef } from './model-ref';
-import { OPENAI_COMPATIBLE_IDS, OpenAICompatibleProvider } from './openai-compatible.provider';
+import { OPENAI_COMPATIBLE_IDS, OpenAICompatibleProvider } from './openai/openai-compatible.provider';
 import type { ChatProvider } from './provider';
 import type { ProviderId } from './provider-ids';
 import { openRouterHeaders, ProviderSettings } from './provider.settings';
@@ -42,10 +42,5 @@ export class ProviderRegistry {
   resolve(ref: string): { provider: ChatProvider; model: string } {
     const { provider, model } = parseModelRef(ref);
     return { provider: this.get(provider), model };
-  }
-
-  /** Replaces an adapter, e.g. with an in-memory fake in unit tests. */
-  register(provider: ChatProvider): void {
-    this.providers.set(provider.id, provider);
   }
 }

@@ -2,7 +2,7 @@ import type { Env } from '@pantheon/config';
 import type { ProviderId } from './provider-ids';
 
 /** Families with a fixed upstream; `custom` has none (every call brings its base URL). */
-export type HostedProviderId = Exclude<ProviderId, 'custom'>;
+type HostedProviderId = Exclude<ProviderId, 'custom'>;
 
 /** What the registry needs from the environment; tests build it directly (pointing at loopback fakes). */
 export interface ProviderSettings {
@@ -24,7 +24,7 @@ export const DEFAULT_BASE_URLS: Readonly<Record<HostedProviderId, string>> = {
 
 export const DEFAULT_PROVIDER_TIMEOUT_MS = 60_000;
 
-export type ProviderEnv = Pick<
+type ProviderEnv = Pick<
   Env,
   | 'OPENAI_BASE_URL'
   | 'OPENROUTER_BASE_URL'

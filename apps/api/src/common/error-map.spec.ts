@@ -16,7 +16,7 @@ import { AuthError, AuthErrorCode } from '@pantheon/auth';
 import { ConfigError } from '@pantheon/config';
 import { CryptoError, CryptoErrorCode } from '@pantheon/crypto';
 import { DbError, DbErrorCode } from '@pantheon/db';
-import { GatewayFormatError, GatewayFormatErrorCode } from '@pantheon/providers';
+import { WireFormatError, WireFormatErrorCode } from '@pantheon/providers';
 import { DomainError, DomainErrorCode } from './domain.error';
 import { mapError } from './error-map';
 import { ErrorBody, HttpExceptionFilter } from './http-exception.filter';
@@ -120,8 +120,8 @@ describe('mapError', () => {
 
   describe('wire format and config errors', () => {
     it('maps every wire-format code to 400 with its message', () => {
-      for (const code of Object.values(GatewayFormatErrorCode)) {
-        assert.deepEqual(mapError(new GatewayFormatError(code, `messages[0].content: ${code}`)), { status: 400, message: `messages[0].content: ${code}` });
+      for (const code of Object.values(WireFormatErrorCode)) {
+        assert.deepEqual(mapError(new WireFormatError(code, `messages[0].content: ${code}`)), { status: 400, message: `messages[0].content: ${code}` });
       }
     });
 

@@ -3,7 +3,7 @@ import { AuthError, AuthErrorCode } from '@pantheon/auth';
 import { ConfigError } from '@pantheon/config';
 import { CryptoError } from '@pantheon/crypto';
 import { DbError, DbErrorCode } from '@pantheon/db';
-import { GatewayFormatError, GatewayFormatErrorCode, ProviderError, ProviderErrorCode } from '@pantheon/providers';
+import { WireFormatError, WireFormatErrorCode, ProviderError, ProviderErrorCode } from '@pantheon/providers';
 import { DomainError, DomainErrorCode } from './domain.error';
 
 /** What an error means on the HTTP surface. Every surface (REST, LLM proxy, sockets) starts from this. */
@@ -59,9 +59,9 @@ const DB_STATUS: Record<DbErrorCode, number | null> = {
 };
 
 /** Both mean "fix the request"; messages name the field, never its content. */
-const WIRE_FORMAT_STATUS: Record<GatewayFormatErrorCode, number> = {
-  [GatewayFormatErrorCode.INVALID_REQUEST]: HttpStatus.BAD_REQUEST,
-  [GatewayFormatErrorCode.UNSUPPORTED_CONTENT]: HttpStatus.BAD_REQUEST,
+const WIRE_FORMAT_STATUS: Record<WireFormatErrorCode, number> = {
+  [WireFormatErrorCode.INVALID_REQUEST]: HttpStatus.BAD_REQUEST,
+  [WireFormatErrorCode.UNSUPPORTED_CONTENT]: HttpStatus.BAD_REQUEST,
 };
 
 const INTERNAL = 'Internal server error';
@@ -97,7 +97,7 @@ export function mapError(err: unknown): MappedError {
   if (err instanceof AuthError) return { status: AUTH_STATUS[err.code], message: err.message };
   if (err instanceof DomainError) return { status: DOMAIN_STATUS[err.code], message: err.message };
   if (err instanceof ProviderError) return { status: PROVIDER_STATUS[err.code], message: err.message };
-  if (err instanceof GatewayFormatError) return { status: WIRE_FORMAT_STATUS[err.code], message: err.message };
+  if (err instanceof WireFormatError) return { status: WIRE_FORMAT_STATUS[err.code], message: err.message };
   if (err instanceof DbError) {
     const status = DB_STATUS[err.code];
     return status === null ? { status: HttpStatus.INTERNAL_SERVER_ERROR, message: INTERNAL, log: err } : { status, message: err.message };

@@ -1,7 +1,7 @@
+import type { SseFrame } from '@pantheon/providers';
 import type { Response } from 'express';
 
-/** One server-sent event. `data` is sent as JSON; `raw` as it is (OpenAI's `[DONE]`). */
-export type SseFrame = { event?: string; data: unknown } | { event?: string; raw: string };
+export type { SseFrame };
 
 /** A service's answer to a request that may stream: a JSON body, or frames plus how to report a late failure. */
 export type JsonOrStream<T> =

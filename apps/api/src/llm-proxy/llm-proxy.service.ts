@@ -1,23 +1,26 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   AnthropicMessagesRequest,
-  AnthropicStreamEncoder,
   anthropicRequestToNeutral,
+  anthropicSseErrorFrame,
+  anthropicSseFrame,
+  AnthropicStreamEncoder,
   ChatRequest,
   neutralToAnthropicResponse,
   neutralToOpenAIResponse,
+  OPENAI_SSE_DONE,
   OpenAIChatRequest,
-  OpenAIStreamEncoder,
   openAIRequestToNeutral,
+  openAISseErrorFrame,
+  openAISseFrame,
+  OpenAIStreamEncoder,
   ProviderError,
 } from '@pantheon/providers';
 import { mapError } from '../common/error-map';
-import type { JsonOrStream, SseFrame } from '../common/sse';
+import type { JsonOrStream } from '../common/sse';
 import type { ProjectPrincipal } from '../project-tokens/project-token.guard';
 import { completeMetered, MeteringDeps, openMeteredCall, streamMetered } from '../usage/metered-call';
 import { METERING } from '../usage/metering.provider';
-
-const OPENAI_DONE: SseFrame = { raw: '[DONE]' };
 
 /**
  * Serves either wire format from any provider: the request is translated to the neutral model, sent with the
@@ -41,12 +44,12 @@ export class LlmProxyService {
     const events = streamMetered(this.metering, call, request, signal);
     return {
       stream: (async function* () {
-        for await (const event of events) for (const chunk of encoder.push(event)) yield { data: chunk };
-        yield OPENAI_DONE;
+        for await (const event of events) for (const chunk of encoder.push(event)) yield openAISseFrame(chunk);
+        yield OPENAI_SSE_DONE;
       })(),
       errorFrame: (err) => {
         this.logStreamFailure(p, err);
-        return { data: { error: { message: mapError(err).message, type: 'server_error' } } };
+        return openAISseErrorFrame(mapError(err).message);
       },
     };
   }
@@ -62,11 +65,11 @@ export class LlmProxyService {
     const events = streamMetered(this.metering, call, request, signal);
     return {
       stream: (async function* () {
-        for await (const event of events) for (const e of encoder.push(event)) yield { event: e.type, data: e };
+        for await (const event of events) for (const e of encoder.push(event)) yield anthropicSseFrame(e);
       })(),
       errorFrame: (err) => {
         this.logStreamFailure(p, err);
-        return { event: 'error', data: { type: 'error', error: { type: 'api_error', message: mapError(err).message } } };
+        return anthropicSseErrorFrame('api_error', mapError(err).message);
       },
     };
   }

@@ -1,5 +1,5 @@
 /**
- * The subset of the Anthropic Messages wire format the gateway speaks (text, tool use and tool results; no
+ * The subset of the Anthropic Messages wire format the codecs speak (text, tool use and tool results; no
  * images, documents or server tools). Field names are the wire's own.
  */
 
@@ -15,15 +15,15 @@ export interface AnthropicToolUseBlock {
   input: unknown;
 }
 
-export interface AnthropicToolResultBlock {
+interface AnthropicToolResultBlock {
   type: 'tool_result';
   tool_use_id: string;
   content?: string | AnthropicTextBlock[];
   is_error?: boolean;
 }
 
-/** Reasoning blocks a client echoes back; the gateway drops them (no other format can carry them). */
-export interface AnthropicThinkingBlock {
+/** Reasoning blocks a client echoes back; the codec drops them (no other format can carry them). */
+interface AnthropicThinkingBlock {
   type: 'thinking' | 'redacted_thinking';
 }
 
@@ -70,7 +70,7 @@ export type AnthropicStopReason =
   | 'refusal'
   | 'model_context_window_exceeded';
 
-export interface AnthropicUsage {
+interface AnthropicUsage {
   input_tokens: number;
   output_tokens: number;
 }
@@ -110,7 +110,7 @@ export type AnthropicStreamEvent =
  * What the decoders read from a response or stream event: loose enough for the SDK's types (more block kinds,
  * nullable usage fields) and for any server speaking the format.
  */
-export interface AnthropicBlockLike {
+interface AnthropicBlockLike {
   type: string;
   text?: unknown;
   id?: unknown;

@@ -1,9 +1,9 @@
 import { GenerateContentResponse } from '@google/genai';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { googleFinishToStopReason, GoogleResponseDecoder, toGoogleRequest } from './google.provider';
-import type { ChatParams } from './provider';
-import { ProviderError, ProviderErrorCode } from './provider.errors';
+import { googleFinishToStopReason, GoogleResponseDecoder, toGoogleRequest } from './google.codec';
+import type { ChatParams } from '../provider';
+import { ProviderError, ProviderErrorCode } from '../provider.errors';
 
 const base: Omit<ChatParams, 'messages'> = { apiKey: 'k', model: 'gemini-2.5-flash', parameters: {} };
 

@@ -1,4 +1,4 @@
-import type { ChatResult, ChatStreamEvent, ToolCall } from '../provider';
+import type { ChatResult, ChatStreamEvent, ToolCall } from './chat.model';
 
 /**
  * Folds neutral stream events into the result a non-streaming call would have returned (text, tool calls with

@@ -9,10 +9,8 @@ import type {
   ToolChoice,
   ToolDefinition,
   Usage,
-} from '../provider';
-import { invalid, unsupported } from './gateway.errors';
+} from '../wire/chat.model';
 import {
-  closingEvents,
   compact,
   isRecord,
   optionalNumber,
@@ -20,7 +18,10 @@ import {
   randomId,
   requireArray,
   requireString,
-} from './format.util';
+} from '../wire/codec.util';
+import type { SseFrame } from '../wire/sse';
+import { StreamDecoder } from '../wire/stream-decoder';
+import { invalid, unsupported } from '../wire/wire-format.error';
 import type {
   OpenAIChatChunk,
   OpenAIChatChunkLike,
@@ -68,7 +69,7 @@ export function stopReasonToOpenAIFinish(reason: StopReason): OpenAIFinishReason
   }
 }
 
-export function openAIUsageToNeutral(usage: OpenAIUsageLike | null | undefined): Usage {
+function openAIUsageToNeutral(usage: OpenAIUsageLike | null | undefined): Usage {
   return { promptTokens: usage?.prompt_tokens ?? 0, completionTokens: usage?.completion_tokens ?? 0 };
 }
 
@@ -165,7 +166,7 @@ function stopFromOpenAI(raw: unknown): string[] | undefined {
   return requireArray(raw, 'stop').map((s, i) => requireStringAllowEmpty(s, `stop[${i}]`));
 }
 
-/** An OpenAI Chat Completions request body (as received by the gateway) → the neutral request. */
+/** An OpenAI Chat Completions request body (as a client sends it) → the neutral request. */
 export function openAIRequestToNeutral(body: OpenAIChatRequest): ChatRequest {
   if (!isRecord(body)) throw invalid('the request body must be an object');
   const messages = requireArray(body.messages, 'messages').map(messageFromOpenAI);
@@ -272,7 +273,7 @@ export function openAIResponseToNeutral(response: OpenAIChatCompletionLike): Cha
   });
 }
 
-/** The neutral result → an OpenAI chat completion, as the gateway returns it. */
+/** The neutral result → an OpenAI chat completion, as the LLM proxy returns it. */
 export function neutralToOpenAIResponse(
   result: ChatResult,
   options: { id?: string; created?: number; model?: string } = {},
@@ -311,8 +312,7 @@ export function neutralToOpenAIResponse(
  * OpenAI chunks → neutral stream events. Feed every chunk to `push`, then call `end` once the stream is done:
  * the `finish` event comes from `end`, because the token counts arrive in a last chunk after `finish_reason`.
  */
-export class OpenAIStreamDecoder {
-  private started = false;
+export class OpenAIStreamDecoder extends StreamDecoder<OpenAIChatChunkLike> {
   private id: string | undefined;
   private model = '';
   private finishReason: string | null | undefined;
@@ -320,9 +320,8 @@ export class OpenAIStreamDecoder {
   /** upstream tool-call index (or id) → neutral index */
   private readonly tools = new Map<string, number>();
   private lastTool: number | undefined;
-  private finished = false;
 
-  push(chunk: OpenAIChatChunkLike): ChatStreamEvent[] {
+  override push(chunk: OpenAIChatChunkLike): ChatStreamEvent[] {
     const events: ChatStreamEvent[] = [];
     if (chunk.model) this.model = chunk.model;
     if (!this.started) {
@@ -345,16 +344,12 @@ export class OpenAIStreamDecoder {
     return events;
   }
 
-  end(): ChatStreamEvent[] {
-    if (this.finished) return [];
-    this.finished = true;
-    const events = closingEvents(this.started, {
+  protected override finish() {
+    return {
       stopReason: openAIFinishToStopReason(this.finishReason, this.tools.size > 0),
       usage: this.usage,
       model: this.model,
-    });
-    this.started = true;
-    return events;
+    };
   }
 
   private toolIndex(
@@ -456,16 +451,15 @@ export class OpenAIStreamEncoder {
   }
 }
 
-export async function* decodeOpenAIStream(chunks: AsyncIterable<OpenAIChatChunkLike>): AsyncGenerator<ChatStreamEvent> {
-  const decoder = new OpenAIStreamDecoder();
-  for await (const chunk of chunks) yield* decoder.push(chunk);
-  yield* decoder.end();
+/** One OpenAI chunk as an SSE frame (data only, no event line). */
+export function openAISseFrame(chunk: OpenAIChatChunk): SseFrame {
+  return { data: chunk };
 }
 
-export async function* encodeOpenAIStream(
-  events: AsyncIterable<ChatStreamEvent>,
-  options: OpenAIStreamEncoderOptions = {},
-): AsyncGenerator<OpenAIChatChunk> {
-  const encoder = new OpenAIStreamEncoder(options);
-  for await (const event of events) yield* encoder.push(event);
+/** The frame that ends an OpenAI stream. */
+export const OPENAI_SSE_DONE: SseFrame = { raw: '[DONE]' };
+
+/** An OpenAI-format error frame, for a failure after the stream has started. */
+export function openAISseErrorFrame(message: string): SseFrame {
+  return { data: { error: { message, type: 'server_error' } } };
 }

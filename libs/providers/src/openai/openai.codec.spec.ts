@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChatRequest, ChatResult, ChatStreamEvent } from '../provider';
-import { GatewayFormatError, GatewayFormatErrorCode } from './gateway.errors';
+import type { ChatRequest, ChatResult, ChatStreamEvent } from '../wire/chat.model';
 import {
   neutralToOpenAIRequest,
   neutralToOpenAIResponse,
@@ -11,8 +10,9 @@ import {
   OpenAIStreamDecoder,
   OpenAIStreamEncoder,
   stopReasonToOpenAIFinish,
-} from './openai.format';
+} from './openai.codec';
 import type { OpenAIChatChunk, OpenAIChatRequest } from './openai.types';
+import { WireFormatError, WireFormatErrorCode } from '../wire/wire-format.error';
 
 const weatherTool = {
   type: 'function' as const,
@@ -47,8 +47,8 @@ const toolConversation: OpenAIChatRequest = {
   user: 'user-1',
 };
 
-function formatError(code: GatewayFormatErrorCode) {
-  return (error: unknown) => error instanceof GatewayFormatError && error.code === code;
+function formatError(code: WireFormatErrorCode) {
+  return (error: unknown) => error instanceof WireFormatError && error.code === code;
 }
 
 describe('openAIRequestToNeutral', () => {
@@ -96,27 +96,27 @@ describe('openAIRequestToNeutral', () => {
   it('rejects image parts and the legacy function role as unsupported, naming the field', () => {
     const image = { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] };
     assert.throws(() => openAIRequestToNeutral(image as never), (error: unknown) => {
-      assert.ok(formatError(GatewayFormatErrorCode.UNSUPPORTED_CONTENT)(error));
+      assert.ok(formatError(WireFormatErrorCode.UNSUPPORTED_CONTENT)(error));
       assert.match((error as Error).message, /messages\[0\]\.content\[0\]/);
       return true;
     });
     const legacy = { model: 'm', messages: [{ role: 'function', name: 'f', content: 'x' }] };
-    assert.throws(() => openAIRequestToNeutral(legacy as never), formatError(GatewayFormatErrorCode.UNSUPPORTED_CONTENT));
+    assert.throws(() => openAIRequestToNeutral(legacy as never), formatError(WireFormatErrorCode.UNSUPPORTED_CONTENT));
   });
 
   it('rejects malformed bodies as invalid requests', () => {
-    assert.throws(() => openAIRequestToNeutral({ model: 'm' } as never), formatError(GatewayFormatErrorCode.INVALID_REQUEST));
+    assert.throws(() => openAIRequestToNeutral({ model: 'm' } as never), formatError(WireFormatErrorCode.INVALID_REQUEST));
     assert.throws(
       () => openAIRequestToNeutral({ model: '', messages: [] } as never),
-      formatError(GatewayFormatErrorCode.INVALID_REQUEST),
+      formatError(WireFormatErrorCode.INVALID_REQUEST),
     );
     assert.throws(
       () => openAIRequestToNeutral({ model: 'm', messages: [{ role: 'robot', content: 'x' }] } as never),
-      formatError(GatewayFormatErrorCode.INVALID_REQUEST),
+      formatError(WireFormatErrorCode.INVALID_REQUEST),
     );
     assert.throws(
       () => openAIRequestToNeutral({ model: 'm', messages: [], temperature: 'hot' } as never),
-      formatError(GatewayFormatErrorCode.INVALID_REQUEST),
+      formatError(WireFormatErrorCode.INVALID_REQUEST),
     );
   });
 });

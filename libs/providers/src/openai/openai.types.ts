@@ -1,9 +1,9 @@
 /**
- * The subset of the OpenAI Chat Completions wire format the gateway speaks (text and function tools; no
+ * The subset of the OpenAI Chat Completions wire format the codecs speak (text and function tools; no
  * images, audio or legacy `functions`). Field names are the wire's own.
  */
 
-export interface OpenAITextPart {
+interface OpenAITextPart {
   type: 'text';
   text: string;
 }
@@ -61,7 +61,7 @@ export interface OpenAIChatRequest {
 
 export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
 
-export interface OpenAIUsage {
+interface OpenAIUsage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
@@ -81,7 +81,7 @@ export interface OpenAIChatCompletion {
   usage: OpenAIUsage;
 }
 
-export interface OpenAIToolCallDelta {
+interface OpenAIToolCallDelta {
   index: number;
   id?: string;
   type?: 'function';
@@ -111,7 +111,7 @@ export interface OpenAIUsageLike {
   completion_tokens?: number | null;
 }
 
-export interface OpenAIToolCallLike {
+interface OpenAIToolCallLike {
   id?: string | null;
   type?: string | null;
   function?: { name?: string | null; arguments?: string | null } | null;

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { ChatStreamEvent } from '../provider';
-import { invalid } from './gateway.errors';
+import { invalid } from './wire-format.error';
 
-/** Shared helpers of the format translators; not part of the public API. */
+/** Helpers shared by the family codecs; not part of the public API. */
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -56,16 +55,4 @@ export function parseArguments(text: string): Record<string, unknown> {
 export function stringifyArguments(input: unknown): string {
   if (input === undefined || input === null) return '{}';
   return JSON.stringify(input);
-}
-
-type FinishEvent = Extract<ChatStreamEvent, { type: 'finish' }>;
-
-/**
- * The events that close a decoded stream: a `start` when none was sent yet (an empty stream), then the one
- * `finish`. Every stream decoder ends this way, so consumers can rely on start … finish.
- */
-export function closingEvents(started: boolean, finish: Omit<FinishEvent, 'type'>): ChatStreamEvent[] {
-  const events: ChatStreamEvent[] = started ? [] : [{ type: 'start', model: finish.model }];
-  events.push(compact({ type: 'finish' as const, ...finish }));
-  return events;
 }

@@ -1,142 +1,19 @@
 import {
-  ApiError,
   Content,
   FunctionCallingConfigMode,
   GenerateContentConfig,
   GenerateContentParameters,
   GenerateContentResponse,
-  GoogleGenAI,
   Part,
   ToolConfig,
 } from '@google/genai';
-import { closingEvents, compact, parseArguments, randomId } from './gateway/format.util';
-import type {
-  ChatMessage,
-  ChatParams,
-  ChatProvider,
-  ChatResult,
-  ChatStreamEvent,
-  KeyCheckResult,
-  ModelInfo,
-  ProviderCallParams,
-  StopReason,
-  ToolCall,
-  ToolChoice,
-  Usage,
-} from './provider';
-import {
-  abortedError,
-  ErrorContext,
-  httpFailureToProviderError,
-  isAbortLike,
-  preMapError,
-  ProviderError,
-  ProviderErrorCode,
-  unreachableError,
-} from './provider.errors';
-import { AdapterOptions, DEFAULT_PROVIDER_TIMEOUT_MS } from './provider.settings';
-import { callWithDeadline, RequestDeadline } from './request-deadline';
+import { ProviderError, ProviderErrorCode } from '../provider.errors';
+import type { ChatParams } from '../provider';
+import type { ChatMessage, ChatResult, ChatStreamEvent, StopReason, ToolCall, ToolChoice, Usage } from '../wire/chat.model';
+import { compact, parseArguments, randomId } from '../wire/codec.util';
+import { StreamDecoder } from '../wire/stream-decoder';
 
-/** Gemini (Gemini API, not Vertex) through `@google/genai`. */
-export class GoogleProvider implements ChatProvider {
-  readonly id = 'google' as const;
-  private readonly timeoutMs: number;
-
-  constructor(private readonly options: AdapterOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS;
-  }
-
-  async checkKey(p: ProviderCallParams): Promise<KeyCheckResult> {
-    try {
-      await this.call(p, 'models', undefined, (ai, signal) => ai.models.list({ config: { pageSize: 1, abortSignal: signal } }));
-      return { valid: true };
-    } catch (error) {
-      if (error instanceof ProviderError && error.code === ProviderErrorCode.INVALID_KEY) return { valid: false };
-      throw error;
-    }
-  }
-
-  listModels(p: ProviderCallParams): Promise<ModelInfo[]> {
-    return this.call(p, 'models', undefined, async (ai, signal) => {
-      const models: ModelInfo[] = [];
-      const pager = await ai.models.list({ config: { pageSize: 1000, abortSignal: signal } });
-      for await (const model of pager) {
-        if (!model.name) continue;
-        // Embedding, image and other models cannot chat.
-        if (model.supportedActions && !model.supportedActions.includes('generateContent')) continue;
-        const id = model.name.replace(/^models\//, '');
-        const info: ModelInfo = { id: `google/${id}`, provider: 'google', model: id };
-        if (model.displayName) info.name = model.displayName;
-        if (typeof model.inputTokenLimit === 'number') info.contextLength = model.inputTokenLimit;
-        models.push(info);
-      }
-      return models;
-    });
-  }
-
-  chat(p: ChatParams): Promise<ChatResult> {
-    return this.call(p, 'chat', p.model, async (ai, signal) => {
-      const response = await ai.models.generateContent(toGoogleRequest(p, signal));
-      const decoder = new GoogleResponseDecoder(p.model);
-      decoder.push(response);
-      return decoder.result();
-    });
-  }
-
-  async *streamChat(p: ChatParams): AsyncGenerator<ChatStreamEvent> {
-    const deadline = new RequestDeadline(this.timeoutMs, p.signal);
-    let completed = false;
-    try {
-      const ai = this.client(p);
-      const stream = await ai.models.generateContentStream(toGoogleRequest(p, deadline.signal));
-      const decoder = new GoogleResponseDecoder(p.model);
-      deadline.refresh();
-      for await (const response of stream) {
-        deadline.pause();
-        yield* decoder.push(response);
-        deadline.refresh();
-      }
-      if (deadline.signal.aborted) throw new Error('stream aborted');
-      yield* decoder.end();
-      completed = true;
-    } catch (error) {
-      throw mapGoogleError(error, { ...this.context(p, 'chat', p.model), timedOut: deadline.timedOut });
-    } finally {
-      if (!completed) deadline.cancel();
-      deadline.dispose();
-    }
-  }
-
-  private client(p: ProviderCallParams): GoogleGenAI {
-    const baseUrl = p.baseUrl ?? this.options.baseUrl;
-    return new GoogleGenAI({
-      apiKey: p.apiKey,
-      // Explicit, so GOOGLE_GENAI_USE_VERTEXAI / GOOGLE_CLOUD_* in the environment cannot switch the backend.
-      vertexai: false,
-      httpOptions: compact({
-        baseUrl,
-        headers: this.options.headers,
-        // No retryOptions: the SDK then makes exactly one attempt. The deadline is ours (RequestDeadline).
-      }),
-    });
-  }
-
-  private context(p: ProviderCallParams, operation: ErrorContext['operation'], model?: string): ErrorContext {
-    return { provider: this.id, apiKey: p.apiKey, operation, model, signal: p.signal };
-  }
-
-  private call<T>(
-    p: ProviderCallParams,
-    operation: ErrorContext['operation'],
-    model: string | undefined,
-    fn: (ai: GoogleGenAI, signal: AbortSignal) => Promise<T>,
-  ): Promise<T> {
-    return callWithDeadline(
-      { timeoutMs: this.timeoutMs, signal: p.signal, client: () => this.client(p), context: this.context(p, operation, model), mapError: mapGoogleError },
-      fn,
-    );
-  }
-}
+/** The Gemini API's codec: the neutral request → `generateContent` parameters, its responses → neutral. */
 
 // ---------------------------------------------------------------------------------------------------------
 // Neutral → Gemini
@@ -256,9 +133,7 @@ export function googleFinishToStopReason(finish: string | undefined, hasToolCall
  * Gemini responses (one, or each chunk of a stream) → neutral events. Gemini streams text in pieces but each
  * function call whole, and sends usage with the chunks (the last one is complete).
  */
-export class GoogleResponseDecoder {
-  private started = false;
-  private finished = false;
+export class GoogleResponseDecoder extends StreamDecoder<GenerateContentResponse> {
   private model: string;
   private id: string | undefined;
   private text = '';
@@ -267,10 +142,11 @@ export class GoogleResponseDecoder {
   private usage: Usage = { promptTokens: 0, completionTokens: 0 };
 
   constructor(requestedModel: string) {
+    super();
     this.model = requestedModel;
   }
 
-  push(response: GenerateContentResponse): ChatStreamEvent[] {
+  override push(response: GenerateContentResponse): ChatStreamEvent[] {
     const events: ChatStreamEvent[] = [];
     if (response.modelVersion) this.model = response.modelVersion;
     if (!this.started) {
@@ -313,71 +189,16 @@ export class GoogleResponseDecoder {
     return events;
   }
 
-  end(): ChatStreamEvent[] {
-    if (this.finished) return [];
-    this.finished = true;
-    const events = closingEvents(this.started, {
+  protected override finish() {
+    return {
       stopReason: googleFinishToStopReason(this.finishReason, this.toolCalls.length > 0),
       usage: this.usage,
       model: this.model,
-    });
-    this.started = true;
-    return events;
+    };
   }
 
+  /** The whole answer, for a non-streaming call (one pushed response). */
   result(): ChatResult {
-    return compact({
-      id: this.id,
-      text: this.text,
-      toolCalls: this.toolCalls,
-      stopReason: googleFinishToStopReason(this.finishReason, this.toolCalls.length > 0),
-      usage: this.usage,
-      model: this.model,
-    });
+    return compact({ id: this.id, text: this.text, toolCalls: this.toolCalls, ...this.finish() });
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Errors
-
-interface GoogleErrorBody {
-  message?: string;
-  status?: string;
-  details?: Array<{ '@type'?: string; reason?: string; retryDelay?: string }>;
-}
-
-/** `ApiError.message` is the JSON error body; pick out what the mapping needs. */
-function parseGoogleErrorBody(message: string): GoogleErrorBody {
-  try {
-    const parsed = JSON.parse(message) as { error?: GoogleErrorBody };
-    return typeof parsed.error === 'object' && parsed.error !== null ? parsed.error : {};
-  } catch {
-    return {};
-  }
-}
-
-function retryDelaySeconds(body: GoogleErrorBody): number | undefined {
-  const delay = body.details?.find((d) => typeof d.retryDelay === 'string')?.retryDelay;
-  const seconds = delay ? Number(delay.replace(/s$/, '')) : Number.NaN;
-  return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined;
-}
-
-/** `@google/genai`'s ApiError (and fetch failures, which it does not wrap) → ProviderError. */
-export function mapGoogleError(error: unknown, ctx: ErrorContext): ProviderError {
-  const pre = preMapError(error, ctx);
-  if (pre) return pre;
-  if (error instanceof ApiError) {
-    const body = parseGoogleErrorBody(error.message);
-    // Gemini reports a bad key as 400 INVALID_ARGUMENT with reason API_KEY_INVALID.
-    const invalidKey =
-      body.details?.some((d) => d.reason === 'API_KEY_INVALID') === true || /api key not valid/i.test(body.message ?? '');
-    return httpFailureToProviderError(
-      { status: error.status, upstreamMessage: body.message, retryAfterSeconds: retryDelaySeconds(body), invalidKey },
-      ctx,
-    );
-  }
-  if (isAbortLike(error)) return abortedError(ctx);
-  // Node's fetch reports a refused or reset connection as TypeError('fetch failed').
-  if (error instanceof TypeError) return unreachableError(ctx);
-  return new ProviderError(ProviderErrorCode.UPSTREAM_ERROR, ctx.provider, `request to ${ctx.provider} failed`);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChatRequest, ChatResult, ChatStreamEvent } from '../provider';
+import type { ChatRequest, ChatResult, ChatStreamEvent } from '../wire/chat.model';
 import {
   anthropicRequestToNeutral,
   anthropicResponseToNeutral,
@@ -11,9 +11,9 @@ import {
   neutralToAnthropicRequest,
   neutralToAnthropicResponse,
   stopReasonToAnthropic,
-} from './anthropic.format';
+} from './anthropic.codec';
 import type { AnthropicMessage, AnthropicMessagesRequest, AnthropicStreamEvent } from './anthropic.types';
-import { GatewayFormatError, GatewayFormatErrorCode } from './gateway.errors';
+import { WireFormatError, WireFormatErrorCode } from '../wire/wire-format.error';
 
 const weatherTool = {
   name: 'get_weather',
@@ -92,23 +92,23 @@ describe('anthropicRequestToNeutral', () => {
     const image = { model: 'm', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'image', source: {} }] }] };
     assert.throws(
       () => anthropicRequestToNeutral(image as never),
-      (e: unknown) => e instanceof GatewayFormatError && e.code === GatewayFormatErrorCode.UNSUPPORTED_CONTENT && /messages\[0\]\.content\[0\]/.test(e.message),
+      (e: unknown) => e instanceof WireFormatError && e.code === WireFormatErrorCode.UNSUPPORTED_CONTENT && /messages\[0\]\.content\[0\]/.test(e.message),
     );
     const serverTool = { model: 'm', max_tokens: 5, messages: [], tools: [{ type: 'web_search_20250305', name: 'web_search' }] };
     assert.throws(
       () => anthropicRequestToNeutral(serverTool as never),
-      (e: unknown) => e instanceof GatewayFormatError && e.code === GatewayFormatErrorCode.UNSUPPORTED_CONTENT,
+      (e: unknown) => e instanceof WireFormatError && e.code === WireFormatErrorCode.UNSUPPORTED_CONTENT,
     );
   });
 
   it('requires max_tokens and known roles', () => {
     assert.throws(
       () => anthropicRequestToNeutral({ model: 'm', messages: [] } as never),
-      (e: unknown) => e instanceof GatewayFormatError && e.code === GatewayFormatErrorCode.INVALID_REQUEST,
+      (e: unknown) => e instanceof WireFormatError && e.code === WireFormatErrorCode.INVALID_REQUEST,
     );
     assert.throws(
       () => anthropicRequestToNeutral({ model: 'm', max_tokens: 1, messages: [{ role: 'tool', content: 'x' }] } as never),
-      (e: unknown) => e instanceof GatewayFormatError && e.code === GatewayFormatErrorCode.INVALID_REQUEST,
+      (e: unknown) => e instanceof WireFormatError && e.code === WireFormatErrorCode.INVALID_REQUEST,
     );
   });
 });

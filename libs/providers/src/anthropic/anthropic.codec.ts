@@ -10,7 +10,7 @@ import type {
   ToolChoice,
   ToolDefinition,
   Usage,
-} from '../provider';
+} from '../wire/chat.model';
 import type {
   AnthropicMessage,
   AnthropicMessageLike,
@@ -27,7 +27,6 @@ import type {
   AnthropicUsageLike,
 } from './anthropic.types';
 import {
-  closingEvents,
   compact,
   isRecord,
   optionalNumber,
@@ -37,8 +36,10 @@ import {
   requireArray,
   requireString,
   stringifyArguments,
-} from './format.util';
-import { invalid, unsupported } from './gateway.errors';
+} from '../wire/codec.util';
+import type { SseFrame } from '../wire/sse';
+import { StreamDecoder } from '../wire/stream-decoder';
+import { invalid, unsupported } from '../wire/wire-format.error';
 
 /** Anthropic requires `max_tokens`; used when neither the request nor the user's parameters set it. */
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
@@ -83,7 +84,7 @@ function promptTokensOf(usage: AnthropicUsageLike | null | undefined): number {
   return (usage?.input_tokens ?? 0) + (usage?.cache_creation_input_tokens ?? 0) + (usage?.cache_read_input_tokens ?? 0);
 }
 
-export function anthropicUsageToNeutral(usage: AnthropicUsageLike | null | undefined): Usage {
+function anthropicUsageToNeutral(usage: AnthropicUsageLike | null | undefined): Usage {
   return { promptTokens: promptTokensOf(usage), completionTokens: usage?.output_tokens ?? 0 };
 }
 
@@ -105,6 +106,30 @@ function textBlocksToString(value: unknown, field: string): string {
 
 const IGNORED_BLOCKS = new Set(['thinking', 'redacted_thinking']);
 
+/**
+ * Walks one message's content blocks: text goes to `onText`, blocks of the one other type the role may carry
+ * go to `onOther`, reasoning blocks are dropped and anything else is refused.
+ */
+function readBlocks(
+  content: unknown,
+  at: string,
+  onText: (text: string) => void,
+  other: { type: string; read: (block: Record<string, unknown>, field: string) => void },
+): void {
+  requireArray(content, `${at}.content`).forEach((block, j) => {
+    const field = `${at}.content[${j}]`;
+    if (!isRecord(block)) throw invalid(`${field} must be an object`);
+    if (block.type === 'text') {
+      if (typeof block.text !== 'string') throw invalid(`${field}.text must be a string`);
+      onText(block.text);
+    } else if (block.type === other.type) {
+      other.read(block, field);
+    } else if (!IGNORED_BLOCKS.has(String(block.type))) {
+      throw unsupported(`${field}: content of type ${String(block.type)} is not supported`);
+    }
+  });
+}
+
 function userMessageFromAnthropic(content: unknown, at: string): ChatMessage[] {
   if (typeof content === 'string') return [{ role: 'user', content }];
   const out: ChatMessage[] = [];
@@ -113,13 +138,9 @@ function userMessageFromAnthropic(content: unknown, at: string): ChatMessage[] {
     if (text.length) out.push({ role: 'user', content: text.join('\n') });
     text = [];
   };
-  requireArray(content, `${at}.content`).forEach((block, j) => {
-    const field = `${at}.content[${j}]`;
-    if (!isRecord(block)) throw invalid(`${field} must be an object`);
-    if (block.type === 'text') {
-      if (typeof block.text !== 'string') throw invalid(`${field}.text must be a string`);
-      text.push(block.text);
-    } else if (block.type === 'tool_result') {
+  readBlocks(content, at, (t) => text.push(t), {
+    type: 'tool_result',
+    read: (block, field) => {
       flush();
       out.push(
         compact({
@@ -129,9 +150,7 @@ function userMessageFromAnthropic(content: unknown, at: string): ChatMessage[] {
           isError: block.is_error === true ? true : undefined,
         }),
       );
-    } else if (!IGNORED_BLOCKS.has(String(block.type))) {
-      throw unsupported(`${field}: content of type ${String(block.type)} is not supported`);
-    }
+    },
   });
   flush();
   return out;
@@ -141,21 +160,14 @@ function assistantMessageFromAnthropic(content: unknown, at: string): AssistantM
   if (typeof content === 'string') return { role: 'assistant', content };
   const text: string[] = [];
   const toolCalls: ToolCall[] = [];
-  requireArray(content, `${at}.content`).forEach((block, j) => {
-    const field = `${at}.content[${j}]`;
-    if (!isRecord(block)) throw invalid(`${field} must be an object`);
-    if (block.type === 'text') {
-      if (typeof block.text !== 'string') throw invalid(`${field}.text must be a string`);
-      text.push(block.text);
-    } else if (block.type === 'tool_use') {
+  readBlocks(content, at, (t) => text.push(t), {
+    type: 'tool_use',
+    read: (block, field) =>
       toolCalls.push({
         id: requireString(block.id, `${field}.id`),
         name: requireString(block.name, `${field}.name`),
         arguments: stringifyArguments(block.input),
-      });
-    } else if (!IGNORED_BLOCKS.has(String(block.type))) {
-      throw unsupported(`${field}: content of type ${String(block.type)} is not supported`);
-    }
+      }),
   });
   return compact({ role: 'assistant' as const, content: text.join('\n'), toolCalls: toolCalls.length ? toolCalls : undefined });
 }
@@ -191,7 +203,7 @@ function toolChoiceFromAnthropic(raw: unknown): ToolChoice | undefined {
   }
 }
 
-/** An Anthropic Messages request body (as received by the gateway) → the neutral request. */
+/** An Anthropic Messages request body (as a client sends it) → the neutral request. */
 export function anthropicRequestToNeutral(body: AnthropicMessagesRequest): ChatRequest {
   if (!isRecord(body)) throw invalid('the request body must be an object');
   const messages: ChatMessage[] = [];
@@ -284,7 +296,7 @@ function toolChoiceToAnthropic(choice: ToolChoice | undefined): AnthropicToolCho
   return { type: 'tool', name: choice.name };
 }
 
-export interface NeutralToAnthropicOptions {
+interface NeutralToAnthropicOptions {
   stream?: boolean;
   /** `max_tokens` when the request has none; default {@link DEFAULT_ANTHROPIC_MAX_TOKENS}. */
   defaultMaxTokens?: number;
@@ -337,7 +349,7 @@ export function anthropicResponseToNeutral(message: AnthropicMessageLike): ChatR
   });
 }
 
-/** The neutral result → an Anthropic message, as the gateway returns it. */
+/** The neutral result → an Anthropic message, as the LLM proxy returns it. */
 export function neutralToAnthropicResponse(result: ChatResult, options: { id?: string; model?: string } = {}): AnthropicMessage {
   const content: Array<AnthropicTextBlock | AnthropicToolUseBlock> = [];
   if (result.text) content.push({ type: 'text', text: result.text });
@@ -365,9 +377,7 @@ type BlockState = { kind: 'text' } | { kind: 'tool'; index: number; hasArguments
  * Anthropic stream events → neutral stream events. `finish` is emitted on `message_stop` (or an `error`
  * event); `end` emits it if the stream stopped early.
  */
-export class AnthropicStreamDecoder {
-  private started = false;
-  private finished = false;
+export class AnthropicStreamDecoder extends StreamDecoder<AnthropicStreamEventLike> {
   private model = '';
   private stopReason: string | null | undefined;
   private stopSequence: string | null | undefined;
@@ -375,7 +385,7 @@ export class AnthropicStreamDecoder {
   private readonly blocks = new Map<number, BlockState>();
   private toolCount = 0;
 
-  push(event: AnthropicStreamEventLike): ChatStreamEvent[] {
+  override push(event: AnthropicStreamEventLike): ChatStreamEvent[] {
     const events: ChatStreamEvent[] = [];
     if (this.finished) return events;
     if (!this.started && event.type !== 'ping') {
@@ -454,17 +464,13 @@ export class AnthropicStreamDecoder {
     return events;
   }
 
-  end(): ChatStreamEvent[] {
-    if (this.finished) return [];
-    this.finished = true;
-    const events = closingEvents(this.started, {
+  protected override finish() {
+    return {
       stopReason: anthropicStopToStopReason(this.stopReason, this.toolCount > 0),
       stopSequence: this.stopSequence ?? undefined,
       usage: this.usage,
       model: this.model,
-    });
-    this.started = true;
-    return events;
+    };
   }
 }
 
@@ -475,7 +481,7 @@ export interface AnthropicStreamEncoderOptions {
   model?: string;
 }
 
-/** Neutral stream events → Anthropic stream events (serialize each with `formatAnthropicSse`). */
+/** Neutral stream events → Anthropic stream events (frame each with `anthropicSseFrame`). */
 export class AnthropicStreamEncoder {
   private started = false;
   private open: { block: number; kind: 'text' | 'tool' } | undefined;
@@ -561,16 +567,12 @@ export class AnthropicStreamEncoder {
   }
 }
 
-export async function* decodeAnthropicStream(events: AsyncIterable<AnthropicStreamEventLike>): AsyncGenerator<ChatStreamEvent> {
-  const decoder = new AnthropicStreamDecoder();
-  for await (const event of events) yield* decoder.push(event);
-  yield* decoder.end();
+/** One Anthropic event as an SSE frame: the event line names its type. */
+export function anthropicSseFrame(event: AnthropicStreamEvent): SseFrame {
+  return { event: event.type, data: event };
 }
 
-export async function* encodeAnthropicStream(
-  events: AsyncIterable<ChatStreamEvent>,
-  options: AnthropicStreamEncoderOptions = {},
-): AsyncGenerator<AnthropicStreamEvent> {
-  const encoder = new AnthropicStreamEncoder(options);
-  for await (const event of events) yield* encoder.push(event);
+/** An Anthropic-format error frame, for a failure after the stream has started. */
+export function anthropicSseErrorFrame(type: string, message: string): SseFrame {
+  return { event: 'error', data: { type: 'error', error: { type, message } } };
 }

@@ -2,31 +2,57 @@ import { MessageStream } from '@anthropic-ai/sdk/lib/MessageStream';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
-import type { ChatResult, ChatStreamEvent } from '../provider';
-import { AnthropicStreamEncoder, decodeAnthropicStream, encodeAnthropicStream } from './anthropic.format';
-import type { AnthropicMessage, AnthropicMessagesRequest, AnthropicStreamEvent } from './anthropic.types';
-import { decodeOpenAIStream, encodeOpenAIStream } from './openai.format';
-import type { OpenAIChatChunk, OpenAIChatCompletion, OpenAIChatRequest } from './openai.types';
-import { formatAnthropicSse, formatOpenAISse, OPENAI_SSE_DONE } from './sse';
-import { collectChatStream } from './stream-accumulator';
 import {
-  anthropicRequestToOpenAI,
-  anthropicResponseToOpenAI,
-  anthropicStreamToOpenAI,
-  openAIRequestToAnthropic,
-  openAIResponseToAnthropic,
-  openAIStreamToAnthropic,
-} from './translate';
+  anthropicRequestToNeutral,
+  anthropicResponseToNeutral,
+  AnthropicStreamDecoder,
+  AnthropicStreamEncoder,
+  AnthropicStreamEncoderOptions,
+  anthropicSseErrorFrame,
+  anthropicSseFrame,
+  neutralToAnthropicRequest,
+  neutralToAnthropicResponse,
+} from './anthropic/anthropic.codec';
+import type { AnthropicMessage, AnthropicMessagesRequest, AnthropicStreamEvent, AnthropicStreamEventLike } from './anthropic/anthropic.types';
+import {
+  openAISseErrorFrame,
+  openAISseFrame,
+  neutralToOpenAIRequest,
+  neutralToOpenAIResponse,
+  OPENAI_SSE_DONE,
+  openAIRequestToNeutral,
+  openAIResponseToNeutral,
+  OpenAIStreamDecoder,
+  OpenAIStreamEncoder,
+  OpenAIStreamEncoderOptions,
+} from './openai/openai.codec';
+import type { OpenAIChatChunk, OpenAIChatChunkLike, OpenAIChatCompletion, OpenAIChatRequest } from './openai/openai.types';
+import type { ChatResult, ChatStreamEvent } from './wire/chat.model';
+import { collectChatStream } from './wire/stream-accumulator';
+
+/**
+ * The two public formats translated into each other through the neutral model, as the LLM proxy does when a
+ * client speaks one family and the upstream another (decode one side, encode the other).
+ */
 
 async function* from<T>(items: T[]): AsyncGenerator<T> {
   for (const item of items) yield item;
 }
 
-async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
+/** Runs items through one codec stage: an encoder, or a decoder including its `end`. */
+function run<I, O>(stage: { push(item: I): O[]; end?(): O[] }, items: I[]): O[] {
+  const out = items.flatMap((item) => stage.push(item));
+  return stage.end ? [...out, ...stage.end()] : out;
 }
+
+const openAIToAnthropic = (body: OpenAIChatRequest): AnthropicMessagesRequest =>
+  neutralToAnthropicRequest(openAIRequestToNeutral(body), { stream: body.stream === true });
+const anthropicToOpenAI = (body: AnthropicMessagesRequest): OpenAIChatRequest =>
+  neutralToOpenAIRequest(anthropicRequestToNeutral(body), { stream: body.stream === true });
+const openAIChunksToAnthropic = (chunks: OpenAIChatChunkLike[], options: AnthropicStreamEncoderOptions = {}): AnthropicStreamEvent[] =>
+  run(new AnthropicStreamEncoder(options), run(new OpenAIStreamDecoder(), chunks));
+const anthropicEventsToOpenAI = (events: AnthropicStreamEventLike[], options: OpenAIStreamEncoderOptions = {}): OpenAIChatChunk[] =>
+  run(new OpenAIStreamEncoder(options), run(new AnthropicStreamDecoder(), events));
 
 /** Newline-delimited JSON, the form the SDKs' `fromReadableStream` read. */
 function ndjson(items: unknown[]): ReadableStream<Uint8Array> {
@@ -70,7 +96,7 @@ const openAIRequest: OpenAIChatRequest = {
 
 describe('requests: OpenAI ⇄ Anthropic', () => {
   it('translates an OpenAI request to Anthropic', () => {
-    assert.deepEqual(openAIRequestToAnthropic(openAIRequest), {
+    assert.deepEqual(openAIToAnthropic(openAIRequest), {
       model: 'gpt-4o',
       system: 'Be brief.',
       messages: [
@@ -101,17 +127,17 @@ describe('requests: OpenAI ⇄ Anthropic', () => {
   });
 
   it('round-trips OpenAI → Anthropic → OpenAI preserving text, tool calls (ids, names, arguments) and results', () => {
-    assert.deepEqual(anthropicRequestToOpenAI(openAIRequestToAnthropic(openAIRequest)), openAIRequest);
+    assert.deepEqual(anthropicToOpenAI(openAIToAnthropic(openAIRequest)), openAIRequest);
   });
 
   it('round-trips Anthropic → OpenAI → Anthropic', () => {
-    const anthropic = openAIRequestToAnthropic(openAIRequest);
-    assert.deepEqual(openAIRequestToAnthropic(anthropicRequestToOpenAI(anthropic)), anthropic);
+    const anthropic = openAIToAnthropic(openAIRequest);
+    assert.deepEqual(openAIToAnthropic(anthropicToOpenAI(anthropic)), anthropic);
   });
 
   it('carries the stream flag across', () => {
-    assert.equal(openAIRequestToAnthropic({ ...openAIRequest, stream: true }).stream, true);
-    const openai = anthropicRequestToOpenAI({ ...openAIRequestToAnthropic(openAIRequest), stream: true });
+    assert.equal(openAIToAnthropic({ ...openAIRequest, stream: true }).stream, true);
+    const openai = anthropicToOpenAI({ ...openAIToAnthropic(openAIRequest), stream: true });
     assert.equal(openai.stream, true);
     assert.deepEqual(openai.stream_options, { include_usage: true });
   });
@@ -140,7 +166,7 @@ describe('responses: OpenAI ⇄ Anthropic', () => {
   };
 
   it('translates an OpenAI completion to an Anthropic message', () => {
-    assert.deepEqual(openAIResponseToAnthropic(completion, { id: 'msg_r' }), {
+    assert.deepEqual(neutralToAnthropicResponse(openAIResponseToNeutral(completion), { id: 'msg_r' }), {
       id: 'msg_r',
       type: 'message',
       role: 'assistant',
@@ -156,7 +182,10 @@ describe('responses: OpenAI ⇄ Anthropic', () => {
   });
 
   it('round-trips both ways and maps every stop reason', () => {
-    assert.deepEqual(anthropicResponseToOpenAI(openAIResponseToAnthropic(completion), { id: 'chatcmpl-r', created: 5 }), completion);
+    assert.deepEqual(neutralToOpenAIResponse(anthropicResponseToNeutral(neutralToAnthropicResponse(openAIResponseToNeutral(completion))), {
+      id: 'chatcmpl-r',
+      created: 5,
+    }), completion);
     const pairs: Array<[OpenAIChatCompletion['choices'][number]['finish_reason'], AnthropicMessage['stop_reason']]> = [
       ['stop', 'end_turn'],
       ['length', 'max_tokens'],
@@ -167,9 +196,9 @@ describe('responses: OpenAI ⇄ Anthropic', () => {
       // Text only: a `stop` beside tool calls reads as tool_calls (see openAIFinishToStopReason).
       const textOnly = { ...completion.choices[0]!, message: { role: 'assistant' as const, content: 'x', refusal: null } };
       const openai = { ...completion, choices: [{ ...textOnly, finish_reason: finish }] };
-      const anthropic = openAIResponseToAnthropic(openai);
+      const anthropic = neutralToAnthropicResponse(openAIResponseToNeutral(openai));
       assert.equal(anthropic.stop_reason, stop, `${finish} → ${stop}`);
-      assert.equal(anthropicResponseToOpenAI(anthropic).choices[0]?.finish_reason, finish, `${stop} → ${finish}`);
+      assert.equal(neutralToOpenAIResponse(anthropicResponseToNeutral(anthropic)).choices[0]?.finish_reason, finish, `${stop} → ${finish}`);
     }
   });
 });
@@ -201,8 +230,8 @@ const expectedResult: ChatResult = {
 
 describe('streams: OpenAI chunks → Anthropic events', () => {
   it('emits message_start, text and tool_use blocks with input_json_delta, message_delta, message_stop', async () => {
-    const chunks = await all(encodeOpenAIStream(from(neutralStream), { id: 'chatcmpl-t', created: 1 }));
-    const events = await all(openAIStreamToAnthropic(from(chunks), { id: 'msg_t' }));
+    const chunks = run(new OpenAIStreamEncoder({ id: 'chatcmpl-t', created: 1 }), neutralStream);
+    const events = openAIChunksToAnthropic(chunks, { id: 'msg_t' });
     assert.deepEqual(
       events.map((e) => (e.type === 'content_block_start' ? `${e.type}:${e.content_block.type}#${e.index}` : 'index' in e ? `${e.type}#${e.index}` : e.type)),
       [
@@ -236,8 +265,8 @@ describe('streams: OpenAI chunks → Anthropic events', () => {
   });
 
   it('produces a stream the Anthropic SDK accumulates into the same message', async () => {
-    const chunks = await all(encodeOpenAIStream(from(neutralStream), { id: 'chatcmpl-t', created: 1 }));
-    const events = await all(openAIStreamToAnthropic(from(chunks), { id: 'msg_t' }));
+    const chunks = run(new OpenAIStreamEncoder({ id: 'chatcmpl-t', created: 1 }), neutralStream);
+    const events = openAIChunksToAnthropic(chunks, { id: 'msg_t' });
     const message = await MessageStream.fromReadableStream(ndjson(events)).finalMessage();
     assert.equal(message.id, 'msg_t');
     assert.equal(message.stop_reason, 'tool_use');
@@ -252,8 +281,8 @@ describe('streams: OpenAI chunks → Anthropic events', () => {
 
 describe('streams: Anthropic events → OpenAI chunks', () => {
   it('ends with a finish chunk and a usage chunk', async () => {
-    const events = await all(encodeAnthropicStream(from(neutralStream), { id: 'msg_t' }));
-    const chunks = await all(anthropicStreamToOpenAI(from(events), { id: 'chatcmpl-x', created: 1 }));
+    const events = run(new AnthropicStreamEncoder({ id: 'msg_t' }), neutralStream);
+    const chunks = anthropicEventsToOpenAI(events, { id: 'chatcmpl-x', created: 1 });
     const finish = chunks.at(-2);
     assert.equal(finish?.choices[0]?.finish_reason, 'tool_calls');
     assert.deepEqual(chunks.at(-1), {
@@ -268,8 +297,8 @@ describe('streams: Anthropic events → OpenAI chunks', () => {
   });
 
   it('produces a stream the OpenAI SDK accumulates into the same completion', async () => {
-    const events = await all(encodeAnthropicStream(from(neutralStream)));
-    const chunks = await all(anthropicStreamToOpenAI(from(events), { id: 'chatcmpl-x', created: 1 }));
+    const events = run(new AnthropicStreamEncoder(), neutralStream);
+    const chunks = anthropicEventsToOpenAI(events, { id: 'chatcmpl-x', created: 1 });
     const completion = await ChatCompletionStream.fromReadableStream(ndjson(chunks)).finalChatCompletion();
     const choice = completion.choices[0];
     assert.equal(choice?.message.content, 'Checking both.');
@@ -288,25 +317,28 @@ describe('streams: Anthropic events → OpenAI chunks', () => {
 
 describe('stream round trips', () => {
   it('neutral → OpenAI → neutral keeps text, tool calls and stop reason', async () => {
-    const chunks = await all(encodeOpenAIStream(from(neutralStream), { id: 'chatcmpl-t', created: 1 }));
-    assert.deepEqual(await collectChatStream(decodeOpenAIStream(from(chunks))), expectedResult);
+    const chunks = run(new OpenAIStreamEncoder({ id: 'chatcmpl-t', created: 1 }), neutralStream);
+    assert.deepEqual(await collectChatStream(from(run(new OpenAIStreamDecoder(), chunks))), expectedResult);
   });
 
   it('neutral → Anthropic → neutral keeps text, tool calls and stop reason', async () => {
-    const events = await all(encodeAnthropicStream(from(neutralStream), { id: 'msg_t' }));
-    assert.deepEqual(await collectChatStream(decodeAnthropicStream(from(events))), { ...expectedResult, id: 'msg_t' });
+    const events = run(new AnthropicStreamEncoder({ id: 'msg_t' }), neutralStream);
+    assert.deepEqual(await collectChatStream(from(run(new AnthropicStreamDecoder(), events))), { ...expectedResult, id: 'msg_t' });
   });
 
   it('OpenAI → Anthropic → OpenAI keeps the answer', async () => {
-    const chunks = await all(encodeOpenAIStream(from(neutralStream), { id: 'chatcmpl-t', created: 1 }));
-    const back = await all(anthropicStreamToOpenAI(openAIStreamToAnthropic(from(chunks)), { id: 'chatcmpl-t', created: 1 }));
-    assert.deepEqual(await collectChatStream(decodeOpenAIStream(from(back))), expectedResult);
+    const chunks = run(new OpenAIStreamEncoder({ id: 'chatcmpl-t', created: 1 }), neutralStream);
+    const back = anthropicEventsToOpenAI(openAIChunksToAnthropic(chunks), { id: 'chatcmpl-t', created: 1 });
+    assert.deepEqual(await collectChatStream(from(run(new OpenAIStreamDecoder(), back))), expectedResult);
   });
 
   it('Anthropic → OpenAI → Anthropic keeps the answer, including a length stop', async () => {
-    const events = await all(encodeAnthropicStream(from(neutralStream.slice(0, 3).concat({ ...neutralStream[8]!, stopReason: 'length' } as ChatStreamEvent)), { id: 'msg_t' }));
-    const back = await all(openAIStreamToAnthropic(anthropicStreamToOpenAI(from(events)), { id: 'msg_t' }));
-    const result = await collectChatStream(decodeAnthropicStream(from(back)));
+    const events = run(
+      new AnthropicStreamEncoder({ id: 'msg_t' }),
+      neutralStream.slice(0, 3).concat({ ...neutralStream[8]!, stopReason: 'length' } as ChatStreamEvent),
+    );
+    const back = openAIChunksToAnthropic(anthropicEventsToOpenAI(events), { id: 'msg_t' });
+    const result = await collectChatStream(from(run(new AnthropicStreamDecoder(), back)));
     assert.equal(result.text, 'Checking both.');
     assert.equal(result.stopReason, 'length');
     assert.deepEqual(result.toolCalls, []);
@@ -316,10 +348,12 @@ describe('stream round trips', () => {
 describe('SSE framing', () => {
   it('frames Anthropic events with their type and OpenAI chunks as data lines', () => {
     const event: AnthropicStreamEvent = { type: 'message_stop' };
-    assert.equal(formatAnthropicSse(event), 'event: message_stop\ndata: {"type":"message_stop"}\n\n');
+    assert.deepEqual(anthropicSseFrame(event), { event: 'message_stop', data: { type: 'message_stop' } });
+    assert.deepEqual(anthropicSseErrorFrame('api_error', 'boom'), { event: 'error', data: { type: 'error', error: { type: 'api_error', message: 'boom' } } });
     const chunk: OpenAIChatChunk = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [] };
-    assert.equal(formatOpenAISse(chunk), `data: ${JSON.stringify(chunk)}\n\n`);
-    assert.equal(OPENAI_SSE_DONE, 'data: [DONE]\n\n');
+    assert.deepEqual(openAISseFrame(chunk), { data: chunk });
+    assert.deepEqual(OPENAI_SSE_DONE, { raw: '[DONE]' });
+    assert.deepEqual(openAISseErrorFrame('boom'), { data: { error: { message: 'boom', type: 'server_error' } } });
   });
 
   it('encodes an empty answer as a complete, valid sequence', () => {

@@ -1,0 +1,112 @@
+import OpenAI from 'openai';
+import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type { ChatParams, KeyCheckResult, ModelInfo, ProviderCallParams } from '../provider';
+import { ErrorContext, ProviderError, ProviderErrorCode } from '../provider.errors';
+import type { AdapterOptions } from '../provider.settings';
+import { SdkProvider, UpstreamStream } from '../sdk-provider.base';
+import type { ChatResult } from '../wire/chat.model';
+import { isRecord } from '../wire/codec.util';
+import { neutralToOpenAIRequest, openAIResponseToNeutral, OpenAIStreamDecoder } from './openai.codec';
+import { mapOpenAIError } from './openai.errors';
+import type { OpenAIChatChunkLike, OpenAIChatRequest } from './openai.types';
+
+/** The families that speak the OpenAI Chat Completions wire format. */
+export const OPENAI_COMPATIBLE_IDS = ['openai', 'openrouter', 'together', 'xai', 'custom'] as const;
+type OpenAICompatibleId = (typeof OPENAI_COMPATIBLE_IDS)[number];
+
+/** Parameters the official OpenAI API rejects as unknown; OpenRouter, Together and most servers accept them. */
+const NON_OPENAI_PARAMETERS = ['top_k', 'repetition_penalty'] as const;
+
+/**
+ * One adapter for every OpenAI-compatible family; they differ only in base URL, headers and which
+ * non-standard parameters the server accepts.
+ */
+export class OpenAICompatibleProvider extends SdkProvider<OpenAI, OpenAIChatChunkLike> {
+  constructor(
+    override readonly id: OpenAICompatibleId,
+    options: AdapterOptions = {},
+  ) {
+    super(options);
+  }
+
+  listModels(p: ProviderCallParams): Promise<ModelInfo[]> {
+    return this.call(p, 'models', undefined, async (client, signal) => {
+      // Read raw rather than through client.models.list(): Together answers with a bare array, which the SDK's
+      // page class would read as an empty list.
+      const body = await client.get<unknown>('/models', { signal });
+      const entries: unknown[] = Array.isArray(body) ? body : isRecord(body) && Array.isArray(body.data) ? body.data : [];
+      const models: ModelInfo[] = [];
+      for (const entry of entries) {
+        if (!isRecord(entry) || typeof entry.id !== 'string' || !entry.id) continue;
+        // OpenRouter and Together add a display name and context length to OpenAI's model object.
+        const name = typeof entry.name === 'string' ? entry.name : typeof entry.display_name === 'string' ? entry.display_name : undefined;
+        models.push(this.modelInfo(entry.id, name, entry.context_length));
+      }
+      return models;
+    });
+  }
+
+  chat(p: ChatParams): Promise<ChatResult> {
+    return this.call(p, 'chat', p.model, async (client, signal) => {
+      const body = this.requestBody(p, false) as ChatCompletionCreateParamsNonStreaming;
+      const response = await client.chat.completions.create(body, { signal, headers: p.headers });
+      return openAIResponseToNeutral(response);
+    });
+  }
+
+  protected probeKey(p: ProviderCallParams): Promise<KeyCheckResult> {
+    // OpenRouter serves its model list without authentication; its key endpoint checks the key.
+    if (this.id === 'openrouter') {
+      return this.call(p, 'models', undefined, async (client, signal) => {
+        await client.get('/key', { signal });
+        return { valid: true };
+      });
+    }
+    return this.listModels(p).then((models) => ({ valid: true, modelCount: models.length }));
+  }
+
+  protected async openStream(client: OpenAI, p: ChatParams, signal: AbortSignal): Promise<UpstreamStream<OpenAIChatChunkLike>> {
+    const body = this.requestBody(p, true) as ChatCompletionCreateParamsStreaming;
+    const chunks = await client.chat.completions.create(body, { signal, headers: p.headers });
+    return { chunks, decoder: new OpenAIStreamDecoder() };
+  }
+
+  protected mapError(error: unknown, ctx: ErrorContext): ProviderError {
+    return mapOpenAIError(error, ctx);
+  }
+
+  /** The neutral request as this family's server accepts it. */
+  private requestBody(p: ChatParams, stream: boolean): OpenAIChatRequest {
+    const body = neutralToOpenAIRequest(p, { stream });
+    if (this.id === 'openai' || this.id === 'xai') {
+      for (const key of NON_OPENAI_PARAMETERS) delete body[key];
+    }
+    if (this.id === 'openai' && body.max_tokens != null) {
+      // OpenAI's reasoning models reject max_tokens; max_completion_tokens works for every current model.
+      body.max_completion_tokens = body.max_tokens;
+      delete body.max_tokens;
+    }
+    return body;
+  }
+
+  protected client(p: ProviderCallParams): OpenAI {
+    const baseURL = this.baseUrl(p);
+    if (!baseURL) {
+      throw new ProviderError(ProviderErrorCode.BAD_REQUEST, this.id, `${this.id} needs a base URL`);
+    }
+    return new OpenAI({
+      apiKey: p.apiKey,
+      baseURL,
+      // Retries are the caller's decision; a retried call would also double its time budget.
+      maxRetries: 0,
+      timeout: this.timeoutMs,
+      defaultHeaders: this.options.headers,
+      // Explicit values, so the SDK does not pick up OPENAI_* variables from the environment.
+      organization: null,
+      project: null,
+      webhookSecret: null,
+      // The SDK would log unparseable chunks verbatim.
+      logLevel: 'off',
+    });
+  }
+}

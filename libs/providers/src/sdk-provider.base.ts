@@ -1,0 +1,109 @@
+import type { ChatParams, ChatProvider, KeyCheckResult, ModelInfo, ProviderCallParams } from './provider';
+import { formatModelRef } from './model-ref';
+import type { ProviderId } from './provider-ids';
+import { ErrorContext, ProviderError, ProviderErrorCode } from './provider.errors';
+import { AdapterOptions, DEFAULT_PROVIDER_TIMEOUT_MS } from './provider.settings';
+import { callWithDeadline, RequestDeadline } from './request-deadline';
+import type { ChatResult, ChatStreamEvent } from './wire/chat.model';
+import type { StreamDecoder } from './wire/stream-decoder';
+
+/** An opened upstream stream and the family decoder that reads it. */
+export interface UpstreamStream<Chunk> {
+  chunks: AsyncIterable<Chunk>;
+  decoder: StreamDecoder<Chunk>;
+}
+
+/**
+ * What every SDK-backed adapter shares: the per-call deadline, error conversion, the key check's reading of a
+ * rejected key, and the deadline-aware stream loop. A subclass supplies its SDK client, its error mapper and
+ * the SDK calls themselves.
+ */
+export abstract class SdkProvider<Client, Chunk> implements ChatProvider {
+  abstract readonly id: ProviderId;
+  protected readonly timeoutMs: number;
+
+  constructor(protected readonly options: AdapterOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS;
+  }
+
+  abstract listModels(p: ProviderCallParams): Promise<ModelInfo[]>;
+  abstract chat(p: ChatParams): Promise<ChatResult>;
+
+  /** A fresh client for one call (the key is per call; the SDK must not read one from the environment). */
+  protected abstract client(p: ProviderCallParams): Client;
+  protected abstract mapError(error: unknown, ctx: ErrorContext): ProviderError;
+  /** The family's cheap authenticated call; resolves when the key was accepted. */
+  protected abstract probeKey(p: ProviderCallParams): Promise<KeyCheckResult>;
+  /** Starts the streaming request with the deadline's signal. */
+  protected abstract openStream(client: Client, p: ChatParams, signal: AbortSignal): Promise<UpstreamStream<Chunk>>;
+
+  /** A rejected key is a result; everything else (rate limits, outages) still throws. */
+  async checkKey(p: ProviderCallParams): Promise<KeyCheckResult> {
+    try {
+      return await this.probeKey(p);
+    } catch (error) {
+      if (error instanceof ProviderError && error.code === ProviderErrorCode.INVALID_KEY) return { valid: false };
+      throw error;
+    }
+  }
+
+  async *streamChat(p: ChatParams): AsyncGenerator<ChatStreamEvent> {
+    const deadline = new RequestDeadline(this.timeoutMs, p.signal);
+    let completed = false;
+    try {
+      const { chunks, decoder } = await this.openStream(this.client(p), p, deadline.signal);
+      deadline.refresh();
+      for await (const chunk of chunks) {
+        deadline.pause();
+        yield* decoder.push(chunk);
+        deadline.refresh();
+      }
+      // The SDKs end the iteration quietly when their signal fires mid-stream.
+      if (deadline.signal.aborted) throw new Error('stream aborted');
+      yield* decoder.end();
+      completed = true;
+    } catch (error) {
+      throw this.mapError(error, { ...this.context(p, 'chat', p.model), timedOut: deadline.timedOut });
+    } finally {
+      // The consumer stopped early (break, or its own failure): abort upstream.
+      if (!completed) deadline.cancel();
+      deadline.dispose();
+    }
+  }
+
+  /** One non-streaming call under the deadline, its failures converted by {@link mapError}. */
+  protected call<T>(
+    p: ProviderCallParams,
+    operation: ErrorContext['operation'],
+    model: string | undefined,
+    fn: (client: Client, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    return callWithDeadline(
+      {
+        timeoutMs: this.timeoutMs,
+        signal: p.signal,
+        client: () => this.client(p),
+        context: this.context(p, operation, model),
+        mapError: (error, ctx) => this.mapError(error, ctx),
+      },
+      fn,
+    );
+  }
+
+  /** One entry of the model list, with the optional fields only when the provider gave them. */
+  protected modelInfo(model: string, name: string | null | undefined, contextLength: unknown): ModelInfo {
+    const info: ModelInfo = { id: formatModelRef(this.id, model), provider: this.id, model };
+    if (name) info.name = name;
+    if (typeof contextLength === 'number') info.contextLength = contextLength;
+    return info;
+  }
+
+  /** The call's base URL, else the family's configured one. */
+  protected baseUrl(p: ProviderCallParams): string | undefined {
+    return p.baseUrl ?? this.options.baseUrl;
+  }
+
+  private context(p: ProviderCallParams, operation: ErrorContext['operation'], model?: string): ErrorContext {
+    return { provider: this.id, apiKey: p.apiKey, operation, model, signal: p.signal };
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The neutral chat model every wire family is converted to and from. Nothing here names an SDK type: each
+ * family's codec converts at its own edge, and the LLM proxy translates the public wire formats through it.
+ */
+
+/** A tool call the model asked for. `arguments` is the raw JSON text, exactly as the model produced it. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+  /**
+   * Opaque provider token that must accompany the call when it is sent back in the history (Gemini's thought
+   * signature). Formats that cannot carry it drop it.
+   */
+  signature?: string;
+}
+
+interface SystemMessage {
+  role: 'system';
+  content: string;
+}
+
+interface UserMessage {
+  role: 'user';
+  content: string;
+}
+
+export interface AssistantMessage {
+  role: 'assistant';
+  /** May be empty when the turn only calls tools. */
+  content: string;
+  toolCalls?: ToolCall[];
+}
+
+/** The result of one tool call, answering the assistant message that carried `toolCallId`. */
+interface ToolMessage {
+  role: 'tool';
+  toolCallId: string;
+  content: string;
+  /** The tool's name; adapters that need it (Gemini) fall back to the matching earlier tool call. */
+  name?: string;
+  isError?: boolean;
+}
+
+export type ChatMessage = SystemMessage | UserMessage | AssistantMessage | ToolMessage;
+
+/** A function the model may call; `parameters` is a JSON Schema object describing its arguments. */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  parameters: Record<string, unknown>;
+}
+
+/** `required` = the model must call some tool; `{ name }` = that tool. */
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+/**
+ * Sampling parameters, named as users store them (OpenRouter style). Adapters drop what their provider
+ * does not accept (e.g. Anthropic has no seed or penalties) and clamp to its ranges.
+ */
+export interface ModelParameters {
+  temperature?: number;
+  max_tokens?: number;
+  top_p?: number;
+  top_k?: number;
+  frequency_penalty?: number;
+  presence_penalty?: number;
+  repetition_penalty?: number;
+  seed?: number;
+  stop?: string[];
+}
+
+/** A chat request without credentials: what the wire formats translate to and from. */
+export interface ChatRequest {
+  /** The provider's own model id (no `provider/` prefix, except OpenRouter's `vendor/model`). */
+  model: string;
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  parameters: ModelParameters;
+  /** End-user id passed upstream for abuse tracking (OpenAI `user`, Anthropic `metadata.user_id`). */
+  user?: string;
+}
+
+/** `error` = the provider stopped for a reason that is not a normal end (content filter, refusal, …). */
+export type StopReason = 'end' | 'length' | 'tool_calls' | 'error';
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface ChatResult {
+  /** Upstream response id when the provider gives one. */
+  id?: string;
+  text: string;
+  toolCalls: ToolCall[];
+  stopReason: StopReason;
+  /** The stop sequence that ended the turn, when the provider reports it (Anthropic). */
+  stopSequence?: string | null;
+  usage: Usage;
+  /** The model that answered, as the provider names it. */
+  model: string;
+}
+
+/**
+ * Stream events, in order: one `start`, then text and tool-call deltas, then exactly one `finish`.
+ * Tool calls are numbered 0, 1, … in the order they start; a call's `tool_call_start` precedes its deltas.
+ */
+export type ChatStreamEvent =
+  | { type: 'start'; id?: string; model: string; promptTokens?: number }
+  | { type: 'text_delta'; text: string }
+  | { type: 'tool_call_start'; index: number; id: string; name: string; signature?: string }
+  | { type: 'tool_call_delta'; index: number; arguments: string }
+  | { type: 'finish'; stopReason: StopReason; stopSequence?: string | null; usage: Usage; model: string };
