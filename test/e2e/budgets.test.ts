@@ -19,13 +19,14 @@ const MAX_TOKENS = 400;
  * what it may spend before it is sent, and the reservation is swapped for the real usage when it ends.
  */
 describe('budgets: reserve before the call, settle after it', () => {
-  let issuer: OidcIssuerHandle;
-  let fakes: FakeProviders;
+  const admin = adminPool();
   let api: TestApi;
   let url: string;
+  let issuer: OidcIssuerHandle;
+  let fakes: FakeProviders;
+  /** alice spends through her projects' gateway tokens, bob through chat against his monthly budget. */
   let alice: TestUser;
   let bob: TestUser;
-  const admin = adminPool();
 
   const auth = (u: TestUser) => ({ Authorization: `Bearer ${u.token}` });
   const upstreamCalls = async () => (await fakes.requests()).filter((r) => r.path.endsWith('/chat/completions')).length;
