@@ -7,7 +7,7 @@ import { Logger } from '@nestjs/common';
 import { AppConfig, loadConfig } from '@pantheon/config';
 import type { ProjectLifecycleUpdate, ProjectRecord } from '@pantheon/db';
 import type { EnqueueResult, ProjectEventInput, ProjectJobData, QueueJob } from '@pantheon/events';
-import { ContainerRuntime, LABEL_KEYS } from '@pantheon/runtime';
+import { ContainerRuntime, isProjectId, LABEL_KEYS } from '@pantheon/runtime';
 import { InMemoryRuntime } from '@pantheon/runtime/testing';
 import { DeprovisionProcessor } from './processors/deprovision.processor';
 import { ProvisionProcessor } from './processors/provision.processor';
@@ -88,6 +88,9 @@ export class InMemoryProjectStore {
   }
 
   async liveIds(ids: string[]): Promise<Set<string>> {
+    // PostgreSQL refuses the whole query when one id is not a uuid.
+    const bad = ids.find((id) => !isProjectId(id));
+    if (bad !== undefined) throw new Error(`invalid input syntax for type uuid: "${bad}"`);
     return new Set(ids.filter((id) => this.rows.get(id)?.deletedAt === null && this.rows.get(id)?.status !== 'deleted'));
   }
 

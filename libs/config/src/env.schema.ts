@@ -138,6 +138,13 @@ export const envSchema = z.object({
   CHAT_MAX_TOOL_STEPS: z.coerce.number().int().min(1).max(50).default(8),
   /** Earlier messages of a conversation sent as context with a single new message. */
   CHAT_HISTORY_CONTEXT: z.coerce.number().int().min(0).max(200).default(20),
+  /**
+   * Output tokens a metered call reserves against its budgets when the request sets no max_tokens (the prompt's
+   * estimate is added). Parallel calls are admitted while used + reserved stays under the budget.
+   */
+  BUDGET_RESERVATION_TOKENS: z.coerce.number().int().min(1).max(1_000_000).default(4096),
+  /** A reservation a call never settled (the API died mid-call) stops counting against budgets after this long. */
+  BUDGET_RESERVATION_TTL_S: z.coerce.number().int().min(60).max(86_400).default(900),
 
   MAX_API_KEYS_PER_USER: z.coerce.number().int().min(1).default(50),
   MAX_CUSTOM_MODELS_PER_USER: z.coerce.number().int().min(1).default(200),

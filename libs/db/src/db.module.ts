@@ -11,6 +11,7 @@ import { ProjectRepository } from './repositories/project.repository';
 import { ProjectTokenRepository } from './repositories/project-token.repository';
 import { UsageRepository } from './repositories/usage.repository';
 import { ChatRepository } from './repositories/chat.repository';
+import { BudgetRepository } from './repositories/budget.repository';
 
 const repositories = [
   UserRepository,
@@ -22,6 +23,7 @@ const repositories = [
   ProjectTokenRepository,
   UsageRepository,
   ChatRepository,
+  BudgetRepository,
 ];
 
 @Global()

@@ -12,6 +12,7 @@ export * from './repositories/audit-log.repository';
 export * from './repositories/project.repository';
 export * from './repositories/project-token.repository';
 export * from './repositories/usage.repository';
+export * from './repositories/budget.repository';
 export * from './repositories/chat.repository';
 export { KeyRotationRepository, RotatableKey } from './system/key-rotation.repository';
 export { ProjectSystemRepository, ProjectLifecycleUpdate } from './system/project-system.repository';

@@ -18,6 +18,7 @@ export {
 export { DockerRuntime, type DockerRuntimeOptions } from './docker.runtime';
 export {
   containerName,
+  isProjectId,
   LABEL_KEYS,
   MANAGED_LABEL_VALUE,
   networkName,

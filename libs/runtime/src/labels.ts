@@ -42,6 +42,11 @@ export function normalizeProjectId(projectId: string): string {
   return projectId.toLowerCase();
 }
 
+/** True for a value that can be a project id (a UUID, any case): labels on objects are only trusted if so. */
+export function isProjectId(value: string): boolean {
+  return UUID_PATTERN.test(value);
+}
+
 /** Labels for a project's network or container: managed, project, role, and optionally owner and test run. */
 export function resourceLabels(params: ResourceLabelsParams): Labels {
   const labels: Labels = {

@@ -20,12 +20,14 @@ interface TenantTable {
   noUpdate?: boolean;
   /** Inserts that reference the user's project take it as $2. */
   needsProject?: boolean;
+  /** project_id may be NULL (a row about no project). */
+  projectOptional?: boolean;
 }
 
 const TABLES: TenantTable[] = [
   { table: 'users', owner: 'id', insert: '', touch: 'name' },
   {
-    table: 'projects', owner: 'owner_id', touch: 'name',
+    table: 'projects', owner: 'owner_id', touch: 'token_budget',
     insert: `insert into projects (owner_id, name) values ($1, 'p-' || substr(md5(random()::text), 1, 6))`,
   },
   {
@@ -47,17 +49,21 @@ const TABLES: TenantTable[] = [
     insert: `insert into audit_log (user_id, seq, action, hash) values ($1, 0, 'test.seeded', '\\x')`,
   },
   {
-    table: 'project_tokens', owner: 'user_id', touch: 'name', needsProject: true,
+    table: 'project_tokens', owner: 'user_id', touch: 'revoked_at', needsProject: true,
     insert: `insert into project_tokens (user_id, project_id, name, token_hash, prefix, expires_at)
              values ($1, $2, 't', sha256(gen_random_uuid()::text::bytea), 'pt_', now() + interval '1 day')`,
   },
   {
-    table: 'chat_messages', owner: 'user_id', touch: 'content', needsProject: true, noUpdate: true,
+    table: 'chat_messages', owner: 'user_id', touch: 'content', needsProject: true, projectOptional: true, noUpdate: true,
     insert: `insert into chat_messages (user_id, project_id, role, content) values ($1, $2, 'user', 'hello')`,
   },
   {
-    table: 'usage_events', owner: 'user_id', touch: 'model', appendOnly: true,
-    insert: `insert into usage_events (user_id, source, provider, model, status) values ($1, 'chat', 'openai', 'm', 'ok')`,
+    table: 'usage_events', owner: 'user_id', touch: 'model', appendOnly: true, needsProject: true, projectOptional: true,
+    insert: `insert into usage_events (user_id, project_id, source, provider, model, status) values ($1, $2, 'chat', 'openai', 'm', 'ok')`,
+  },
+  {
+    table: 'budget_reservations', owner: 'user_id', touch: 'tokens', noUpdate: true, needsProject: true, projectOptional: true,
+    insert: `insert into budget_reservations (user_id, project_id, tokens, expires_at) values ($1, $2, 10, now() + interval '1 hour')`,
   },
 ];
 
@@ -176,6 +182,75 @@ describe('row-level security as pantheon_app', () => {
       });
     });
   }
+
+  describe("rows naming a project (project_tokens, chat_messages, usage_events, budget_reservations)", () => {
+    for (const t of TABLES.filter((x) => x.needsProject)) {
+      it(`${t.table}: user A cannot insert a row naming user B's project`, async () => {
+        await asAppUser(app, userA, async (c) => {
+          const forged = await tryQuery(c, t.insert, [userA, projectOf[userB]]);
+          assert.equal(forged.error?.code, '42501', `expected an RLS violation, got ${JSON.stringify(forged)}`);
+          assert.match(forged.error!.message, /row-level security/);
+          assert.equal((await tryQuery(c, t.insert, [userA, projectOf[userA]])).error, undefined, 'own project is fine');
+          const none = await tryQuery(c, t.insert, [userA, null]);
+          if (t.projectOptional) assert.equal(none.error, undefined, 'no project is fine where the column is nullable');
+          else assert.ok(['42501', '23502'].includes(none.error?.code ?? ''), `project_id is required: ${JSON.stringify(none)}`);
+        });
+      });
+    }
+  });
+
+  describe('subnet_leases', () => {
+    const leased: number[] = [];
+    before(async () => {
+      for (const id of [userA, userB]) {
+        const { rows } = await admin.query(
+          `insert into subnet_leases (subnet_index, project_id)
+           select i, $1 from generate_series(1, 254) i where not exists (select 1 from subnet_leases l where l.subnet_index = i)
+           order by i desc limit 1 returning subnet_index`,
+          [projectOf[id]],
+        );
+        leased.push(rows[0].subnet_index);
+      }
+    });
+    after(() => admin.query('delete from subnet_leases where subnet_index = any($1)', [leased]));
+
+    it('shows every taken index but no tenant project ids', async () => {
+      await asAppUser(app, userA, async (c) => {
+        const taken = await c.query('select subnet_index from subnet_leases where subnet_index = any($1) order by 1', [leased]);
+        assert.deepEqual(taken.rows.map((r) => r.subnet_index), [...leased].sort((a, b) => a - b), "another tenant's index is visible as taken");
+        for (const sql of ['select project_id from subnet_leases', 'select * from subnet_leases', 'select count(*) from subnet_leases where project_id is not null']) {
+          assert.equal((await tryQuery(c, sql)).error?.code, '42501', sql);
+        }
+      });
+    });
+  });
+
+  it('lets pantheon_app update only the project columns the API writes', async () => {
+    await asAppUser(app, userA, async (c) => {
+      const own = projectOf[userA];
+      for (const col of ['status', 'progress_step', 'subnet_index', 'token_budget', 'updated_at']) {
+        assert.equal((await tryQuery(c, `update projects set ${col} = ${col} where id = $1`, [own])).rowCount, 1, col);
+      }
+      for (const [col, value] of [['last_error', `'forged'`], ['progress', '100'], ['attempts', '0'], ['deleted_at', 'now()'], ['owner_id', 'owner_id'], ['name', `'renamed'`], ['vm_spec', `'{}'`]]) {
+        const res = await tryQuery(c, `update projects set ${col} = ${value} where id = $1`, [own]);
+        assert.equal(res.error?.code, '42501', `UPDATE (${col}) must not be granted`);
+      }
+    });
+  });
+
+  it('lets pantheon_app issue only user tokens, and change only revoked_at / last_used_at', async () => {
+    await asAppUser(app, userA, async (c) => {
+      const issue = (kind: string) => tryQuery(c,
+        `insert into project_tokens (user_id, project_id, kind, name, token_hash, prefix, expires_at)
+         values ($1, $2, $3, 'tools-api', sha256(gen_random_uuid()::text::bytea), 'pt_', now() + interval '1 day')`,
+        [userA, projectOf[userA], kind]);
+      const forged = await issue('tools');
+      assert.equal(forged.error?.code, '42501', JSON.stringify(forged));
+      assert.equal((await issue('user')).error, undefined);
+      assert.equal((await tryQuery(c, `update project_tokens set kind = 'tools' where user_id = $1`, [userA])).error?.code, '42501');
+      assert.equal((await tryQuery(c, `update project_tokens set revoked_at = now() where user_id = $1`, [userA])).error, undefined);
+    });
+  });
 
   it('keeps app.user_id transaction-local: a reused pooled connection forgets it', async () => {
     const single = appPool();

@@ -9,7 +9,7 @@ import { mapError } from '../common/error-map';
 import { toParameterObject } from '../common/model-parameters.dto';
 import { pageInfo } from '../common/pagination.dto';
 import type { JsonOrStream, SseFrame } from '../common/sse';
-import { completeMetered, MeteredCall, MeteringDeps, openMeteredCall, streamMetered } from '../usage/metered-call';
+import { closeMetered, completeMetered, MeteredCall, MeteringDeps, openMeteredCall, streamMetered } from '../usage/metered-call';
 import { METERING } from '../usage/metering.provider';
 import { ChatHistoryDeleteQueryDto, ChatHistoryQueryDto, ChatHistoryResponseDto, ChatRequestDto, ChatResponseDto, mapChatMessage } from './chat.dto';
 import { McpToolSource } from './mcp-tool-source';
@@ -103,17 +103,23 @@ export class ChatService {
       const last = dto.messages![dto.messages!.length - 1];
       newTurns = last.role === 'user' ? [{ role: 'user', content: last.content }] : [];
     }
-    const call = await openMeteredCall(this.metering, { userId: user.id, projectId, modelRef, source: 'chat', keyId: dto.key_id });
+    const call = await openMeteredCall(this.metering, { userId: user.id, projectId, modelRef, source: 'chat', keyId: dto.key_id, request: { messages, parameters } });
     return { call, toolsUrl, modelRef, messages, parameters, newTurns };
   }
 
   private async complete(user: AuthUser, chat: PreparedChat, signal: AbortSignal): Promise<ChatResponseDto> {
     const request = { messages: chat.messages, parameters: chat.parameters, user: user.id };
-    const result = chat.toolsUrl
-      ? await this.withProjectTools(chat.toolsUrl, signal, (tools) =>
-          runToolLoop(request, tools, (r) => completeMetered(this.metering, chat.call, r, signal), this.config.CHAT_MAX_TOOL_STEPS),
-        ).then((out) => ({ ...out.result, usage: out.usage }))
-      : await completeMetered(this.metering, chat.call, request, signal);
+    let result: ChatResult;
+    try {
+      result = chat.toolsUrl
+        ? await this.withProjectTools(chat.toolsUrl, signal, (tools) =>
+            runToolLoop(request, tools, (r) => completeMetered(this.metering, chat.call, r, signal), this.config.CHAT_MAX_TOOL_STEPS),
+          ).then((out) => ({ ...out.result, usage: out.usage }))
+        : await completeMetered(this.metering, chat.call, request, signal);
+    } finally {
+      // The tools may fail before the first model turn: its reservation must not wait for expiry.
+      await closeMetered(this.metering, chat.call);
+    }
     await this.save(user, chat, result);
     return this.toResponse(chat, result);
   }

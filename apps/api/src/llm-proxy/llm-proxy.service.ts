@@ -36,7 +36,7 @@ export class LlmProxyService {
   async openAIChat(p: ProjectPrincipal, body: unknown, signal: AbortSignal): Promise<JsonOrStream<unknown>> {
     const raw = body as OpenAIChatRequest & { stream?: boolean; stream_options?: { include_usage?: boolean } };
     const { model, request } = splitModel(openAIRequestToNeutral(raw));
-    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef: model, source: 'gateway' });
+    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef: model, source: 'gateway', request });
     if (raw.stream !== true) {
       return { json: neutralToOpenAIResponse(await completeMetered(this.metering, call, request, signal), { model }) };
     }
@@ -57,7 +57,7 @@ export class LlmProxyService {
   async anthropicMessages(p: ProjectPrincipal, body: unknown, signal: AbortSignal): Promise<JsonOrStream<unknown>> {
     const raw = body as AnthropicMessagesRequest & { stream?: boolean };
     const { model, request } = splitModel(anthropicRequestToNeutral(raw));
-    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef: model, source: 'gateway' });
+    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef: model, source: 'gateway', request });
     if (raw.stream !== true) {
       return { json: neutralToAnthropicResponse(await completeMetered(this.metering, call, request, signal), { model }) };
     }

@@ -26,6 +26,8 @@ export class ProjectTokenParamsDto {
 export class ProjectTokenResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
+  @ApiProperty({ enum: ['user', 'tools'], description: "tools: the platform's token for the project's tools API (re-issued when the tools API is rebuilt); user: one you issued" })
+  kind!: string;
   @ApiProperty({ description: 'First characters of the token, to tell tokens apart' }) prefix!: string;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) expires_at!: string;
@@ -41,6 +43,7 @@ export function mapProjectToken(t: ProjectTokenRecord): ProjectTokenResponseDto 
   return {
     id: t.id,
     name: t.name,
+    kind: t.kind,
     prefix: t.prefix,
     created_at: t.createdAt.toISOString(),
     expires_at: t.expiresAt.toISOString(),

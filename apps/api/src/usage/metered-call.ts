@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { DbService, UsageInput } from '@pantheon/db';
+import type { DbService, Tx, UsageInput, UsageRepository } from '@pantheon/db';
 import {
   ChatProvider,
   ChatRequest,
@@ -15,16 +15,19 @@ import {
 } from '@pantheon/providers';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
 import type { ProviderKeyVault, ResolvedKey } from '../provider-keys/provider-key.vault';
-import { assertWithinBudget, BudgetRepositories } from './budget';
+import { BudgetHold, BudgetRepositories, costOf, estimateUsage, ModelPrice, reserveWithinBudget } from './budget';
 
-export type ModelPrices = Record<string, { input: number; output: number }>;
+export type ModelPrices = Record<string, ModelPrice>;
 
 /** What a metered call needs; services build it once from what they inject. */
 export interface MeteringDeps extends BudgetRepositories {
   db: DbService;
+  usage: UsageRepository;
   vault: ProviderKeyVault;
   registry: ProviderRegistry;
   prices: ModelPrices;
+  /** How much a request reserves against budgets: output tokens when it sets no max_tokens, and for how long. */
+  reservation: { defaultCompletionTokens: number; ttlMs: number };
   logger: Logger;
 }
 
@@ -37,6 +40,11 @@ export interface MeteredCall {
   providerId: ProviderId;
   model: string;
   key: ResolvedKey;
+  /**
+   * The budget admission made when the call was opened, for its first provider request (`reservation` null:
+   * no budget applied). Later requests of the call (tool-loop turns) are admitted one by one.
+   */
+  admitted?: { reservation: string | null };
 }
 
 export type CallRequest = Omit<ChatRequest, 'model'>;
@@ -48,12 +56,13 @@ export function parsePrices(json: string): ModelPrices {
 }
 
 /**
- * Resolves `provider/model`, checks budgets and picks the key, in one transaction (the per-call overhead of
- * the gateway). Throws 4xx before anything is sent.
+ * Resolves `provider/model`, picks the key and admits the first request against the budgets (reserving what
+ * it may spend), in one transaction (the per-call overhead of the gateway). Throws 4xx before anything is sent.
+ * The caller sends the request through completeMetered/streamMetered, or ends the call with closeMetered.
  */
 export async function openMeteredCall(
   deps: MeteringDeps,
-  call: { userId: string; projectId: string | null; modelRef: string; source: MeteredCall['source']; keyId?: string },
+  call: { userId: string; projectId: string | null; modelRef: string; source: MeteredCall['source']; keyId?: string; request: CallRequest },
 ): Promise<MeteredCall> {
   let ref;
   try {
@@ -61,27 +70,41 @@ export async function openMeteredCall(
   } catch {
     throw new DomainError(DomainErrorCode.INVALID, 'model must look like provider/model, e.g. openai/gpt-4o');
   }
-  const key = await deps.db.withUser(call.userId, async (tx) => {
-    await assertWithinBudget(tx, deps, call.userId, call.projectId);
-    return deps.vault.resolve(tx, ref.provider, call.keyId);
+  const opened = { userId: call.userId, projectId: call.projectId, source: call.source, provider: deps.registry.get(ref.provider), providerId: ref.provider, model: ref.model };
+  return deps.db.withUser(call.userId, async (tx) => {
+    const key = await deps.vault.resolve(tx, ref.provider, call.keyId);
+    // Last before commit: the budget rows stay locked for as short a time as possible.
+    const reservation = await reserveWithinBudget(tx, deps, opened, holdFor(deps, opened, call.request));
+    return { ...opened, key, admitted: { reservation } };
   });
-  return { userId: call.userId, projectId: call.projectId, source: call.source, provider: deps.registry.get(ref.provider), providerId: ref.provider, model: ref.model, key };
+}
+
+/** Ends a call whose first request was never sent (e.g. the project's tools did not answer): frees its reservation. */
+export async function closeMetered(deps: MeteringDeps, call: MeteredCall): Promise<void> {
+  const reservation = call.admitted?.reservation;
+  call.admitted = undefined;
+  if (!reservation) return;
+  await deps.db
+    .withUser(call.userId, (tx) => deps.budgets.release(tx, reservation))
+    .catch((err: Error) => deps.logger.error({ userId: call.userId, projectId: call.projectId, err: err.message }, 'reservation not released; it expires'));
 }
 
 export async function completeMetered(deps: MeteringDeps, call: MeteredCall, request: CallRequest, signal: AbortSignal): Promise<ChatResult> {
+  const reservation = await admit(deps, call, request);
   const started = Date.now();
   try {
     const result = await call.provider.chat({ ...request, model: call.model, apiKey: call.key.apiKey, baseUrl: call.key.baseUrl, signal });
-    await record(deps, call, 'ok', result.usage, started);
+    await record(deps, call, reservation, 'ok', result.usage, started);
     return result;
   } catch (err) {
-    await record(deps, call, statusOf(err), { promptTokens: 0, completionTokens: 0 }, started, err);
+    await record(deps, call, reservation, statusOf(err), { promptTokens: 0, completionTokens: 0 }, started, err);
     throw err;
   }
 }
 
 /** Streams the answer; usage is recorded when the stream ends, however it ends (done, error, client gone). */
 export async function* streamMetered(deps: MeteringDeps, call: MeteredCall, request: CallRequest, signal: AbortSignal): AsyncGenerator<ChatStreamEvent> {
+  const reservation = await admit(deps, call, request);
   const started = Date.now();
   let usage: Usage = { promptTokens: 0, completionTokens: 0 };
   let status: CallStatus = 'aborted';
@@ -100,19 +123,54 @@ export async function* streamMetered(deps: MeteringDeps, call: MeteredCall, requ
     failure = err;
     throw err;
   } finally {
-    await record(deps, call, status, usage, started, failure);
+    await record(deps, call, reservation, status, usage, started, failure);
   }
 }
 
-/** Records one provider call; failures here are logged, never turned into a failed response. */
-export async function recordUsage(deps: Pick<MeteringDeps, 'db' | 'usage' | 'logger'>, u: UsageInput): Promise<void> {
+/**
+ * Records one provider call and, in the same transaction, `release`s the reservation it held, so its budgets
+ * count the real usage from then on. Failures here are logged, never turned into a failed response (an
+ * unreleased reservation expires).
+ */
+export async function recordUsage(
+  deps: Pick<MeteringDeps, 'db' | 'usage' | 'logger'>,
+  u: UsageInput,
+  release?: (tx: Tx) => Promise<void>,
+): Promise<void> {
   await deps.db
-    .withUser(u.userId, (tx) => deps.usage.record(tx, u))
+    .withUser(u.userId, async (tx) => {
+      await deps.usage.record(tx, u);
+      await release?.(tx);
+    })
     .catch((err: Error) => deps.logger.error({ userId: u.userId, projectId: u.projectId, err: err.message }, 'usage not recorded'));
 }
 
-function record(deps: MeteringDeps, call: MeteredCall, status: CallStatus, usage: Usage, started: number, err?: unknown): Promise<void> {
-  const price = deps.prices[formatModelRef(call.providerId, call.model)];
+/** The reservation for the call's next request: the one taken when it was opened, else a new admission. */
+async function admit(deps: MeteringDeps, call: MeteredCall, request: CallRequest): Promise<string | null> {
+  const opened = call.admitted;
+  call.admitted = undefined;
+  if (opened) return opened.reservation;
+  return deps.db.withUser(call.userId, (tx) => reserveWithinBudget(tx, deps, call, holdFor(deps, call, request)));
+}
+
+function holdFor(deps: MeteringDeps, call: Pick<MeteredCall, 'providerId' | 'model'>, request: CallRequest): BudgetHold {
+  const estimate = estimateUsage(request, deps.reservation.defaultCompletionTokens);
+  return {
+    tokens: estimate.promptTokens + estimate.completionTokens,
+    costUsd: costOf(deps.prices[formatModelRef(call.providerId, call.model)], estimate),
+    expiresAt: new Date(Date.now() + deps.reservation.ttlMs),
+  };
+}
+
+function record(
+  deps: MeteringDeps,
+  call: MeteredCall,
+  reservation: string | null,
+  status: CallStatus,
+  usage: Usage,
+  started: number,
+  err?: unknown,
+): Promise<void> {
   return recordUsage(deps, {
     userId: call.userId,
     projectId: call.projectId,
@@ -123,10 +181,10 @@ function record(deps: MeteringDeps, call: MeteredCall, status: CallStatus, usage
     status,
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
-    costUsd: price ? (usage.promptTokens * price.input + usage.completionTokens * price.output) / 1_000_000 : null,
+    costUsd: costOf(deps.prices[formatModelRef(call.providerId, call.model)], usage),
     latencyMs: Date.now() - started,
     errorCode: err instanceof ProviderError ? err.code : err ? 'INTERNAL' : null,
-  });
+  }, reservation ? (tx) => deps.budgets.release(tx, reservation) : undefined);
 }
 
 function statusOf(err: unknown): 'error' | 'aborted' {

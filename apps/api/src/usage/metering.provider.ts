@@ -1,6 +1,6 @@
 import { Logger, Provider } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
-import { DbService, ProjectRepository, UsageRepository, UserSettingsRepository } from '@pantheon/db';
+import { BudgetRepository, DbService, ProjectRepository, UsageRepository, UserSettingsRepository } from '@pantheon/db';
 import { ProviderRegistry } from '@pantheon/providers';
 import { ProviderKeyVault } from '../provider-keys/provider-key.vault';
 import { MeteringDeps, parsePrices } from './metered-call';
@@ -10,7 +10,7 @@ export const METERING = Symbol('METERING');
 /** The repositories, vault and price list every metered call uses, built once (not a service: no rules here). */
 export const meteringProvider: Provider = {
   provide: METERING,
-  inject: [APP_CONFIG, DbService, ProviderKeyVault, ProviderRegistry, UserSettingsRepository, UsageRepository, ProjectRepository],
+  inject: [APP_CONFIG, DbService, ProviderKeyVault, ProviderRegistry, UserSettingsRepository, UsageRepository, ProjectRepository, BudgetRepository],
   useFactory: (
     config: AppConfig,
     db: DbService,
@@ -19,5 +19,11 @@ export const meteringProvider: Provider = {
     settings: UserSettingsRepository,
     usage: UsageRepository,
     projects: ProjectRepository,
-  ): MeteringDeps => ({ db, vault, registry, settings, usage, projects, prices: parsePrices(config.MODEL_PRICES), logger: new Logger('MeteredCall') }),
+    budgets: BudgetRepository,
+  ): MeteringDeps => ({
+    db, vault, registry, settings, usage, projects, budgets,
+    prices: parsePrices(config.MODEL_PRICES),
+    reservation: { defaultCompletionTokens: config.BUDGET_RESERVATION_TOKENS, ttlMs: config.BUDGET_RESERVATION_TTL_S * 1000 },
+    logger: new Logger('MeteredCall'),
+  }),
 };

@@ -89,7 +89,7 @@ describe('ProvisionProcessor', () => {
 
     assert.deepEqual(await leftovers(), []);
     assert.equal(existsSync(join(fx.config.SHARE_ROOT, P)), false);
-    const reason = 'container runtime: image pantheon/absent:spec is not present';
+    const reason = "the project's machine image is not available on this platform";
     const row = await fx.projects.get(P);
     assert.deepEqual([row?.status, row?.lastError], ['failed', reason]);
     assert.deepEqual(fx.published.at(-1), { userId: OWNER, projectId: P, status: 'failed', step: 'share', progress: 40, error: reason });

@@ -3,8 +3,9 @@ import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { generateProjectToken } from '@pantheon/crypto';
 import type { ProjectRecord, ProjectSystemRepository } from '@pantheon/db';
 import { ProjectJobData, ProvisionStep, QueueJob } from '@pantheon/events';
-import { IpamError, subnetForIndex } from '@pantheon/ipam';
+import { subnetForIndex } from '@pantheon/ipam';
 import { ContainerRuntime, RuntimeError } from '@pantheon/runtime';
+import { ProvisionFailure, userFacingReason } from '../provisioning/failure-reason';
 import { platformNetworkSpec, ProjectPlan, TOOLS_API_PORT, VmSpec } from '../provisioning/project-plan';
 import { prepareShareFolder, removeShareFolder, shareDirFor } from '../provisioning/share-folder';
 import { removeProjectResources } from '../provisioning/teardown';
@@ -15,18 +16,8 @@ export type ProvisionProjects = Pick<ProjectSystemRepository, 'get' | 'countAtte
 
 const STEP_PROGRESS: Record<ProvisionStep, number> = { network: 20, share: 40, vm: 60, tools: 80, ready: 100 };
 
-/** A failure whose message is fit to show the user as the project's last_error. */
-class ProvisionFailure extends Error {}
-
 /** The project was deleted while it was being built: stop quietly, deprovision cleans up. */
 class ProvisionCancelled extends Error {}
-
-function userFacingReason(err: unknown): string {
-  if (err instanceof ProvisionFailure) return err.message;
-  // An out-of-range subnet index was a runtime error before IPAM became its own lib; the reason stays the same.
-  if (err instanceof RuntimeError || err instanceof IpamError) return `container runtime: ${err.message}`;
-  return 'internal error while provisioning (see worker logs)';
-}
 
 /**
  * Builds a project: network → shared folder → VM → tools API → ready (health), each step idempotent so a

@@ -3,13 +3,14 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { subnetForIndex } from '@pantheon/ipam';
-import { containerName, networkName, projectSelector, resourceLabels } from '@pantheon/runtime';
+import { containerName, LABEL_KEYS, networkName, projectSelector, resourceLabels } from '@pantheon/runtime';
 import { BACKEND, OWNER, projectJob, WorkerFixture, workerFixture } from '../worker.fixture';
 
 const LIVE = '0b9f1c7e-4d6a-4f1e-9a51-1f2e3d4c5b6a';
 const DELETED = '6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d';
 const UNKNOWN = '1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b';
 const LONG_AGO = new Date(Date.now() - 3600_000);
+const STUCK = 'b2b2b2b2-0000-4000-8000-000000000001';
 
 describe('ReconcileProcessor', () => {
   let fx: WorkerFixture;
@@ -54,7 +55,22 @@ describe('ReconcileProcessor', () => {
     assert.ok(await fx.engine.inspectNetwork(fx.config.PLATFORM_NETWORK), 'the platform network carries no project label');
     assert.deepEqual(Object.keys((await fx.engine.inspectContainer(BACKEND))?.networks ?? {}).sort(), [fx.config.PLATFORM_NETWORK, networkName(LIVE)].sort());
 
-    assert.deepEqual(await fx.reconcile.process(), { orphansRemoved: [], provisionRequeued: [], deprovisionRequeued: [] }, 'a second pass finds nothing');
+    assert.deepEqual(await fx.reconcile.process(), { orphansRemoved: [], skipped: [], provisionRequeued: [], deprovisionRequeued: [] }, 'a second pass finds nothing');
+  });
+
+  it('skips an object whose project label is not a UUID and still reconciles the rest', async () => {
+    await orphan(UNKNOWN, 9);
+    await fx.engine.ensureContainer({
+      name: 'pantheon-vm-hand-made', image: fx.config.VM_IMAGE, env: {},
+      labels: { ...resourceLabels({ projectId: LIVE, role: 'vm' }), [LABEL_KEYS.project]: 'not-a-uuid' },
+      network: { name: fx.config.PLATFORM_NETWORK, ip: fx.config.PLATFORM_SUBNET.replace(/\.0\/24$/, '.50') },
+    });
+    fx.projects.add({ id: STUCK, status: 'queued', updatedAt: LONG_AGO });
+
+    const report = await fx.reconcile.process();
+    assert.deepEqual(report, { orphansRemoved: [UNKNOWN], skipped: ['pantheon-vm-hand-made'], provisionRequeued: [STUCK], deprovisionRequeued: [] });
+    assert.equal(await objectsOf(UNKNOWN), 0);
+    assert.ok(await fx.engine.inspectContainer('pantheon-vm-hand-made'), 'the unidentifiable object is left alone');
   });
 
   it('only touches the objects of its own test run when one is configured', async () => {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import type { ProjectSystemRepository } from '@pantheon/db';
 import type { ProjectJobQueue } from '@pantheon/events';
-import { ContainerRuntime, LABEL_KEYS, MANAGED_LABEL_VALUE } from '@pantheon/runtime';
+import { ContainerRuntime, isProjectId, LABEL_KEYS, MANAGED_LABEL_VALUE } from '@pantheon/runtime';
 import { removeShareFolder, shareDirFor } from '../provisioning/share-folder';
 import { removeProjectResources } from '../provisioning/teardown';
 import { JOB_QUEUE, PROJECTS, RUNTIME } from '../worker.tokens';
@@ -15,6 +15,8 @@ export type ReconcileQueue = Pick<ProjectJobQueue, 'jobState' | 'enqueueProvisio
 
 export interface ReconcileReport {
   orphansRemoved: string[];
+  /** Names of managed objects whose project label is not a project id: left alone (and logged), never fatal. */
+  skipped: string[];
   provisionRequeued: string[];
   deprovisionRequeued: string[];
 }
@@ -38,15 +40,24 @@ export class ReconcileProcessor {
   ) {}
 
   async process(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { orphansRemoved: [], provisionRequeued: [], deprovisionRequeued: [] };
+    const report: ReconcileReport = { orphansRemoved: [], skipped: [], provisionRequeued: [], deprovisionRequeued: [] };
 
     const selector: Record<string, string> = { [LABEL_KEYS.managed]: MANAGED_LABEL_VALUE };
     // A test run only ever touches its own objects.
     if (this.config.RUNTIME_TEST_RUN_LABEL) selector[LABEL_KEYS.testRun] = this.config.RUNTIME_TEST_RUN_LABEL;
     const { containers, networks } = await this.runtime.listByLabel(selector);
-    const seen = new Set(
-      [...containers, ...networks].map((o) => o.labels[LABEL_KEYS.project]).filter((id): id is string => Boolean(id)),
-    );
+    const seen = new Set<string>();
+    for (const o of [...containers, ...networks]) {
+      const label = o.labels[LABEL_KEYS.project];
+      if (!label) continue;
+      if (isProjectId(label)) {
+        seen.add(label.toLowerCase());
+        continue;
+      }
+      // One bad label (hand-made or corrupted object) must not stop the pass for every other project.
+      this.logger.warn({ object: o.name, label: label.slice(0, 64) }, 'skipped an object whose project label is not a project id');
+      report.skipped.push(o.name);
+    }
     const live = await this.projects.liveIds([...seen]);
     for (const projectId of seen) {
       if (live.has(projectId)) continue;
@@ -66,7 +77,7 @@ export class ReconcileProcessor {
       await this.queue.enqueueDeprovision({ userId: p.ownerId, projectId: p.id, requestId: null });
       report.deprovisionRequeued.push(p.id);
     }
-    if (report.orphansRemoved.length + report.provisionRequeued.length + report.deprovisionRequeued.length > 0) {
+    if (report.orphansRemoved.length + report.skipped.length + report.provisionRequeued.length + report.deprovisionRequeued.length > 0) {
       this.logger.log(report, 'reconciled');
     }
     return report;

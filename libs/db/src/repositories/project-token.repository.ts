@@ -5,6 +5,8 @@ export interface ProjectTokenRecord {
   id: string;
   userId: string;
   projectId: string;
+  /** `tools`: the worker's token for the project's tools API; `user`: issued by the owner. */
+  kind: string;
   name: string;
   prefix: string;
   createdAt: Date;
@@ -14,7 +16,7 @@ export interface ProjectTokenRecord {
 }
 
 const PUBLIC_FIELDS = {
-  id: true, userId: true, projectId: true, name: true, prefix: true,
+  id: true, userId: true, projectId: true, kind: true, name: true, prefix: true,
   createdAt: true, expiresAt: true, revokedAt: true, lastUsedAt: true,
 } as const;
 

@@ -80,16 +80,4 @@ export class UsageRepository {
       costUsd: r.cost === null ? null : Number(r.cost),
     }));
   }
-
-  /** Spend since `from` (for the monthly budget). */
-  async costSince(tx: Tx, from: Date): Promise<number> {
-    const r = await tx.usageEvent.aggregate({ where: { createdAt: { gte: from } }, _sum: { costUsd: true } });
-    return Number(r._sum.costUsd ?? 0);
-  }
-
-  /** Tokens spent by one project (for its token budget). */
-  async projectTokens(tx: Tx, projectId: string): Promise<number> {
-    const r = await tx.usageEvent.aggregate({ where: { projectId }, _sum: { promptTokens: true, completionTokens: true } });
-    return (r._sum.promptTokens ?? 0) + (r._sum.completionTokens ?? 0);
-  }
 }

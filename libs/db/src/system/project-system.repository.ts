@@ -48,14 +48,15 @@ export class ProjectSystemRepository {
   }
 
   /**
-   * Issues the tools API's project token (stored as a hash); earlier tools tokens of the project are revoked
-   * in the same transaction, so at most one is valid.
+   * Issues the tools API's project token (stored as a hash, kind `tools`); earlier tools tokens of the project
+   * are revoked in the same transaction, so at most one is valid. Users' tokens are told apart by kind, never
+   * by name, so a user's token called `tools-api` is left alone.
    */
   async issueToolsToken(p: { projectId: string; userId: string; hash: Buffer; prefix: string; expiresAt: Date }): Promise<void> {
     await this.client.$transaction([
-      this.client.projectToken.updateMany({ where: { projectId: p.projectId, name: 'tools-api', revokedAt: null }, data: { revokedAt: new Date() } }),
+      this.client.projectToken.updateMany({ where: { projectId: p.projectId, kind: 'tools', revokedAt: null }, data: { revokedAt: new Date() } }),
       this.client.projectToken.create({
-        data: { userId: p.userId, projectId: p.projectId, name: 'tools-api', tokenHash: new Uint8Array(p.hash), prefix: p.prefix, expiresAt: p.expiresAt },
+        data: { userId: p.userId, projectId: p.projectId, kind: 'tools', name: 'tools-api', tokenHash: new Uint8Array(p.hash), prefix: p.prefix, expiresAt: p.expiresAt },
       }),
     ]);
   }

@@ -1,0 +1,29 @@
+import { IpamError } from '@pantheon/ipam';
+import { RuntimeError, RuntimeErrorCode } from '@pantheon/runtime';
+
+/** A provisioning failure whose message is written for the user (it becomes the project's last_error). */
+export class ProvisionFailure extends Error {}
+
+/**
+ * What the project's owner is told. Engine messages name host paths, image names and addresses, so a runtime
+ * error becomes a fixed sentence per code; the details stay in the worker's log line.
+ */
+const RUNTIME_REASONS: Record<RuntimeErrorCode, string> = {
+  [RuntimeErrorCode.IMAGE_NOT_FOUND]: "the project's machine image is not available on this platform",
+  [RuntimeErrorCode.DOCKER_UNAVAILABLE]: 'the container engine was unavailable; try again later',
+  [RuntimeErrorCode.SUBNET_IN_USE]: "the project's network could not be created (its address range is in use)",
+  [RuntimeErrorCode.ADDRESS_IN_USE]: "the project's network could not be set up (an address is in use)",
+  [RuntimeErrorCode.NOT_MANAGED]: "a resource with the project's name exists that the platform does not manage",
+  [RuntimeErrorCode.CONFLICT]: "the project's resources are in a state that prevented the build",
+  [RuntimeErrorCode.INVALID_SPEC]: "the project's machine could not be created from its settings",
+  [RuntimeErrorCode.INVALID_PROJECT_ID]: 'internal error while provisioning (see worker logs)',
+  [RuntimeErrorCode.NOT_FOUND]: 'the container engine failed while building the project',
+  [RuntimeErrorCode.DOCKER_ERROR]: 'the container engine failed while building the project',
+};
+
+export function userFacingReason(err: unknown): string {
+  if (err instanceof ProvisionFailure) return err.message;
+  if (err instanceof RuntimeError) return RUNTIME_REASONS[err.code] ?? RUNTIME_REASONS[RuntimeErrorCode.DOCKER_ERROR];
+  if (err instanceof IpamError) return "the project's network assignment is invalid";
+  return 'internal error while provisioning (see worker logs)';
+}
