@@ -7,7 +7,7 @@ import { startTestApi, TestApi } from '../support/api';
 import { adminPool } from '../support/db';
 import { FakeProviders, startFakeProviders } from '../support/fake-providers';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
-import { eventually } from '../support/worker';
+import { eventually } from '../support/eventually';
 
 const PARALLEL = 20;
 /** fake-long streams 200 words over ~10 s, so every parallel call is still running when the last one asks. */
