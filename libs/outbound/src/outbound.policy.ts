@@ -57,9 +57,7 @@ export class OutboundPolicy {
   async check(raw: string, subject: string): Promise<string[]> {
     const url = parseTarget(raw, subject);
     const host = bareHost(url);
-    const addresses = isIP(host) ? [this.assertAddress(host, subject, false)] : await this.resolveChecked(host, subject);
-    assertNoCredentials(url, subject);
-    return addresses;
+    return isIP(host) ? [this.assertAddress(host, subject, false)] : this.resolveChecked(host, subject);
   }
 
   /** The policy's fetch functions for URLs named `subject` in error messages (e.g. `base_url`). */
@@ -92,7 +90,6 @@ export class OutboundPolicy {
       const host = bareHost(url);
       // A literal never reaches a lookup; a name is checked by the agent's lookup as the socket connects.
       if (isIP(host)) this.assertAddress(host, subject, false);
-      assertNoCredentials(url, subject);
       let response;
       try {
         response = await undiciFetch(url, { ...(init as UndiciRequestInit), redirect: 'manual', dispatcher: agent });
@@ -151,6 +148,7 @@ export class OutboundPolicy {
   }
 }
 
+/** An absolute http(s) URL without credentials (fetch would refuse them, and `user@host` only misleads readers). */
 function parseTarget(raw: string, subject: string): URL {
   let url: URL;
   try {
@@ -161,13 +159,10 @@ function parseTarget(raw: string, subject: string): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new OutboundError(OutboundErrorCode.INVALID_URL, `${subject} must be an http(s) URL`);
   }
-  return url;
-}
-
-function assertNoCredentials(url: URL, subject: string): void {
   if (url.username || url.password) {
     throw new OutboundError(OutboundErrorCode.INVALID_URL, `${subject} must not contain credentials (user:password@)`);
   }
+  return url;
 }
 
 /** The host as the socket sees it: WHATWG URL has already turned decimal, hex, octal and short IPv4 into dotted form. */

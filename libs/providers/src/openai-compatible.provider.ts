@@ -14,6 +14,7 @@ import type {
 } from './provider';
 import {
   abortedError,
+  callerFetchRefusal,
   ErrorContext,
   httpFailureToProviderError,
   isAbortLike,
@@ -108,7 +109,7 @@ export class OpenAICompatibleProvider implements ChatProvider {
       yield* decoder.end();
       completed = true;
     } catch (error) {
-      throw mapOpenAIError(error, { ...ctx, timedOut: deadline.timedOut });
+      throw mapCallError(error, { ...ctx, timedOut: deadline.timedOut });
     } finally {
       // The consumer stopped early (break, or its own failure): abort upstream.
       if (!completed) deadline.cancel();
@@ -148,6 +149,7 @@ export class OpenAICompatibleProvider implements ChatProvider {
       webhookSecret: null,
       // The SDK would log unparseable chunks verbatim.
       logLevel: 'off',
+      fetch: p.fetch,
     });
   }
 
@@ -162,7 +164,7 @@ export class OpenAICompatibleProvider implements ChatProvider {
     fn: (client: OpenAI, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     return callWithDeadline(
-      { timeoutMs: this.timeoutMs, signal: p.signal, client: () => this.client(p), context: this.context(p, operation, model), mapError: mapOpenAIError },
+      { timeoutMs: this.timeoutMs, signal: p.signal, client: () => this.client(p), context: this.context(p, operation, model), mapError: mapCallError },
       fn,
     );
   }
@@ -188,6 +190,11 @@ function upstreamMessageOf(body: unknown): string | undefined {
 function statusOfStreamError(body: unknown): number | undefined {
   const code = typeof body === 'object' && body !== null ? (body as { code?: unknown }).code : undefined;
   return typeof code === 'number' && code >= 400 && code < 600 ? code : undefined;
+}
+
+/** A refusal by the caller's fetch (the outbound policy) reaches the caller as is; the rest maps to ProviderError. */
+function mapCallError(error: unknown, ctx: ErrorContext): Error {
+  return callerFetchRefusal(error) ?? mapOpenAIError(error, ctx);
 }
 
 /** The OpenAI SDK's error classes → ProviderError. Exported for the error-mapping spec. */

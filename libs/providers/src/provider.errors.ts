@@ -1,4 +1,5 @@
 import { redactSecrets } from '@pantheon/crypto';
+import { CodedError } from '@pantheon/errors';
 import type { ProviderId } from './provider-ids';
 
 /** Stable codes for {@link ProviderError}; apps map them exhaustively in their exception filters. */
@@ -214,4 +215,14 @@ export function preMapError(error: unknown, ctx: ErrorContext): ProviderError | 
   if (ctx.signal?.aborted) return abortedError(ctx);
   if (ctx.timedOut) return timeoutError(ctx);
   return undefined;
+}
+
+/**
+ * A CodedError thrown on purpose by a caller-supplied fetch (the outbound policy refusing an address, a redirect
+ * or an oversized body), whether the SDK rethrew it as is or wrapped it as a connection error's cause.
+ */
+export function callerFetchRefusal(error: unknown): CodedError | undefined {
+  if (error instanceof CodedError) return error;
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause instanceof CodedError ? cause : undefined;
 }

@@ -90,6 +90,8 @@ export interface ChatParams extends ChatRequest {
   apiKey: string;
   /** Overrides the family's configured base URL (required for `custom`). */
   baseUrl?: string;
+  /** See {@link ProviderCallParams.fetch}. */
+  fetch?: typeof fetch;
   /** Aborting it (e.g. the client disconnected) aborts the upstream request. */
   signal?: AbortSignal;
   /** Extra request headers for this call. */
@@ -148,6 +150,11 @@ export interface ModelInfo {
 export interface ProviderCallParams {
   apiKey: string;
   baseUrl?: string;
+  /**
+   * Sends this call's HTTP requests (OpenAI-compatible families): the caller's outbound policy for a base URL the
+   * user chose. A CodedError it throws reaches the caller unchanged instead of becoming a ProviderError.
+   */
+  fetch?: typeof fetch;
   signal?: AbortSignal;
 }
 

@@ -14,6 +14,7 @@ import {
   Usage,
 } from '@pantheon/providers';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
+import { isCallFailure } from '../common/error-map';
 import type { ProviderKeyVault, ResolvedKey } from '../provider-keys/provider-key.vault';
 import { assertWithinBudget, BudgetRepositories } from './budget';
 
@@ -71,7 +72,7 @@ export async function openMeteredCall(
 export async function completeMetered(deps: MeteringDeps, call: MeteredCall, request: CallRequest, signal: AbortSignal): Promise<ChatResult> {
   const started = Date.now();
   try {
-    const result = await call.provider.chat({ ...request, model: call.model, apiKey: call.key.apiKey, baseUrl: call.key.baseUrl, signal });
+    const result = await call.provider.chat({ ...request, ...target(call), fetch: call.key.fetch?.buffered, signal });
     await record(deps, call, 'ok', result.usage, started);
     return result;
   } catch (err) {
@@ -87,7 +88,7 @@ export async function* streamMetered(deps: MeteringDeps, call: MeteredCall, requ
   let status: CallStatus = 'aborted';
   let failure: unknown;
   try {
-    for await (const event of call.provider.streamChat({ ...request, model: call.model, apiKey: call.key.apiKey, baseUrl: call.key.baseUrl, signal })) {
+    for await (const event of call.provider.streamChat({ ...request, ...target(call), fetch: call.key.fetch?.stream, signal })) {
       if (event.type === 'start' && event.promptTokens) usage = { ...usage, promptTokens: event.promptTokens };
       if (event.type === 'finish') {
         usage = event.usage;
@@ -102,6 +103,10 @@ export async function* streamMetered(deps: MeteringDeps, call: MeteredCall, requ
   } finally {
     await record(deps, call, status, usage, started, failure);
   }
+}
+
+function target(call: MeteredCall): { model: string; apiKey: string; baseUrl?: string } {
+  return { model: call.model, apiKey: call.key.apiKey, baseUrl: call.key.baseUrl };
 }
 
 /** Records one provider call; failures here are logged, never turned into a failed response. */
@@ -125,7 +130,7 @@ function record(deps: MeteringDeps, call: MeteredCall, status: CallStatus, usage
     completionTokens: usage.completionTokens,
     costUsd: price ? (usage.promptTokens * price.input + usage.completionTokens * price.output) / 1_000_000 : null,
     latencyMs: Date.now() - started,
-    errorCode: err instanceof ProviderError ? err.code : err ? 'INTERNAL' : null,
+    errorCode: isCallFailure(err) ? err.code : err ? 'INTERNAL' : null,
   });
 }
 
