@@ -20,7 +20,8 @@ describe('provider API keys', () => {
 
   before(async () => {
     issuer = await startOidcIssuer();
-    api = await startTestApi(issuer, { MAX_API_KEYS_PER_USER: '3' });
+    // The custom key below points at a local model server, which the operator must allow.
+    api = await startTestApi(issuer, { MAX_API_KEYS_PER_USER: '3', OUTBOUND_ALLOW_HOSTS: '127.0.0.1' });
     alice = await createUser(api, issuer, 'alice');
     bob = await createUser(api, issuer, 'bob');
   });

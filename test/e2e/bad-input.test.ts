@@ -100,7 +100,7 @@ describe('bad input: every route answers 4xx with a message and changes nothing'
 
   before(async () => {
     issuer = await startOidcIssuer();
-    api = await startTestApi(issuer);
+    api = await startTestApi(issuer, { OUTBOUND_ALLOW_HOSTS: '127.0.0.1' });
     user = await createUser(api, issuer, 'bad');
     other = await createUser(api, issuer, 'bad-other');
     // Something to lose: a key, a custom key with a base URL, a model, non-default settings.

@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 /**
@@ -19,6 +20,13 @@ const redisUrl = z
   .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL');
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$/i;
+
+/** A host name, an IP address or a CIDR (`models.internal`, `10.9.0.7`, `10.9.0.0/16`, `fd00::/8`). */
+function isHostOrCidr(entry: string): boolean {
+  return ipaddr.isValidCIDR(entry) || ipaddr.IPv4.isValidFourPartDecimal(entry) || ipaddr.IPv6.isValid(entry) || HOST_NAME.test(entry);
+}
 
 const httpUrl = z
   .string()
@@ -163,6 +171,28 @@ export const envSchema = z.object({
   OPENROUTER_TITLE: z.string().min(1).max(100).default('Pantheon'),
   /** Deadline for a provider call: the whole response when not streaming, the gap between chunks when streaming. */
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+
+  /**
+   * Exceptions to the outbound policy for URLs users supply (a custom provider's base_url): comma-separated host
+   * names and CIDRs, e.g. `models.internal,10.9.0.0/16`, for a model server the operator runs on an internal
+   * address. Default none. The platform and project networks are refused even when listed.
+   */
+  OUTBOUND_ALLOW_HOSTS: z
+    .string()
+    .default('')
+    .refine((v) => v.split(',').map((e) => e.trim()).filter(Boolean).every(isHostOrCidr), 'a comma-separated list of host names, IP addresses and CIDRs'),
+  /** DNS servers (`ip` or `ip:port`, comma-separated) that resolve user-supplied hosts; empty = the system resolver. */
+  OUTBOUND_DNS_SERVERS: z
+    .string()
+    .default('')
+    .refine(
+      (v) => v.split(',').map((e) => e.trim()).filter(Boolean).every((e) => /^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-f:.]+\](:\d{1,5})?|[0-9a-f:.]+)$/i.test(e)),
+      'a comma-separated list of ip or ip:port ([ipv6]:port) addresses',
+    ),
+  /** Largest response body read from a user-supplied URL (a streamed SSE body is bounded per line instead). */
+  OUTBOUND_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+  /** Longest SSE line (bytes between newlines) read from a user-supplied URL. */
+  OUTBOUND_MAX_SSE_LINE_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(1024 * 1024),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,2 +1,2 @@
-export { cidrContains, cidrRange, cidrsOverlap, ipv4ToNumber, subnetForIndex, type ProjectSubnet } from './ipam';
+export { cidrContains, cidrRange, cidrsOverlap, ipv4ToNumber, PROJECT_SUPERNET, subnetForIndex, type ProjectSubnet } from './ipam';
 export { IpamError, IpamErrorCode } from './ipam.errors';

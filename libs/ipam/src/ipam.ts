@@ -27,6 +27,9 @@ export interface ProjectSubnet {
 
 const PROJECT_PREFIX = '172.30';
 
+/** Every project subnet lies in this range (refused as a destination of user-supplied URLs). */
+export const PROJECT_SUPERNET = `${PROJECT_PREFIX}.0.0/16`;
+
 /**
  * The network plan of project subnet `index`.
  * @throws IpamError SUBNET_INDEX_OUT_OF_RANGE unless index is an integer in 1..254.

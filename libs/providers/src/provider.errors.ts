@@ -266,3 +266,13 @@ export function mapSdkError<E>(
   }
   return failedError(ctx);
 }
+
+/**
+ * A CodedError thrown on purpose by a caller-supplied fetch (the outbound policy refusing an address, a redirect
+ * or an oversized body), whether the SDK rethrew it as is or wrapped it as a connection error's cause.
+ */
+export function callerFetchRefusal(error: unknown): CodedError | undefined {
+  if (error instanceof CodedError) return error;
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause instanceof CodedError ? cause : undefined;
+}

@@ -7,6 +7,11 @@ export interface ProviderCallParams {
   apiKey: string;
   /** Overrides the family's configured base URL (required for `custom`). */
   baseUrl?: string;
+  /**
+   * Sends this call's HTTP requests (OpenAI-compatible families): the caller's outbound policy for a base URL the
+   * user chose. A CodedError it throws reaches the caller unchanged instead of becoming a ProviderError.
+   */
+  fetch?: typeof fetch;
   /** Aborting it (e.g. the client disconnected) aborts the upstream request. */
   signal?: AbortSignal;
 }

@@ -1,4 +1,4 @@
-import type { ErrorContext, ProviderError } from './provider.errors';
+import type { ErrorContext } from './provider.errors';
 
 /**
  * The signal an adapter hands its SDK: it fires when the caller's signal fires, when the deadline passes, or
@@ -78,7 +78,7 @@ export async function callWithDeadline<C, T>(
     /** Built inside the guarded block, so a client that cannot be built (no base URL) maps like any failure. */
     client: () => C;
     context: Omit<ErrorContext, 'timedOut'>;
-    mapError: (error: unknown, ctx: ErrorContext) => ProviderError;
+    mapError: (error: unknown, ctx: ErrorContext) => Error;
   },
   fn: (client: C, signal: AbortSignal) => Promise<T>,
 ): Promise<T> {

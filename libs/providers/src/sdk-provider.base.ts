@@ -1,7 +1,7 @@
 import type { ChatParams, ChatProvider, KeyCheckResult, ModelInfo, ProviderCallParams } from './provider';
 import { formatModelRef } from './model-ref';
 import type { ProviderId } from './provider-ids';
-import { ErrorContext, ProviderError, ProviderErrorCode } from './provider.errors';
+import { callerFetchRefusal, ErrorContext, ProviderError, ProviderErrorCode } from './provider.errors';
 import { AdapterOptions, DEFAULT_PROVIDER_TIMEOUT_MS } from './provider.settings';
 import { callWithDeadline, RequestDeadline } from './request-deadline';
 import type { ChatResult, ChatStreamEvent } from './wire/chat.model';
@@ -63,12 +63,17 @@ export abstract class SdkProvider<Client, Chunk> implements ChatProvider {
       yield* decoder.end();
       completed = true;
     } catch (error) {
-      throw this.mapError(error, { ...this.context(p, 'chat', p.model), timedOut: deadline.timedOut });
+      throw this.convert(error, { ...this.context(p, 'chat', p.model), timedOut: deadline.timedOut });
     } finally {
       // The consumer stopped early (break, or its own failure): abort upstream.
       if (!completed) deadline.cancel();
       deadline.dispose();
     }
+  }
+
+  /** A refusal by the caller's fetch (the outbound policy) reaches the caller as is; the rest maps to ProviderError. */
+  private convert(error: unknown, ctx: ErrorContext): Error {
+    return callerFetchRefusal(error) ?? this.mapError(error, ctx);
   }
 
   /** One non-streaming call under the deadline, its failures converted by {@link mapError}. */
@@ -84,7 +89,7 @@ export abstract class SdkProvider<Client, Chunk> implements ChatProvider {
         signal: p.signal,
         client: () => this.client(p),
         context: this.context(p, operation, model),
-        mapError: (error, ctx) => this.mapError(error, ctx),
+        mapError: (error, ctx) => this.convert(error, ctx),
       },
       fn,
     );

@@ -2,10 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuthUser } from '@pantheon/auth';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { ChatRepository, DbService, ProjectRepository, UserSettingsRepository } from '@pantheon/db';
-import { ChatMessage, ChatResult, ChatStreamAccumulator, ModelParameters, ProviderError } from '@pantheon/providers';
+import { ChatMessage, ChatResult, ChatStreamAccumulator, ModelParameters } from '@pantheon/providers';
 import { subnetForIndex } from '@pantheon/ipam';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
-import { mapError } from '../common/error-map';
+import { isCallFailure, mapError } from '../common/error-map';
 import { toParameterObject } from '../common/model-parameters.dto';
 import { pageInfo } from '../common/pagination.dto';
 import type { JsonOrStream, SseFrame } from '../common/sse';
@@ -51,7 +51,7 @@ export class ChatService {
     const chat = await this.prepare(user, dto);
     if (!stream) return { json: await this.complete(user, chat, signal) };
     const errorFrame = (err: unknown): SseFrame => {
-      if (!(err instanceof ProviderError)) this.logger.error({ userId: user.id, err: (err as Error).message }, 'chat stream failed');
+      if (!isCallFailure(err)) this.logger.error({ userId: user.id, err: (err as Error).message }, 'chat stream failed');
       const mapped = mapError(err);
       return { event: 'error', data: { statusCode: mapped.status, message: mapped.message } };
     };

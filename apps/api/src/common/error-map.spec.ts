@@ -16,6 +16,7 @@ import { AuthError, AuthErrorCode } from '@pantheon/auth';
 import { ConfigError } from '@pantheon/config';
 import { CryptoError, CryptoErrorCode } from '@pantheon/crypto';
 import { DbError, DbErrorCode } from '@pantheon/db';
+import { OutboundError, OutboundErrorCode } from '@pantheon/outbound';
 import { WireFormatError, WireFormatErrorCode } from '@pantheon/providers';
 import { DomainError, DomainErrorCode } from './domain.error';
 import { mapError } from './error-map';
@@ -130,6 +131,26 @@ describe('mapError', () => {
       const mapped = mapError(err);
       assert.deepEqual({ status: mapped.status, message: mapped.message }, INTERNAL);
       assert.equal(mapped.log, err);
+    });
+  });
+
+  describe('OutboundError', () => {
+    it('answers a refused user URL with 400 and a hostile answer with 502, the message naming the rule, unlogged', () => {
+      const statuses = Object.values(OutboundErrorCode).map((code) => {
+        const message = `base_url ${code}`;
+        const mapped = mapError(new OutboundError(code, message));
+        assert.equal(mapped.message, message);
+        assert.equal(mapped.log, undefined);
+        return [code, mapped.status];
+      });
+      assert.deepEqual(Object.fromEntries(statuses), {
+        INVALID_URL: 400,
+        ADDRESS_NOT_ALLOWED: 400,
+        HOST_UNRESOLVED: 400,
+        REDIRECT_REFUSED: 400,
+        RESPONSE_TOO_LARGE: 502,
+        SSE_LINE_TOO_LONG: 502,
+      });
     });
   });
 

@@ -3,6 +3,7 @@ import { AuthError, AuthErrorCode } from '@pantheon/auth';
 import { ConfigError } from '@pantheon/config';
 import { CryptoError } from '@pantheon/crypto';
 import { DbError, DbErrorCode } from '@pantheon/db';
+import { OutboundError, OutboundErrorCode } from '@pantheon/outbound';
 import { WireFormatError, WireFormatErrorCode, ProviderError, ProviderErrorCode } from '@pantheon/providers';
 import { DomainError, DomainErrorCode } from './domain.error';
 
@@ -64,7 +65,22 @@ const WIRE_FORMAT_STATUS: Record<WireFormatErrorCode, number> = {
   [WireFormatErrorCode.UNSUPPORTED_CONTENT]: HttpStatus.BAD_REQUEST,
 };
 
+/** A URL the user supplied that the outbound policy refuses is theirs to fix; a hostile answer is the upstream's fault. */
+const OUTBOUND_STATUS: Record<OutboundErrorCode, number> = {
+  [OutboundErrorCode.INVALID_URL]: HttpStatus.BAD_REQUEST,
+  [OutboundErrorCode.ADDRESS_NOT_ALLOWED]: HttpStatus.BAD_REQUEST,
+  [OutboundErrorCode.HOST_UNRESOLVED]: HttpStatus.BAD_REQUEST,
+  [OutboundErrorCode.REDIRECT_REFUSED]: HttpStatus.BAD_REQUEST,
+  [OutboundErrorCode.RESPONSE_TOO_LARGE]: HttpStatus.BAD_GATEWAY,
+  [OutboundErrorCode.SSE_LINE_TOO_LONG]: HttpStatus.BAD_GATEWAY,
+};
+
 const INTERNAL = 'Internal server error';
+
+/** A provider call that failed for a reason the user can act on (not a fault of ours: logged as such nowhere). */
+export function isCallFailure(err: unknown): err is ProviderError | OutboundError {
+  return err instanceof ProviderError || err instanceof OutboundError;
+}
 
 /** Body-parser and similar middleware errors carry an http status and a `type`. */
 function middlewareError(err: unknown): MappedError | undefined {
@@ -98,6 +114,7 @@ export function mapError(err: unknown): MappedError {
   if (err instanceof DomainError) return { status: DOMAIN_STATUS[err.code], message: err.message };
   if (err instanceof ProviderError) return { status: PROVIDER_STATUS[err.code], message: err.message };
   if (err instanceof WireFormatError) return { status: WIRE_FORMAT_STATUS[err.code], message: err.message };
+  if (err instanceof OutboundError) return { status: OUTBOUND_STATUS[err.code], message: err.message };
   if (err instanceof DbError) {
     const status = DB_STATUS[err.code];
     return status === null ? { status: HttpStatus.INTERNAL_SERVER_ERROR, message: INTERNAL, log: err } : { status, message: err.message };

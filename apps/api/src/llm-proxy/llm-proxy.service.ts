@@ -14,9 +14,8 @@ import {
   openAISseErrorFrame,
   openAISseFrame,
   OpenAIStreamEncoder,
-  ProviderError,
 } from '@pantheon/providers';
-import { mapError } from '../common/error-map';
+import { isCallFailure, mapError } from '../common/error-map';
 import type { JsonOrStream } from '../common/sse';
 import type { ProjectPrincipal } from '../project-tokens/project-token.guard';
 import { completeMetered, MeteringDeps, openMeteredCall, streamMetered } from '../usage/metered-call';
@@ -75,7 +74,7 @@ export class LlmProxyService {
   }
 
   private logStreamFailure(p: ProjectPrincipal, err: unknown): void {
-    if (err instanceof ProviderError) return;
+    if (isCallFailure(err)) return;
     this.logger.error({ userId: p.userId, projectId: p.projectId, err: (err as Error).message }, 'gateway stream failed');
   }
 }

@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { CustomModelRepository, DbService, ProviderKeyRepository } from '@pantheon/db';
 import { REDIS, RedisJsonCache } from '@pantheon/events';
-import { ModelInfo, ProviderError, ProviderId, ProviderRegistry } from '@pantheon/providers';
+import { ModelInfo, ProviderId, ProviderRegistry } from '@pantheon/providers';
 import type Redis from 'ioredis';
+import { isCallFailure } from '../common/error-map';
 import { ProviderKeyVault } from '../provider-keys/provider-key.vault';
 
 export interface ModelEntry {
@@ -49,7 +50,7 @@ export class ModelListService {
         try {
           return await this.providerModels(userId, provider);
         } catch (err) {
-          errors.push({ provider, error: err instanceof ProviderError ? err.message : `${provider} model list unavailable` });
+          errors.push({ provider, error: isCallFailure(err) ? err.message : `${provider} model list unavailable` });
           return [];
         }
       }),
@@ -70,7 +71,7 @@ export class ModelListService {
   private providerModels(userId: string, provider: ProviderId): Promise<ModelInfo[]> {
     return this.cache.getOrLoad(`models:${userId}:${provider}`, this.config.MODELS_CACHE_TTL_S, async () => {
       const key = await this.db.withUser(userId, (tx) => this.vault.resolve(tx, provider));
-      return this.registry.get(provider).listModels({ apiKey: key.apiKey, baseUrl: key.baseUrl });
+      return this.registry.get(provider).listModels({ apiKey: key.apiKey, baseUrl: key.baseUrl, fetch: key.fetch?.buffered });
     });
   }
 }

@@ -26,10 +26,16 @@ export class CreateProviderKeyDto {
   @Matches(/^[\x21-\x7e]+$/, { message: 'key must be printable ASCII without spaces' })
   key!: string;
 
-  @ApiProperty({ required: false, description: 'Required for provider "custom": an OpenAI-compatible base URL' })
+  @ApiProperty({
+    required: false,
+    description:
+      'Required for provider "custom": an OpenAI-compatible base URL. Refused when its host is or resolves to a loopback, private, link-local, CGNAT, multicast, reserved or platform address (unless the operator allows it in OUTBOUND_ALLOW_HOSTS).',
+  })
   @ValidateIf((o: CreateProviderKeyDto) => o.provider === 'custom' || o.base_url !== undefined)
   @IsNotEmpty({ message: 'base_url is required for provider "custom"' })
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'base_url must be an http(s) URL' })
+  // The SDK appends paths such as /models: a query or fragment would let the URL pick a different path.
+  @Matches(/^[^?#]*$/, { message: 'base_url must not contain a query (?) or fragment (#)' })
   @Length(1, 2048)
   base_url?: string;
 }

@@ -3,9 +3,11 @@ import type { AuthUser, RequestMeta } from '@pantheon/auth';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { fingerprint, last4 } from '@pantheon/crypto';
 import { AuditLogRepository, DbService, isUniqueViolation, ProviderKeyRepository, UsageRepository } from '@pantheon/db';
-import { PROVIDER_IDS, ProviderError, ProviderId, ProviderRegistry } from '@pantheon/providers';
+import { OutboundPolicy } from '@pantheon/outbound';
+import { PROVIDER_IDS, ProviderId, ProviderRegistry } from '@pantheon/providers';
 import { randomUUID } from 'node:crypto';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
+import { isCallFailure } from '../common/error-map';
 import { PageQueryDto, pageInfo } from '../common/pagination.dto';
 import { recordUsage } from '../usage/metered-call';
 import {
@@ -31,6 +33,7 @@ export class ProviderKeyService {
     private readonly usage: UsageRepository,
     private readonly vault: ProviderKeyVault,
     private readonly registry: ProviderRegistry,
+    private readonly outbound: OutboundPolicy,
   ) {}
 
   list(user: AuthUser, page: PageQueryDto): Promise<ProviderKeyListResponseDto> {
@@ -44,6 +47,8 @@ export class ProviderKeyService {
     if (dto.provider !== 'custom' && dto.base_url !== undefined) {
       throw new DomainError(DomainErrorCode.INVALID, 'base_url is only accepted for provider "custom"');
     }
+    // Refused here with the rule's name; every call checks again as it connects (DNS may change meanwhile).
+    if (dto.base_url !== undefined) await this.outbound.check(dto.base_url, 'base_url');
     const id = randomUUID();
     const sealed = this.vault.seal(user.id, id, dto.key);
     const print = fingerprint(user.id, dto.key);
@@ -101,10 +106,10 @@ export class ProviderKeyService {
 
   /** A cheap authenticated call (the model list); the outcome is stored on the key. */
   async test(user: AuthUser, keyId: string, meta: RequestMeta): Promise<KeyTestResult> {
-    const { record, apiKey } = await this.db.withUser(user.id, async (tx) => {
+    const { record, key } = await this.db.withUser(user.id, async (tx) => {
       const found = await this.keys.findById(tx, keyId);
       if (!found) throw DomainError.notFound('API key');
-      return { record: found, apiKey: this.vault.open(found) };
+      return { record: found, key: this.vault.openForCall(found) };
     });
     const provider = record.provider as ProviderId;
     const started = Date.now();
@@ -112,11 +117,11 @@ export class ProviderKeyService {
     let error: string | undefined;
     try {
       // No signal of our own: the library's deadline (PROVIDER_TIMEOUT_MS) reports a slow provider as TIMEOUT.
-      const check = await this.registry.get(provider).checkKey({ apiKey, baseUrl: record.baseUrl ?? undefined });
+      const check = await this.registry.get(provider).checkKey({ apiKey: key.apiKey, baseUrl: key.baseUrl, fetch: key.fetch?.buffered });
       ok = check.valid;
       if (!ok) error = `${provider} rejected the API key`;
     } catch (err) {
-      error = err instanceof ProviderError ? err.message : `${provider} could not be reached`;
+      error = isCallFailure(err) ? err.message : `${provider} could not be reached`;
     }
     const checkedAt = await this.db.withUser(user.id, async (tx) => {
       const updated = await this.keys.recordTest(tx, keyId, ok, error ?? null);

@@ -14,6 +14,7 @@ import {
   Usage,
 } from '@pantheon/providers';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
+import { isCallFailure } from '../common/error-map';
 import type { ProviderKeyVault, ResolvedKey } from '../provider-keys/provider-key.vault';
 import { BudgetHold, BudgetRepositories, costOf, estimateUsage, ModelPrice, reserveWithinBudget } from './budget';
 
@@ -93,7 +94,7 @@ export async function completeMetered(deps: MeteringDeps, call: MeteredCall, req
   const reservation = await admit(deps, call, request);
   const started = Date.now();
   try {
-    const result = await call.provider.chat({ ...request, model: call.model, apiKey: call.key.apiKey, baseUrl: call.key.baseUrl, signal });
+    const result = await call.provider.chat({ ...request, ...target(call), fetch: call.key.fetch?.buffered, signal });
     await record(deps, call, reservation, 'ok', result.usage, started);
     return result;
   } catch (err) {
@@ -110,7 +111,7 @@ export async function* streamMetered(deps: MeteringDeps, call: MeteredCall, requ
   let status: CallStatus = 'aborted';
   let failure: unknown;
   try {
-    for await (const event of call.provider.streamChat({ ...request, model: call.model, apiKey: call.key.apiKey, baseUrl: call.key.baseUrl, signal })) {
+    for await (const event of call.provider.streamChat({ ...request, ...target(call), fetch: call.key.fetch?.stream, signal })) {
       if (event.type === 'start' && event.promptTokens) usage = { ...usage, promptTokens: event.promptTokens };
       if (event.type === 'finish') {
         usage = event.usage;
@@ -125,6 +126,10 @@ export async function* streamMetered(deps: MeteringDeps, call: MeteredCall, requ
   } finally {
     await record(deps, call, reservation, status, usage, started, failure);
   }
+}
+
+function target(call: MeteredCall): { model: string; apiKey: string; baseUrl?: string } {
+  return { model: call.model, apiKey: call.key.apiKey, baseUrl: call.key.baseUrl };
 }
 
 /**
@@ -183,7 +188,7 @@ function record(
     completionTokens: usage.completionTokens,
     costUsd: costOf(deps.prices[formatModelRef(call.providerId, call.model)], usage),
     latencyMs: Date.now() - started,
-    errorCode: err instanceof ProviderError ? err.code : err ? 'INTERNAL' : null,
+    errorCode: isCallFailure(err) ? err.code : err ? 'INTERNAL' : null,
   }, reservation ? (tx) => deps.budgets.release(tx, reservation) : undefined);
 }
 

@@ -107,6 +107,7 @@ export class OpenAICompatibleProvider extends SdkProvider<OpenAI, OpenAIChatChun
       webhookSecret: null,
       // The SDK would log unparseable chunks verbatim.
       logLevel: 'off',
+      fetch: p.fetch,
     });
   }
 }
