@@ -116,4 +116,19 @@ describe('ReconcileProcessor', () => {
     const again = await fx.reconcile.process();
     assert.deepEqual([again.provisionRequeued, again.deprovisionRequeued], [[], []], 'a re-driven job counts as busy');
   });
+
+  it('re-drives a running project whose job ran out of stall retries, so its running state is announced', async () => {
+    const unannounced = 'c3c3c3c3-0000-4000-8000-000000000001';
+    const announced = 'c3c3c3c3-0000-4000-8000-000000000002';
+    fx.projects.add({ id: unannounced, status: 'running', updatedAt: LONG_AGO });
+    fx.queue.states.set(`provision-${unannounced}`, 'failed');
+    fx.projects.add({ id: announced, status: 'running', updatedAt: LONG_AGO });
+    fx.queue.states.set(`provision-${announced}`, 'completed');
+
+    assert.deepEqual((await fx.reconcile.process()).provisionRequeued, [unannounced]);
+    const job = fx.queue.enqueued.at(-1);
+    assert.deepEqual(job, { action: 'provision', data: { userId: OWNER, projectId: unannounced, requestId: null } });
+    assert.equal(await fx.provision.process(projectJob(unannounced)), 'already-running');
+    assert.deepEqual(fx.published.at(-1), { userId: OWNER, projectId: unannounced, status: 'running', step: 'ready', progress: 100 });
+  });
 });

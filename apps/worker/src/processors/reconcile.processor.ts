@@ -72,6 +72,13 @@ export class ReconcileProcessor {
       await this.queue.enqueueProvision({ userId: p.ownerId, projectId: p.id, requestId: null });
       report.provisionRequeued.push(p.id);
     }
+    // A worker killed after marking a project running but before announcing it, whose job then ran out of
+    // stall retries, left subscribers one event short: re-running the job re-announces the running state.
+    for (const p of await this.projects.listStuck(['running'], before)) {
+      if ((await this.queue.jobState('provision', p.id)) !== 'failed') continue;
+      await this.queue.enqueueProvision({ userId: p.ownerId, projectId: p.id, requestId: null });
+      report.provisionRequeued.push(p.id);
+    }
     for (const p of await this.projects.listStuck(['deleting'], before)) {
       if (BUSY_STATES.has((await this.queue.jobState('deprovision', p.id)) ?? '')) continue;
       await this.queue.enqueueDeprovision({ userId: p.ownerId, projectId: p.id, requestId: null });
