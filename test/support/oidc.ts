@@ -193,9 +193,15 @@ async function waitForReady(
 export async function startOidcIssuer(
   opts: { realm?: string; accessTokenTtl?: number } = {},
 ): Promise<OidcIssuerHandle> {
-  const realm = opts.realm ?? 'pantheon';
-  const accessTokenTtl = opts.accessTokenTtl ?? 300;
   const root = findRepoRoot();
+  // Unless a test overrides them, the issuer takes realm name and token lifetime from the realm export
+  // itself; sign() mirrors the same values.
+  const realmExport = JSON.parse(readFileSync(path.join(root, 'deploy', 'keycloak', 'pantheon-realm.json'), 'utf8')) as {
+    realm: string;
+    accessTokenLifespan: number;
+  };
+  const realm = opts.realm ?? realmExport.realm;
+  const accessTokenTtl = opts.accessTokenTtl ?? realmExport.accessTokenLifespan;
   const fixtureDir = path.join(root, 'test', 'fixtures', 'oidc-issuer');
   const usersFile = path.join(fixtureDir, 'users.json');
   const testUserPassword = process.env.OIDC_TEST_USER_PASSWORD || DEFAULT_TEST_USER_PASSWORD;
@@ -208,11 +214,11 @@ export async function startOidcIssuer(
       ...process.env,
       OIDC_HOST: '127.0.0.1',
       OIDC_PORT: '0',
-      OIDC_REALM: realm,
+      ...(opts.realm ? { OIDC_REALM: opts.realm } : {}),
       OIDC_KEY_FILE: keyFile,
       OIDC_READY_FILE: readyFile,
       OIDC_USERS_FILE: usersFile,
-      OIDC_ACCESS_TOKEN_TTL: String(accessTokenTtl),
+      ...(opts.accessTokenTtl ? { OIDC_ACCESS_TOKEN_TTL: String(opts.accessTokenTtl) } : {}),
       OIDC_TEST_USER_PASSWORD: testUserPassword,
     },
     stdio: ['ignore', 'ignore', 'pipe'],

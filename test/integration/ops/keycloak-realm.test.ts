@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
-import { findRepoRoot } from '../../support/oidc';
+import { after, before, describe, it } from 'node:test';
+import { decodeJwt } from 'jose';
+import { findRepoRoot, OidcIssuerHandle, startOidcIssuer } from '../../support/oidc';
 
 interface Mapper { protocolMapper: string; config: Record<string, string> }
 interface Client { clientId: string; publicClient: boolean; bearerOnly?: boolean; secret?: string; standardFlowEnabled: boolean; directAccessGrantsEnabled: boolean; serviceAccountsEnabled: boolean; implicitFlowEnabled: boolean; redirectUris?: string[]; webOrigins?: string[]; attributes?: Record<string, string>; protocolMappers?: Mapper[]; defaultClientScopes?: string[] }
@@ -91,5 +92,53 @@ describe('Keycloak realm export', () => {
     walk(realm);
     assert.ok(secrets.length >= 3);
     for (const s of secrets) assert.match(s, PLACEHOLDER);
+  });
+});
+
+/** `./deploy.sh dev` and the tests use the dev OIDC issuer: it must serve this same realm, not a copy of it. */
+describe('the dev OIDC issuer follows the realm export', () => {
+  let issuer: OidcIssuerHandle;
+  before(async () => {
+    issuer = await startOidcIssuer(); // no overrides: realm name and lifetimes come from the file
+  });
+  after(() => issuer?.stop());
+
+  const frontend = () => client('pantheon-frontend');
+  const authorize = (params: Record<string, string>) =>
+    fetch(`${issuer.issuer}/protocol/openid-connect/auth?${new URLSearchParams({ client_id: frontend().clientId, response_type: 'code', scope: 'openid', ...params })}`, { redirect: 'manual' });
+  const challenge = { code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' };
+
+  it('is served under the realm name, with tokens for the API audience living accessTokenLifespan', async () => {
+    assert.equal(issuer.issuer.endsWith(`/realms/${realm.realm}`), true, issuer.issuer);
+    const claims = decodeJwt(await issuer.token('test-realm-drift'));
+    const audienceMapper = frontend().protocolMappers!.find((m) => m.protocolMapper === 'oidc-audience-mapper')!;
+    assert.ok((claims.aud as string[]).includes(audienceMapper.config['included.client.audience']));
+    assert.equal(claims.exp! - claims.iat!, realm.accessTokenLifespan);
+  });
+
+  it("grants the realm's default roles, and only roles the realm defines", async () => {
+    const claims = decodeJwt(await issuer.token('test-realm-roles')) as { realm_access: { roles: string[] } };
+    const defaults = realm.roles.realm.find((r) => r.name === realm.defaultRole.name)!.composites!.realm;
+    const own = realm.roles.realm.map((r) => r.name);
+    assert.deepEqual(claims.realm_access.roles, defaults.filter((r) => r === 'pantheon-user'));
+    for (const r of claims.realm_access.roles) assert.ok(own.includes(r), `${r} is a realm role`);
+  });
+
+  it("accepts the frontend's redirect URI from the realm (placeholder filled) and refuses any other", async () => {
+    const redirect = frontend().redirectUris![0].replace('${PANTHEON_FRONTEND_URL}', 'http://localhost:3000').replace(/\/\*$/, '/');
+    const ok = await authorize({ redirect_uri: redirect, ...challenge });
+    assert.equal(ok.status, 303, 'a known redirect URI starts the login');
+    assert.doesNotMatch(ok.headers.get('location') ?? '', /error=/);
+    const foreign = await authorize({ redirect_uri: 'http://evil.test/', ...challenge });
+    assert.equal(foreign.status, 400, 'an unknown redirect URI is refused without redirecting');
+  });
+
+  it('requires PKCE from the public frontend client, as the realm says (S256)', async () => {
+    assert.equal(frontend().attributes!['pkce.code.challenge.method'], 'S256');
+    const res = await authorize({ redirect_uri: 'http://localhost:3000/' });
+    assert.match(res.headers.get('location') ?? '', /error=invalid_request/);
+    assert.match(decodeURIComponent(res.headers.get('location') ?? ''), /PKCE/);
+    const plain = await authorize({ redirect_uri: 'http://localhost:3000/', code_challenge: challenge.code_challenge, code_challenge_method: 'plain' });
+    assert.match(plain.headers.get('location') ?? '', /error=invalid_request/, 'only S256 is accepted');
   });
 });
