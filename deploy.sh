@@ -1,5 +1,14 @@
 #!/usr/bin/env bash
 # Pantheon launcher.
+#   ./deploy.sh [prod]  Production with docker-compose.production.yml: checks Docker and Compose, creates .env
+#                       from .env.example with random secrets if missing (fills empty secrets, never
+#                       overwrites a value), checks it in production mode, builds the images, brings the
+#                       stack up, waits until every service is healthy and prints the URLs.
+#   ./deploy.sh env     Only creates or completes .env (the first steps of prod), to review before starting.
+#   ./deploy.sh status  State and health of each service.
+#   ./deploy.sh logs [service...]   Follows the logs (all services by default).
+#   ./deploy.sh down [--volumes]    Stops the stack; --volumes also deletes its data (asks first).
+#   ./deploy.sh backup  pg_dump (custom format) of the platform database into backups/, mode 0600.
 #   ./deploy.sh dev     Development mode on this machine: installs dependencies, creates a gitignored
 #                       .env.local with random secrets, prepares PostgreSQL/Redis, migrates, then runs the
 #                       dev OIDC issuer, the API and the worker in the foreground (Ctrl-C stops them all).
@@ -90,7 +99,145 @@ MSG
   log "a process exited; see $DEV_DIR/logs/"
 }
 
-case "${1:-}" in
+# ---------------------------------------------------------------------------------------------
+# Production (docker-compose.production.yml)
+
+PROD_ENV="$ROOT/.env"
+COMPOSE_FILE_PROD="$ROOT/docker-compose.production.yml"
+HEALTH_TIMEOUT_S=${HEALTH_TIMEOUT_S:-600}
+# Variables whose value deploy.sh generates when empty: 32 random bytes as hex (no URL or Compose escaping).
+SECRET_NAME='(_PASSWORD|_SECRET|_TOKEN)$'
+
+die() { log "$*"; exit 1; }
+
+compose() {
+  if docker compose version >/dev/null 2>&1; then
+    docker compose --env-file "$PROD_ENV" -f "$COMPOSE_FILE_PROD" "$@"
+  else
+    docker-compose --env-file "$PROD_ENV" -f "$COMPOSE_FILE_PROD" "$@"
+  fi
+}
+
+check_docker() {
+  command -v docker >/dev/null 2>&1 || die "Docker is not installed (https://docs.docker.com/engine/install/)"
+  docker info >/dev/null 2>&1 || die "the Docker engine is not running, or this user may not use it"
+  docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1 ||
+    die "Docker Compose is not installed (the compose plugin or docker-compose)"
+}
+
+hex_secret() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
+master_key() { head -c 32 /dev/urandom | base64 | tr -d '\n'; }
+
+# Creates .env from .env.example when missing; fills every empty secret; never changes a value that is set.
+ensure_env() {
+  if [ ! -f "$PROD_ENV" ]; then
+    (umask 077 && cp "$ROOT/.env.example" "$PROD_ENV")
+    log "created .env from .env.example"
+  fi
+  chmod 600 "$PROD_ENV"
+  local tmp filled=0 line name value
+  tmp=$(mktemp "$ROOT/.env.XXXXXX")
+  while IFS= read -r line || [ -n "$line" ]; do
+    if [[ $line =~ ^([A-Z][A-Z0-9_]*)=(.*)$ ]]; then
+      name=${BASH_REMATCH[1]}; value=${BASH_REMATCH[2]}
+      if [ -z "$value" ] && [ "$name" = PANTHEON_MASTER_KEYS ]; then
+        line="$name=1:$(master_key)"; filled=$((filled + 1))
+      elif [ -z "$value" ] && [[ $name =~ $SECRET_NAME ]]; then
+        line="$name=$(hex_secret)"; filled=$((filled + 1))
+      fi
+    fi
+    printf '%s\n' "$line"
+  done <"$PROD_ENV" >"$tmp"
+  chmod 600 "$tmp" && mv "$tmp" "$PROD_ENV"
+  [ "$filled" -eq 0 ] || log "generated $filled secret(s) in .env (keep a copy somewhere safe: see docs/SECURITY.md)"
+}
+
+env_value() { sed -n "s/^$1=//p" "$PROD_ENV" | tail -1; }
+
+# Every container of the stack is running and, where it has a healthcheck, healthy.
+wait_healthy() {
+  local deadline=$((SECONDS + HEALTH_TIMEOUT_S)) ids id state pending
+  while :; do
+    pending=()
+    ids=$(compose ps -q)
+    [ -n "$ids" ] || die "no container is running; see ./deploy.sh logs"
+    for id in $ids; do
+      state=$(docker inspect --format '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$id")
+      case "$state" in
+        *" running healthy" | *" running none") ;;
+        *" exited "* | *" dead "* | *" unhealthy") compose ps; die "not healthy: $state (./deploy.sh logs)" ;;
+        *) pending+=("$state") ;;
+      esac
+    done
+    [ ${#pending[@]} -eq 0 ] && return 0
+    [ $SECONDS -lt $deadline ] || { compose ps; die "still starting after ${HEALTH_TIMEOUT_S}s: ${pending[*]}"; }
+    sleep 3
+  done
+}
+
+status() {
+  compose ps
+  local id
+  for id in $(compose ps -q); do
+    docker inspect --format '  {{.Name}}: {{.State.Status}}{{if .State.Health}} ({{.State.Health.Status}}){{end}}' "$id"
+  done
+}
+
+prod() {
+  check_docker
+  [ -f "$COMPOSE_FILE_PROD" ] || die "missing $COMPOSE_FILE_PROD"
+  ensure_env
+  log "validating the compose file"
+  compose config -q
+  log "building images"
+  docker build -q -f deploy/bundle.Dockerfile -t "pantheon/bundle:$(env_value PANTHEON_VERSION || true)" . >/dev/null
+  compose build
+  log "checking the environment (production rules)"
+  compose run --rm --no-deps -e NODE_ENV=production api node dist/libs/config/src/check-env.js ||
+    die "fix .env (above), then run ./deploy.sh again"
+  log "starting"
+  compose up -d
+  log "waiting for every service to be healthy (up to ${HEALTH_TIMEOUT_S}s)"
+  wait_healthy
+  status
+  cat <<MSG
+
+  Pantheon is up.
+    API       $(env_value PUBLIC_API_URL)        (health: /ready, OpenAPI: /api/docs)
+    Keycloak  $(env_value KEYCLOAK_URL)
+  Logs: ./deploy.sh logs    State: ./deploy.sh status    Backup: ./deploy.sh backup
+MSG
+}
+
+down() {
+  check_docker
+  if [ "${1:-}" = "--volumes" ]; then
+    printf 'This deletes the database, Redis and Keycloak data of this deployment. Type "yes" to go on: '
+    local answer; read -r answer
+    [ "$answer" = yes ] || die "nothing deleted"
+    compose down --volumes
+  else
+    compose down
+  fi
+}
+
+backup() {
+  check_docker
+  local db out
+  db=$(env_value PANTHEON_DB_NAME); db=${db:-pantheon}
+  mkdir -p "$ROOT/backups" && chmod 700 "$ROOT/backups"
+  out="$ROOT/backups/${db}-$(date -u +%Y%m%dT%H%M%SZ).dump"
+  (umask 077 && compose exec -T postgres pg_dump -U postgres -Fc "$db" >"$out") || { rm -f "$out"; die "pg_dump failed"; }
+  log "wrote $out ($(du -h "$out" | cut -f1)); restore with pg_restore -d $db (see docs/SECURITY.md)"
+}
+
+case "${1:-prod}" in
+  prod) prod ;;
+  env) ensure_env ;;
+  status) check_docker; status ;;
+  logs) check_docker; shift; compose logs -f --tail=200 "$@" ;;
+  down) shift; down "$@" ;;
+  backup) backup ;;
   dev) dev ;;
-  *) echo "usage: ./deploy.sh dev" >&2; exit 2 ;;
+  *) echo "usage: ./deploy.sh [prod|env|status|logs [service...]|down [--volumes]|backup|dev]" >&2; exit 2 ;;
 esac
