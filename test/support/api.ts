@@ -38,6 +38,8 @@ export async function startTestApi(issuer: OidcIssuerHandle, env: Record<string,
     MIGRATE_ON_BOOT: 'false',
     LOG_LEVEL: 'debug',
     RATE_LIMIT_MAX: '100000',
+    // Several APIs may run in one test process: each gets a free port for its internal /metrics listener.
+    METRICS_PORT: '0',
     ...env,
   });
   const logs: string[] = [];

@@ -39,7 +39,8 @@ export class WorkerLogs {
 
 /** The worker's environment in tests: no OIDC issuer is needed, info lines carry the readiness signal. */
 function workerEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...process.env, KEYCLOAK_URL: 'http://127.0.0.1:1', LOG_LEVEL: 'info', ...env };
+  // WORKER_METRICS_PORT 0: several workers run at once in some suites, each with its own /metrics port.
+  return { ...process.env, KEYCLOAK_URL: 'http://127.0.0.1:1', LOG_LEVEL: 'info', WORKER_METRICS_PORT: '0', ...env };
 }
 
 export interface TestWorker {

@@ -9,6 +9,8 @@ import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { ApiMetrics } from './metrics/api.metrics';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 
 export interface CreateAppOptions {
   config?: AppConfig;
@@ -24,6 +26,8 @@ export async function createApp(opts: CreateAppOptions = {}): Promise<NestExpres
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  // First, so that every request is timed, including those refused by later middleware and guards.
+  app.use(httpMetricsMiddleware(app.get(ApiMetrics)));
   // Behind one reverse proxy in production; loopback in development and tests.
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.disable('x-powered-by');

@@ -5,6 +5,7 @@ import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis'
 import { AuthModule, KeycloakAuthGuard } from '@pantheon/auth';
 import { APP_CONFIG, AppConfig, ConfigModule } from '@pantheon/config';
 import { DbModule } from '@pantheon/db';
+import { MetricsModule } from '@pantheon/metrics';
 import { REDIS, RedisModule } from '@pantheon/events';
 import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
@@ -17,6 +18,7 @@ import { AuditModule } from './audit/audit.module';
 import { ChatModule } from './chat/chat.module';
 import { HealthModule } from './health/health.module';
 import { LlmProxyModule } from './llm-proxy/llm-proxy.module';
+import { ApiMetricsModule } from './metrics/api-metrics.module';
 import { ModelsModule } from './models/models.module';
 import { ProjectTokensModule } from './project-tokens/project-tokens.module';
 import { ProjectModule } from './projects/project.module';
@@ -67,6 +69,9 @@ export class AppModule implements NestModule {
             migrationConnectionString: c.MIGRATE_ON_BOOT ? c.DATABASE_MIGRATION_URL : undefined,
           }),
         }),
+        // /metrics on its own internal listener (METRICS_HOST:METRICS_PORT), never on the public port.
+        MetricsModule.forRootAsync({ inject: [APP_CONFIG], useFactory: (c: AppConfig) => ({ host: c.METRICS_HOST, port: c.METRICS_PORT }) }),
+        ApiMetricsModule,
         auth,
         ThrottlerModule.forRootAsync({
           inject: [APP_CONFIG, REDIS],

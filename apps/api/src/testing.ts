@@ -3,6 +3,7 @@
  */
 import type { INestApplication } from '@nestjs/common';
 import { DbService, ProviderKeyRepository } from '@pantheon/db';
+import { MetricsEndpoint } from '@pantheon/metrics';
 import { DomainError } from './common/domain.error';
 import { ProviderKeyVault } from './provider-keys/provider-key.vault';
 
@@ -19,4 +20,11 @@ export function revealProviderKey(app: INestApplication, userId: string, keyId: 
     if (!record) throw DomainError.notFound('API key');
     return vault.open(record);
   });
+}
+
+/** Where the app's internal /metrics listener is (METRICS_PORT=0 in tests picks a free port). */
+export function metricsUrl(app: INestApplication): string {
+  const address = app.get(MetricsEndpoint).address();
+  if (!address) throw new Error('the metrics endpoint is not listening: init the app first');
+  return `http://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}/metrics`;
 }

@@ -6,7 +6,7 @@ import { WorkerModule } from './worker.module';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  // An application context, not an HTTP app: the worker opens no port.
+  // An application context, not an HTTP app: the only port is the internal /metrics listener (MetricsModule).
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.get(Logger).log('pantheon-worker started');

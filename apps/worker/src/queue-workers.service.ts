@@ -4,6 +4,7 @@ import { JobQueueFactory, QueueHandlers } from '@pantheon/events';
 import { DeprovisionProcessor } from './processors/deprovision.processor';
 import { ProvisionProcessor } from './processors/provision.processor';
 import { ReconcileProcessor } from './processors/reconcile.processor';
+import { WorkerMetrics } from './worker.metrics';
 import { JOB_QUEUES } from './worker.tokens';
 
 /**
@@ -21,13 +22,14 @@ export class QueueWorkersService implements OnApplicationBootstrap {
     private readonly provision: ProvisionProcessor,
     private readonly deprovision: DeprovisionProcessor,
     private readonly reconcile: ReconcileProcessor,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   private handlers(): QueueHandlers {
     return {
-      provision: (job) => this.provision.process(job),
-      deprovision: (job) => this.deprovision.process(job),
-      reconcile: () => this.reconcile.process(),
+      provision: (job) => this.metrics.timeJob('provision', job, () => this.provision.process(job)),
+      deprovision: (job) => this.metrics.timeJob('deprovision', job, () => this.deprovision.process(job)),
+      reconcile: (job) => this.metrics.timeJob('reconcile', job, () => this.reconcile.process()),
     };
   }
 

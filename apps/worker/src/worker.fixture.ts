@@ -8,12 +8,14 @@ import { AppConfig, loadConfig } from '@pantheon/config';
 import type { ProjectLifecycleUpdate, ProjectRecord } from '@pantheon/db';
 import type { EnqueueResult, ProjectEventInput, ProjectJobData, QueueJob } from '@pantheon/events';
 import { ContainerRuntime, isProjectId, LABEL_KEYS } from '@pantheon/runtime';
+import { MetricsRegistry } from '@pantheon/metrics';
 import { InMemoryRuntime } from '@pantheon/runtime/testing';
 import { DeprovisionProcessor } from './processors/deprovision.processor';
 import { ProvisionProcessor } from './processors/provision.processor';
 import { ReconcileProcessor } from './processors/reconcile.processor';
 import type { ReadinessResult } from './provisioning/health';
 import { platformNetworkSpec } from './provisioning/project-plan';
+import { WorkerMetrics } from './worker.metrics';
 
 // Processors log through Nest's static logger; outside an app that would print every line of a spec.
 Logger.overrideLogger(false);
@@ -188,9 +190,13 @@ export async function workerFixture(env: Record<string, string> = {}) {
     ready.during?.();
     return ready.answers.shift() ?? { ok: true };
   };
+  const registry = new MetricsRegistry({ processMetrics: false });
+  const metrics = new WorkerMetrics(registry);
   return {
-    config, engine, runtime, calls, projects, published, queue, ready,
-    provision: new ProvisionProcessor(config, runtime, projects, events, toolsReady),
+    config, engine, runtime, calls, projects, published, queue, ready, metrics,
+    /** The metrics exposition text so far (what a scrape of the worker would show). */
+    scrape: () => registry.scrape(),
+    provision: new ProvisionProcessor(config, runtime, projects, events, toolsReady, metrics),
     deprovision: new DeprovisionProcessor(config, runtime, projects, events),
     reconcile: new ReconcileProcessor(config, runtime, projects, queue),
     close: () => rmSync(shareRoot, { recursive: true, force: true }),

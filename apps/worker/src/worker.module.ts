@@ -1,8 +1,9 @@
-import { DynamicModule, Inject, Injectable, Module, OnModuleDestroy } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, Module, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig, APP_CONFIG, ConfigModule } from '@pantheon/config';
 import { REDACT_PATHS } from '@pantheon/crypto';
-import { createPrismaClient, ProjectSystemRepository } from '@pantheon/db';
+import { createPrismaClient, dbPoolUsage, ProjectSystemRepository } from '@pantheon/db';
 import { JobQueueFactory, ProjectEventPublisher, REDIS, RedisModule } from '@pantheon/events';
+import { MetricsModule, MetricsRegistry, watchDbPool } from '@pantheon/metrics';
 import { DockerRuntime } from '@pantheon/runtime';
 import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
@@ -13,6 +14,7 @@ import { ProvisionProcessor } from './processors/provision.processor';
 import { ReconcileProcessor } from './processors/reconcile.processor';
 import { waitForToolsApi } from './provisioning/health';
 import { QueueWorkersService } from './queue-workers.service';
+import { WorkerMetrics } from './worker.metrics';
 import { JOB_QUEUE, JOB_QUEUES, PROJECT_EVENTS, PROJECTS, RUNTIME, TOOLS_READINESS } from './worker.tokens';
 
 const WORKER_DB = Symbol('WORKER_DB');
@@ -31,9 +33,12 @@ class WorkerConnections implements OnModuleDestroy {
   }
 }
 
+/** Scrape-time gauges over the worker's own connections: queue depth (Redis) and its database pool. */
+const WORKER_GAUGES = Symbol('WORKER_GAUGES');
+
 /**
  * The background worker: BullMQ processors for provision, deprovision and reconcile. No controllers and no
- * HTTP port. It reaches PostgreSQL only as pantheon_worker (the system path), Docker only through libs/runtime.
+ * public port: only /metrics, on an internal listener (WORKER_METRICS_HOST:WORKER_METRICS_PORT). It reaches PostgreSQL only as pantheon_worker (the system path), Docker only through libs/runtime.
  */
 @Module({})
 export class WorkerModule {
@@ -48,6 +53,10 @@ export class WorkerModule {
         RedisModule.forRootAsync({
           inject: [APP_CONFIG],
           useFactory: (c: AppConfig) => ({ url: c.REDIS_URL, keyPrefix: c.REDIS_PREFIX, connectionName: 'pantheon-worker' }),
+        }),
+        MetricsModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (c: AppConfig) => ({ host: c.WORKER_METRICS_HOST, port: c.WORKER_METRICS_PORT }),
         }),
       ],
       providers: [
@@ -72,6 +81,17 @@ export class WorkerModule {
         },
         { provide: JOB_QUEUE, inject: [JOB_QUEUES], useFactory: (queues: JobQueueFactory) => queues.projectQueue() },
         { provide: TOOLS_READINESS, useValue: waitForToolsApi },
+        WorkerMetrics,
+        {
+          provide: WORKER_GAUGES,
+          inject: [WorkerMetrics, MetricsRegistry, JOB_QUEUES, WORKER_DB],
+          useFactory: (metrics: WorkerMetrics, registry: MetricsRegistry, queues: JobQueueFactory, db: PrismaClient) => {
+            const logger = new Logger('Metrics');
+            metrics.watchQueues(queues, (message) => logger.warn({ err: message }, 'queue depth not read'));
+            watchDbPool(registry, 'worker', () => dbPoolUsage(db));
+            return true;
+          },
+        },
         WorkerConnections,
         ProvisionProcessor,
         DeprovisionProcessor,

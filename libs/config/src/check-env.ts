@@ -51,6 +51,10 @@ export function productionProblems(env: NodeJS.ProcessEnv): string[] {
     problems.push('CORS_ORIGINS: "*" is not allowed');
   }
   if (env.KEYCLOAK_VERIFY_AUDIENCE === 'false') problems.push('KEYCLOAK_VERIFY_AUDIENCE: must stay on');
+  // The API container is attached to every project network: a wildcard bind would expose /metrics to the VMs.
+  if (['0.0.0.0', '::', '[::]'].includes(env.METRICS_HOST ?? '')) {
+    problems.push('METRICS_HOST: must be the internal address (e.g. 10.0.1.2), not a wildcard');
+  }
   return problems;
 }
 

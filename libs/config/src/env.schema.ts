@@ -28,6 +28,11 @@ function isHostOrCidr(entry: string): boolean {
   return ipaddr.isValidCIDR(entry) || ipaddr.IPv4.isValidFourPartDecimal(entry) || ipaddr.IPv6.isValid(entry) || HOST_NAME.test(entry);
 }
 
+/** An IP address or a host name (no CIDR, no port). */
+function isHost(entry: string): boolean {
+  return ipaddr.isValid(entry) || HOST_NAME.test(entry);
+}
+
 const httpUrl = z
   .string()
   .url()
@@ -45,6 +50,16 @@ export const envSchema = z.object({
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'e.g. 100kb').default('100kb'),
   /** Public URL of the API, used in links we hand out. */
   PUBLIC_URL: z.string().url().optional(),
+
+  /**
+   * Prometheus /metrics of the API, served on its own listener (never on API_PORT): bind it to an internal
+   * address only. Not 0.0.0.0 in production: the API container also joins every project network. 0 = any free port.
+   */
+  METRICS_HOST: z.string().refine(isHost, 'an IP address or host name').default('127.0.0.1'),
+  METRICS_PORT: port.default(9464),
+  /** The worker's /metrics listener (internal network only). */
+  WORKER_METRICS_HOST: z.string().refine(isHost, 'an IP address or host name').default('127.0.0.1'),
+  WORKER_METRICS_PORT: port.default(9465),
 
   /** The app role (pantheon_app): not owner, not superuser, RLS applies. */
   DATABASE_URL: postgresUrl,

@@ -20,6 +20,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues));
   const env = parsed.data;
+  // Two listeners on one address would fail at boot with EADDRINUSE; say which variables clash instead.
+  if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.API_PORT) {
+    throw new ConfigError(['METRICS_PORT: must differ from API_PORT (/metrics is never served on the public port)']);
+  }
 
   let masterKeysSpec = env.PANTHEON_MASTER_KEYS;
   if (!masterKeysSpec && env.PANTHEON_MASTER_KEYS_FILE) {

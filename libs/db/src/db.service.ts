@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PrismaClient } from '@pantheon/prisma-client';
-import { createPrismaClient, Tx } from './prisma.client';
+import { createPrismaClient, DbPoolUsage, dbPoolUsage, Tx } from './prisma.client';
 import { MasterKeyVerifierRepository } from './repositories/master-key-verifier.repository';
 import { enterUserScope, ScopeOptions, withAuthSubject, withTokenHash, withUser } from './with-user';
 
@@ -48,6 +48,11 @@ export class DbService implements OnModuleDestroy {
 
   enterUserScope(tx: Tx, userId: string): Promise<void> {
     return enterUserScope(tx, userId);
+  }
+
+  /** Connections open, idle and awaited in the app's pool (read by the metrics endpoint). */
+  poolUsage(): DbPoolUsage {
+    return dbPoolUsage(this.client);
   }
 
   async ping(): Promise<void> {

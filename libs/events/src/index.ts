@@ -3,7 +3,9 @@ export * from './queues';
 export * from './project-events';
 export * from './socket-events';
 export { ProjectJobQueue, EnqueueResult } from './job-queue';
-export { JobQueueFactory, JobQueueFactoryOptions, JobHandler, QueueHandlers, QueueJob, StartWorkersOptions } from './job-queue.factory';
+export {
+  JobQueueFactory, JobQueueFactoryOptions, JobHandler, QueueHandlers, QueueJob, StartWorkersOptions, JOB_COUNT_STATES, JobCountState,
+} from './job-queue.factory';
 export { RedisJsonCache, RedisJsonCacheOptions } from './redis-json.cache';
 export { ProjectEventPublisher, ProjectEventPublisherOptions, socketIoKey, eventKeys } from './project-event.publisher';
 export { ProjectEventReplay, ProjectEventReplayOptions } from './project-event.replay';

@@ -4,6 +4,10 @@ import type Redis from 'ioredis';
 import { createBullConnection, ProjectJobQueue } from './job-queue';
 import { bullPrefix, QueueJobData, QueueName, QUEUES, RECONCILE_JOB_OPTIONS } from './queues';
 
+/** The job states counted for queue depth. */
+export const JOB_COUNT_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+export type JobCountState = (typeof JOB_COUNT_STATES)[number];
+
 /** What a handler sees of a job; BullMQ's own Job type stays inside this lib. */
 export interface QueueJob<T> {
   id: string | undefined;
@@ -49,6 +53,7 @@ export class JobQueueFactory {
   private readonly workers: Worker[] = [];
   private readonly queues: { close(): Promise<void> }[] = [];
   private readonly connections: Redis[] = [];
+  private countQueues: Queue[] | undefined;
 
   constructor(private readonly options: JobQueueFactoryOptions) {
     this.prefix = bullPrefix(options.redisPrefix);
@@ -92,6 +97,22 @@ export class JobQueueFactory {
     this.queues.push(queue);
     await queue.upsertJobScheduler('reconcile-every', { every: everyMs }, { name: 'reconcile', data: {}, opts: RECONCILE_JOB_OPTIONS });
     await queue.add('reconcile', {}, { ...RECONCILE_JOB_OPTIONS, jobId: `reconcile-boot-${Date.now()}` });
+  }
+
+  /**
+   * Jobs per queue and state, read from Redis when asked (metrics scrapes). `failed` counts the failed jobs
+   * still kept (PROJECT_JOB_OPTIONS trims them), not every failure since boot.
+   */
+  async jobCounts(): Promise<Record<QueueName, Record<JobCountState, number>>> {
+    this.countQueues ??= Object.values(QUEUES).map((name) => {
+      const queue = new Queue(name, { connection: this.connection('counts'), prefix: this.prefix });
+      this.queues.push(queue);
+      return queue;
+    });
+    const counts = await Promise.all(this.countQueues.map((q) => q.getJobCounts(...JOB_COUNT_STATES)));
+    return Object.fromEntries(
+      this.countQueues.map((q, i) => [q.name, Object.fromEntries(JOB_COUNT_STATES.map((state) => [state, counts[i]![state] ?? 0]))]),
+    ) as Record<QueueName, Record<JobCountState, number>>;
   }
 
   /** Lets running jobs finish their current step (unfinished ones are retried elsewhere), then disconnects. */

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '@pantheon/auth';
 import type { Request, Response } from 'express';
 import { clientGone, sendJsonOrStream } from '../common/sse';
+import { upstreamTimingFor } from '../metrics/upstream-timing';
 import { ModelListService } from '../models/model-list.service';
 import { ProjectPrincipal, ProjectTokenGuard } from '../project-tokens/project-token.guard';
 import { LlmProxyExceptionFilter } from './llm-proxy-exception.filter';
@@ -41,13 +42,13 @@ export class LlmProxyController {
   @HttpCode(200)
   async chatCompletions(@Req() req: ProxyRequest, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const signal = clientGone(res);
-    await sendJsonOrStream(res, await this.proxy.openAIChat(req.projectPrincipal, body, signal), signal);
+    await sendJsonOrStream(res, await this.proxy.openAIChat(req.projectPrincipal, body, signal, upstreamTimingFor(req)), signal);
   }
 
   @Post('messages')
   @HttpCode(200)
   async messages(@Req() req: ProxyRequest, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const signal = clientGone(res);
-    await sendJsonOrStream(res, await this.proxy.anthropicMessages(req.projectPrincipal, body, signal), signal);
+    await sendJsonOrStream(res, await this.proxy.anthropicMessages(req.projectPrincipal, body, signal, upstreamTimingFor(req)), signal);
   }
 }

@@ -17,6 +17,7 @@ import {
 } from '@pantheon/providers';
 import { isCallFailure, mapError } from '../common/error-map';
 import type { JsonOrStream } from '../common/sse';
+import type { UpstreamTiming } from '../metrics/upstream-timing';
 import type { ProjectPrincipal } from '../project-tokens/project-token.guard';
 import { completeMetered, MeteringDeps, openMeteredCall, streamMetered } from '../usage/metered-call';
 import { METERING } from '../usage/metering.provider';
@@ -32,10 +33,10 @@ export class LlmProxyService {
 
   constructor(@Inject(METERING) private readonly metering: MeteringDeps) {}
 
-  async openAIChat(p: ProjectPrincipal, body: unknown, signal: AbortSignal): Promise<JsonOrStream<unknown>> {
+  async openAIChat(p: ProjectPrincipal, body: unknown, signal: AbortSignal, timing?: UpstreamTiming): Promise<JsonOrStream<unknown>> {
     const raw = body as OpenAIChatRequest & { stream?: boolean; stream_options?: { include_usage?: boolean } };
     const { model, request } = splitModel(openAIRequestToNeutral(raw));
-    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef: model, source: 'gateway', request });
+    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef: model, source: 'gateway', request, timing });
     if (raw.stream !== true) {
       return { json: neutralToOpenAIResponse(await completeMetered(this.metering, call, request, signal), { model }) };
     }
@@ -53,10 +54,10 @@ export class LlmProxyService {
     };
   }
 
-  async anthropicMessages(p: ProjectPrincipal, body: unknown, signal: AbortSignal): Promise<JsonOrStream<unknown>> {
+  async anthropicMessages(p: ProjectPrincipal, body: unknown, signal: AbortSignal, timing?: UpstreamTiming): Promise<JsonOrStream<unknown>> {
     const raw = body as AnthropicMessagesRequest & { stream?: boolean };
     const { model, request } = splitModel(anthropicRequestToNeutral(raw));
-    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef: model, source: 'gateway', request });
+    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef: model, source: 'gateway', request, timing });
     if (raw.stream !== true) {
       return { json: neutralToAnthropicResponse(await completeMetered(this.metering, call, request, signal), { model }) };
     }

@@ -10,6 +10,7 @@ import {
 import { AuthError } from '@pantheon/auth';
 import { ClientToServerEvents, ServerToClientEvents, SubscribeAck, WS_NAMESPACE } from '@pantheon/events';
 import type { DefaultEventsMap, Namespace, Socket } from 'socket.io';
+import { ApiMetrics } from '../metrics/api.metrics';
 import { ProjectSubscriptionService } from './project-subscription.service';
 import { SocketAuthService, SocketSession } from './socket-auth.service';
 import { handshakeRefusal } from './socket-error-map';
@@ -46,6 +47,7 @@ export class ProjectEventsSocket implements OnGatewayInit<WsNamespace>, OnGatewa
   constructor(
     private readonly auth: SocketAuthService,
     private readonly subscriptions: ProjectSubscriptionService,
+    private readonly metrics: ApiMetrics,
   ) {}
 
   afterInit(nsp: WsNamespace): void {
@@ -63,11 +65,13 @@ export class ProjectEventsSocket implements OnGatewayInit<WsNamespace>, OnGatewa
   handleConnection(socket: WsSocket): void {
     const { user, expiresAt } = socket.data;
     this.logger.log({ userId: user.id, socketId: socket.id }, 'socket connected');
+    this.metrics.socketConnections.inc({ namespace: WS_NAMESPACE });
     // A socket must not outlive its token: close it at expiry; the client reconnects with a fresh token.
     const timer = setTimeout(() => socket.disconnect(true), Math.min(expiresAt * 1000 - Date.now(), MAX_TIMER_MS));
     timer.unref();
     socket.once('disconnect', (reason) => {
       clearTimeout(timer);
+      this.metrics.socketConnections.dec({ namespace: WS_NAMESPACE });
       this.logger.debug({ userId: user.id, socketId: socket.id, reason }, 'socket disconnected');
     });
   }
@@ -109,6 +113,7 @@ export class ProjectEventsSocket implements OnGatewayInit<WsNamespace>, OnGatewa
   /** Logs why a handshake was refused (never the token) and returns the generic error the client sees. */
   private refusal(socket: WsSocket, err: unknown): Error {
     const context = { socketId: socket.id, ip: socket.handshake.address };
+    this.metrics.socketRefusals.inc({ namespace: WS_NAMESPACE });
     if (err instanceof AuthError) this.logger.warn({ ...context, code: err.code, reason: err.reason }, 'socket refused');
     else this.logger.error({ ...context, err: (err as Error).message }, 'socket authentication failed');
     return new Error(handshakeRefusal(err));

@@ -15,6 +15,8 @@ import {
 } from '@pantheon/providers';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
 import { isCallFailure } from '../common/error-map';
+import type { ApiMetrics } from '../metrics/api.metrics';
+import type { UpstreamTiming } from '../metrics/upstream-timing';
 import type { ProviderKeyVault, ResolvedKey } from '../provider-keys/provider-key.vault';
 import { BudgetHold, BudgetRepositories, costOf, estimateUsage, ModelPrice, reserveWithinBudget } from './budget';
 
@@ -30,6 +32,7 @@ export interface MeteringDeps extends BudgetRepositories {
   /** How much a request reserves against budgets: output tokens when it sets no max_tokens, and for how long. */
   reservation: { defaultCompletionTokens: number; ttlMs: number };
   logger: Logger;
+  metrics: Pick<ApiMetrics, 'observeLlmCall'>;
 }
 
 /** One provider call for a user, ready to send: the owner's key decrypted in memory for as long as the call. */
@@ -46,6 +49,8 @@ export interface MeteredCall {
    * no budget applied). Later requests of the call (tool-loop turns) are admitted one by one.
    */
   admitted?: { reservation: string | null };
+  /** The HTTP request's upstream clock (the LLM gateway reports its own latency as total minus upstream). */
+  timing?: UpstreamTiming;
 }
 
 export type CallRequest = Omit<ChatRequest, 'model'>;
@@ -63,7 +68,15 @@ export function parsePrices(json: string): ModelPrices {
  */
 export async function openMeteredCall(
   deps: MeteringDeps,
-  call: { userId: string; projectId: string | null; modelRef: string; source: MeteredCall['source']; keyId?: string; request: CallRequest },
+  call: {
+    userId: string;
+    projectId: string | null;
+    modelRef: string;
+    source: MeteredCall['source'];
+    keyId?: string;
+    request: CallRequest;
+    timing?: UpstreamTiming;
+  },
 ): Promise<MeteredCall> {
   let ref;
   try {
@@ -71,7 +84,15 @@ export async function openMeteredCall(
   } catch {
     throw new DomainError(DomainErrorCode.INVALID, 'model must look like provider/model, e.g. openai/gpt-4o');
   }
-  const opened = { userId: call.userId, projectId: call.projectId, source: call.source, provider: deps.registry.get(ref.provider), providerId: ref.provider, model: ref.model };
+  const opened = {
+    userId: call.userId,
+    projectId: call.projectId,
+    source: call.source,
+    provider: deps.registry.get(ref.provider),
+    providerId: ref.provider,
+    model: ref.model,
+    timing: call.timing,
+  };
   return deps.db.withUser(call.userId, async (tx) => {
     const key = await deps.vault.resolve(tx, ref.provider, call.keyId);
     // Last before commit: the budget rows stay locked for as short a time as possible.
@@ -92,7 +113,7 @@ export async function closeMetered(deps: MeteringDeps, call: MeteredCall): Promi
 
 export async function completeMetered(deps: MeteringDeps, call: MeteredCall, request: CallRequest, signal: AbortSignal): Promise<ChatResult> {
   const reservation = await admit(deps, call, request);
-  const started = Date.now();
+  const started = performance.now();
   try {
     const result = await call.provider.chat({ ...request, ...target(call), fetch: call.key.fetch?.buffered, signal });
     await record(deps, call, reservation, 'ok', result.usage, started);
@@ -106,7 +127,7 @@ export async function completeMetered(deps: MeteringDeps, call: MeteredCall, req
 /** Streams the answer; usage is recorded when the stream ends, however it ends (done, error, client gone). */
 export async function* streamMetered(deps: MeteringDeps, call: MeteredCall, request: CallRequest, signal: AbortSignal): AsyncGenerator<ChatStreamEvent> {
   const reservation = await admit(deps, call, request);
-  const started = Date.now();
+  const started = performance.now();
   let usage: Usage = { promptTokens: 0, completionTokens: 0 };
   let status: CallStatus = 'aborted';
   let failure: unknown;
@@ -176,6 +197,13 @@ function record(
   started: number,
   err?: unknown,
 ): Promise<void> {
+  const upstreamMs = performance.now() - started;
+  deps.metrics.observeLlmCall({ provider: call.providerId, source: call.source, outcome: status, upstreamMs });
+  if (call.timing) {
+    call.timing.provider = call.providerId;
+    call.timing.calls += 1;
+    call.timing.upstreamMs += upstreamMs;
+  }
   return recordUsage(deps, {
     userId: call.userId,
     projectId: call.projectId,
@@ -187,7 +215,7 @@ function record(
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
     costUsd: costOf(deps.prices[formatModelRef(call.providerId, call.model)], usage),
-    latencyMs: Date.now() - started,
+    latencyMs: Math.round(upstreamMs),
     errorCode: isCallFailure(err) ? err.code : err ? 'INTERNAL' : null,
   }, reservation ? (tx) => deps.budgets.release(tx, reservation) : undefined);
 }

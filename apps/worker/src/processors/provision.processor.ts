@@ -9,6 +9,7 @@ import { ProvisionFailure, userFacingReason } from '../provisioning/failure-reas
 import { platformNetworkSpec, ProjectPlan, TOOLS_API_PORT, VmSpec } from '../provisioning/project-plan';
 import { prepareShareFolder, removeShareFolder, shareDirFor } from '../provisioning/share-folder';
 import { removeProjectResources } from '../provisioning/teardown';
+import { WorkerMetrics } from '../worker.metrics';
 import { PROJECT_EVENTS, ProjectEventSink, PROJECTS, RUNTIME, TOOLS_READINESS, ToolsReadiness } from '../worker.tokens';
 
 /** What provisioning needs of the project store (ProjectSystemRepository in production). */
@@ -34,6 +35,7 @@ export class ProvisionProcessor {
     @Inject(PROJECTS) private readonly projects: ProvisionProjects,
     @Inject(PROJECT_EVENTS) private readonly events: ProjectEventSink,
     @Inject(TOOLS_READINESS) private readonly toolsReady: ToolsReadiness,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   async process(job: QueueJob<ProjectJobData>): Promise<string> {
@@ -122,7 +124,7 @@ export class ProvisionProcessor {
   /** Runs one step unless the project is being deleted, then records and announces its completion. */
   private async runStep(project: ProjectRecord, step: ProvisionStep, work: () => Promise<void>): Promise<void> {
     if (await this.isBeingDeleted(project.id)) throw new ProvisionCancelled();
-    await work();
+    await this.metrics.timeStep(step, work);
     const status = step === 'ready' ? 'running' : 'provisioning';
     await this.setStatus(project, status, step, STEP_PROGRESS[step]);
   }
