@@ -139,6 +139,22 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig: metrics listeners', () => {
+  it('defaults both /metrics listeners to loopback on their own ports', () => {
+    const c = loadConfig(devEnv());
+    assert.deepEqual([c.METRICS_HOST, c.METRICS_PORT, c.WORKER_METRICS_HOST, c.WORKER_METRICS_PORT], ['127.0.0.1', 9464, '127.0.0.1', 9465]);
+    assert.equal(loadConfig({ ...devEnv(), METRICS_HOST: '10.0.1.2', METRICS_PORT: '0' }).METRICS_PORT, 0);
+  });
+
+  it('refuses /metrics on the public port and malformed addresses, naming the variable', () => {
+    assert.deepEqual(configError(() => loadConfig({ ...devEnv(), API_PORT: '3000', METRICS_PORT: '3000' })).problems, [
+      'METRICS_PORT: must differ from API_PORT (/metrics is never served on the public port)',
+    ]);
+    const bad = configError(() => loadConfig({ ...devEnv(), METRICS_HOST: 'http://10.0.1.2', WORKER_METRICS_PORT: '70000' }));
+    assert.deepEqual(bad.problems.map((p) => p.split(':')[0]).sort(), ['METRICS_HOST', 'WORKER_METRICS_PORT']);
+  });
+});
+
 describe('loadConfigSlice', () => {
   it('validates only the picked variables and returns only those', () => {
     const url = devEnv().DATABASE_MIGRATION_URL!;
@@ -276,6 +292,8 @@ describe('productionProblems', () => {
     ['CORS_ORIGINS=*', (e) => ({ ...e, CORS_ORIGINS: '*' }), /^CORS_ORIGINS: "\*" is not allowed$/],
     ['* among other origins', (e) => ({ ...e, CORS_ORIGINS: 'https://app.example.test, * ' }), /^CORS_ORIGINS: /],
     ['audience check off', (e) => ({ ...e, KEYCLOAK_VERIFY_AUDIENCE: 'false' }), /^KEYCLOAK_VERIFY_AUDIENCE: must stay on$/],
+    ['a wildcard metrics address', (e) => ({ ...e, METRICS_HOST: '0.0.0.0' }), /^METRICS_HOST: must be the internal address/],
+    ['an IPv6 wildcard metrics address', (e) => ({ ...e, METRICS_HOST: '::' }), /^METRICS_HOST: /],
   ];
 
   for (const [label, mutate, expected] of cases) {
