@@ -166,7 +166,13 @@ describe('metrics', () => {
     before(async () => {
       rt = await runtimeTestEnv('metrics');
       // An image that is not there: network and share succeed, the vm step fails on every attempt.
-      const env = { ...rt.env, VM_IMAGE: 'pantheon/no-such-image:missing', REDIS_PREFIX: `${process.env.REDIS_PREFIX}:metrics-worker` };
+      // STUCK_AFTER_MS: the reconciler must not re-drive other suites' queued projects here (the counts are exact).
+      const env = {
+        ...rt.env,
+        VM_IMAGE: 'pantheon/no-such-image:missing',
+        STUCK_AFTER_MS: String(3600_000),
+        REDIS_PREFIX: `${process.env.REDIS_PREFIX}:metrics-worker`,
+      };
       api = await startTestApi(issuer, env);
       worker = spawnWorker(env);
       await worker.ready(30_000);
