@@ -137,6 +137,24 @@ describe('loadConfig', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('reads every secret variable from its *_FILE (compose secrets), so none has to be in the environment', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pantheon-config-'));
+    try {
+      const url = 'postgresql://pantheon_app:9f1c2b7d4e@10.0.1.4:5432/pantheon';
+      const redis = 'redis://:5e8a1f0c3b@10.0.1.6:6379';
+      writeFileSync(path.join(dir, 'db'), `${url}\n`);
+      writeFileSync(path.join(dir, 'redis'), redis);
+      const { DATABASE_URL: _, REDIS_URL: __, ...rest } = devEnv();
+      const config = loadConfig({ ...rest, DATABASE_URL_FILE: path.join(dir, 'db'), REDIS_URL_FILE: path.join(dir, 'redis') });
+      assert.equal(config.DATABASE_URL, url);
+      assert.equal(config.REDIS_URL, redis);
+      const err = configError(() => loadConfig({ ...rest, REDIS_URL: redis, DATABASE_URL_FILE: path.join(dir, 'nope') }));
+      assert.deepEqual(err.problems, [`DATABASE_URL_FILE: cannot read ${path.join(dir, 'nope')}`]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('loadConfig: metrics listeners', () => {
