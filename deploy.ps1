@@ -113,7 +113,7 @@ function Write-RuntimeFiles {
     database_migration_url = "postgresql://pantheon_owner:$(Get-EnvValue 'PANTHEON_DB_OWNER_PASSWORD')@${pg}:5432/$db"
     database_worker_url = "postgresql://pantheon_worker:$(Get-EnvValue 'PANTHEON_DB_WORKER_PASSWORD')@${pg}:5432/$db"
     redis_url = "redis://:$(Get-EnvValue 'REDIS_PASSWORD')@${redis}:6379"
-    redis_conf = "requirepass $(Get-EnvValue 'REDIS_PASSWORD')`nmaxmemory-policy noeviction`nappendonly yes`nprotected-mode no"
+    redis_conf = "requirepass $(Get-EnvValue 'REDIS_PASSWORD')`nmaxmemory-policy noeviction`nappendonly yes`ndir /data`nprotected-mode no"
   }
   $utf8 = New-Object System.Text.UTF8Encoding($false)
   foreach ($name in $files.Keys) { [System.IO.File]::WriteAllText((Join-Path $dir $name), $files[$name], $utf8) }

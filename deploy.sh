@@ -175,7 +175,7 @@ write_runtime_files() {
   put database_migration_url "postgresql://pantheon_owner:$(env_value PANTHEON_DB_OWNER_PASSWORD)@${pg_host}:5432/${db}"
   put database_worker_url "postgresql://pantheon_worker:$(env_value PANTHEON_DB_WORKER_PASSWORD)@${pg_host}:5432/${db}"
   put redis_url "redis://:$(env_value REDIS_PASSWORD)@${redis_host}:6379"
-  put redis_conf "$(printf 'requirepass %s\nmaxmemory-policy noeviction\nappendonly yes\nprotected-mode no\n' "$(env_value REDIS_PASSWORD)")"
+  put redis_conf "$(printf 'requirepass %s\nmaxmemory-policy noeviction\nappendonly yes\ndir /data\nprotected-mode no\n' "$(env_value REDIS_PASSWORD)")"
   # The containers run as uid 1000 (ours) or their image's user; bind-mounted secrets keep these modes.
   chmod 644 "$dir"/*
   grep -Ev "^(PANTHEON_MASTER_KEYS|[A-Z0-9_]*(_PASSWORD|_SECRET|_TOKEN))=" "$PROD_ENV" >"$ROOT/.env.settings.tmp"
