@@ -91,6 +91,14 @@ describe('loadConfig', () => {
     for (const name of named) assert.match(err.message, new RegExp(`- ${name}: `));
   });
 
+  it('needs the owner role only where migrations run at boot', () => {
+    const { DATABASE_MIGRATION_URL: _, ...worker } = devEnv();
+    assert.equal(loadConfig({ ...worker, MIGRATE_ON_BOOT: 'false' }).DATABASE_MIGRATION_URL, undefined);
+    const err = configError(() => loadConfig(worker));
+    assert.deepEqual(err.problems.map((p) => p.split(':')[0]), ['DATABASE_MIGRATION_URL']);
+    assert.match(err.message, /MIGRATE_ON_BOOT/);
+  });
+
   it('treats empty strings as unset', () => {
     const err = configError(() => loadConfig({ ...devEnv(), DATABASE_URL: '' }));
     assert.deepEqual(err.problems.map((p) => p.split(':')[0]), ['DATABASE_URL']);

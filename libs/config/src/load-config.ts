@@ -37,7 +37,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   // Empty strings count as unset, as most .env tooling writes `VAR=` for "no value".
   const cleaned = Object.fromEntries(Object.entries(withSecretFiles(source)).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues));
+  const problems = parsed.success ? [] : describeIssues(parsed.error.issues);
+  // Only a process that migrates at boot needs the owner's credentials (the worker runs with it off).
+  const migrateOnBoot = parsed.success ? parsed.data.MIGRATE_ON_BOOT : !['false', '0', 'no'].includes(String(cleaned.MIGRATE_ON_BOOT));
+  if (migrateOnBoot && !cleaned.DATABASE_MIGRATION_URL) {
+    problems.push('DATABASE_MIGRATION_URL: Required while MIGRATE_ON_BOOT is on (set MIGRATE_ON_BOOT=false where migrations do not run)');
+  }
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const env = parsed.data;
   // Two listeners on one address would fail at boot with EADDRINUSE; say which variables clash instead.
   if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.API_PORT) {

@@ -119,6 +119,8 @@ describe('docker-compose.production.yml', () => {
     assert.ok(svc('worker').volumes?.some((v) => v.endsWith(':/var/run/docker.sock')), 'only the worker has the Docker socket');
     for (const s of ['api', ...DATA]) assert.ok(!JSON.stringify(svc(s).volumes ?? []).includes('docker.sock'), `${s} has no Docker socket`);
     assert.equal(svc('api').environment?.BACKEND_CONTAINER, 'pantheon-api');
+    assert.equal(svc('worker').environment?.MIGRATE_ON_BOOT, 'false');
+    assert.ok(!svc('worker').secrets?.includes('database_migration_url'), 'the worker never holds the owner role');
   });
 
   it('holds no literal secret: secrets are ${VAR} references or files under /run/secrets', () => {
