@@ -12,6 +12,10 @@ cd "$dir"
 npm pkg delete devDependencies
 npm prune --omit=dev --ignore-scripts --no-audit --no-fund --offline >/dev/null
 
+# Nothing node loads at run time: source maps (no --enable-source-maps) and type declarations (~100 MB and
+# ~10,000 files fewer to copy into every image).
+find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -exec rm -f {} +
+
 rm -rf dist/test dist/bench dist/.tsbuildinfo
 find dist \( -type d -name testing -prune -exec rm -rf {} + \) -o \
   \( -type f \( -name '*.spec.js' -o -name '*.fixture.js' -o -name 'testing.js' -o -name '*.map' -o -name '*.d.ts' \) -exec rm -f {} + \)
