@@ -1,25 +1,36 @@
 #!/usr/bin/env bash
-# Build small local node images without a registry and without `docker build`:
-# a rootfs holding the host's node binary, the libraries ldd lists for it and the app files is
-# piped into `docker import`.
+# Build the platform's images on a machine without a registry (no `FROM node:…` can be pulled):
+# - pantheon/node-base: a rootfs holding the host's node binary and the libraries ldd lists for it, piped
+#   into `docker import` (no shell, no package manager);
+# - the product images (api, worker, tools-api, share) from the production Dockerfiles deploy/*.Dockerfile,
+#   with BASE_IMAGE=pantheon/node-base and BUNDLE_IMAGE = a bundle imported from the host's build (the same
+#   layout deploy/bundle.Dockerfile produces), so tests run exactly what operators build;
+# - pantheon/vm-standin: a stand-in for dockurr/windows (imported, not a product image).
 #
 # Usage:
-#   build-standin-images.sh [--force]                              node-base, vm-standin, share-standin
-#   build-standin-images.sh [--force] image <name> <dir> <entry>   one image: <dir> copied to /app,
+#   build-standin-images.sh [--force]                              node-base, vm-standin, share
+#   build-standin-images.sh [--force] image <name> <dir> <entry>   one imported image: <dir> copied to /app,
 #                                                                   ENTRYPOINT node /app/<entry>
 #   build-standin-images.sh [--force] postgres | redis              pantheon/postgres-standin, pantheon/redis-standin:
 #                                                                   the host's Debian PostgreSQL 15 / Redis packages,
 #                                                                   for the compose smoke test (no registry here)
 #   build-standin-images.sh [--force] tools [<compiled-dir>]        pantheon/tools-api from tsc's output of
 #                                                                   apps/tools-api (default dist/apps/tools-api/src,
-#                                                                   so run `npm run build` first); /app/main.js
-# Env: PANTHEON_IMAGE_TAG (default "dev").
+#                                                                   so run `npm run build` first)
+#   build-standin-images.sh [--force] bundle                        pantheon/bundle from the host's dist/ and a
+#                                                                   production-pruned copy of node_modules
+#   build-standin-images.sh [--force] app <api|worker|tools-api|share>
+#                                                                   pantheon/<name> from deploy/<name>.Dockerfile
+#                                                                   (api, worker: on pantheon/bundle, built first)
+# Env: PANTHEON_IMAGE_TAG (default "dev"); PANTHEON_IMAGE_LABELS: extra `key=value` labels, space-separated,
+# put on Dockerfile-built images (a test run labels what it builds).
 #
 # An image is rebuilt only when --force is given or the hash of its inputs (this script, the node
-# binary and its libraries, the app files) differs from its `pantheon.source-hash` label.
+# binary and its libraries, the app files, the Dockerfile) differs from its `pantheon.source-hash` label.
 set -euo pipefail
 
 IMAGES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$IMAGES_DIR/../.." && pwd)
 SCRIPT_PATH="$IMAGES_DIR/$(basename "${BASH_SOURCE[0]}")"
 TAG=${PANTHEON_IMAGE_TAG:-dev}
 FORCE=0
@@ -139,19 +150,136 @@ build_node_image() {
   build_image "$name" "[\"/usr/local/bin/node\", \"/app/$entry\"]" "$(cd "$app_dir" && pwd)"
 }
 
+image_id() {
+  docker image inspect --format '{{.Id}}' "$1" 2>/dev/null || true
+}
+
+# What identifies a bundle's content: the hash the bundles built here carry (an import's id changes with
+# its timestamp), else the image id.
+bundle_hash() {
+  local hash
+  hash=$(image_label "$1" pantheon.source-hash)
+  if [ -z "$hash" ] || [ "$hash" = "<no value>" ]; then hash=$(image_id "$1"); fi
+  [ -n "$hash" ] || die "bundle image $1 not found"
+  echo "$hash"
+}
+
+# The base every Dockerfile-built image starts from here (instead of node:<version>-bookworm-slim).
+ensure_node_base() {
+  build_image pantheon/node-base '["/usr/local/bin/node"]'
+}
+
+# import_bundle <name> <bundle-root> <hash>: <bundle-root>/app as a files-only image, like the scratch stage
+# of deploy/bundle.Dockerfile (never run, only copied from).
+import_bundle() {
+  local name=$1 root=$2 hash=$3 previous
+  previous=$(image_id "$name:$TAG")
+  tar --numeric-owner --owner=0 --group=0 -C "$root" -c app |
+    docker import \
+      --change "LABEL pantheon.image=$name" \
+      --change 'LABEL pantheon.managed=true' \
+      --change "LABEL pantheon.source-hash=$hash" \
+      - "$name:$TAG" >/dev/null
+  if [ -n "$previous" ] && [ "$previous" != "$(image_id "$name:$TAG")" ]; then
+    docker image rm "$previous" >/dev/null 2>&1 || true
+  fi
+}
+
+# build_bundle: pantheon/bundle from the host's `npm run build` output and a production-only copy of
+# node_modules, pruned by the same script as deploy/bundle.Dockerfile's prune stage. The copy is made of hard
+# links (fast, ~300 MB): npm prune only unlinks, and the one file it rewrites is replaced by a real copy first.
+build_bundle() {
+  local name=pantheon/bundle hash root
+  [ -f "$REPO_ROOT/dist/apps/api/src/main.js" ] || die "bundle: dist/ not found (run npm run build first)"
+  [ -d "$REPO_ROOT/node_modules" ] || die "bundle: node_modules not found (run npm ci first)"
+  hash=$({
+    echo "$RUNTIME_HASH"
+    sha256sum "$REPO_ROOT/package.json" "$REPO_ROOT/package-lock.json" "$IMAGES_DIR/prune-bundle.sh"
+    (cd "$REPO_ROOT" && find dist/apps dist/libs dist/generated prisma -type f ! -name '*.map' -print0 |
+      LC_ALL=C sort -z | xargs -0 -r sha256sum)
+  } | sha256sum | cut -d' ' -f1)
+  if [ "$FORCE" -eq 0 ] && [ "$(image_label "$name:$TAG" pantheon.source-hash)" = "$hash" ]; then
+    echo "$name:$TAG up to date"
+    return 0
+  fi
+  root="$WORK_DIR/bundle"
+  mkdir -p "$root/app/dist"
+  cp "$REPO_ROOT/package.json" "$REPO_ROOT/package-lock.json" "$root/app/"
+  cp -al "$REPO_ROOT/node_modules" "$root/app/node_modules"
+  cp --remove-destination "$REPO_ROOT/node_modules/.package-lock.json" "$root/app/node_modules/.package-lock.json"
+  cp -a "$REPO_ROOT/dist/apps" "$REPO_ROOT/dist/libs" "$REPO_ROOT/dist/generated" "$root/app/dist/"
+  cp -a "$REPO_ROOT/prisma" "$root/app/prisma"
+  sh "$IMAGES_DIR/prune-bundle.sh" "$root/app" || die "bundle: pruning failed"
+  rm -f "$root/app/package-lock.json"
+  import_bundle "$name" "$root" "$hash"
+  rm -rf "$root"
+  echo "$name:$TAG built"
+}
+
+# docker_build <name> <dockerfile> <hash> [bundle-image]: `docker build` of a production Dockerfile on
+# pantheon/node-base, from the repository (its .dockerignore allowlist is the context).
+docker_build() {
+  local name=$1 dockerfile=$2 hash=$3 bundle=${4:-} previous label
+  local args=(build -q -f "$dockerfile" -t "$name:$TAG"
+    --build-arg "BASE_IMAGE=pantheon/node-base:$TAG"
+    --build-arg "PANTHEON_VERSION=$TAG"
+    --label pantheon.managed=true --label "pantheon.image=$name" --label "pantheon.source-hash=$hash")
+  [ -n "$bundle" ] && args+=(--build-arg "BUNDLE_IMAGE=$bundle")
+  for label in ${PANTHEON_IMAGE_LABELS:-}; do
+    [[ "$label" =~ ^[A-Za-z0-9._-]+=[A-Za-z0-9._:-]*$ ]] || die "PANTHEON_IMAGE_LABELS: $label is not key=value"
+    args+=(--label "$label")
+  done
+  previous=$(image_id "$name:$TAG")
+  # The legacy builder's deprecation notice goes to stderr on every build: show stderr only on failure.
+  if ! docker "${args[@]}" "$REPO_ROOT" >/dev/null 2>"$WORK_DIR/build.err"; then
+    cat "$WORK_DIR/build.err" >&2
+    die "$name: docker build -f $dockerfile failed"
+  fi
+  if [ -n "$previous" ] && [ "$previous" != "$(image_id "$name:$TAG")" ]; then
+    docker image rm "$previous" >/dev/null 2>&1 || true
+  fi
+}
+
+# build_app_image <name> [bundle-image]: pantheon/<name> from deploy/<name>.Dockerfile, skipped when the
+# Dockerfile, the healthcheck, the base and the bundle are unchanged.
+build_app_image() {
+  local name=$1 bundle=${2:-} dockerfile hash
+  dockerfile="$REPO_ROOT/deploy/$name.Dockerfile"
+  [ -f "$dockerfile" ] || die "app: $dockerfile not found"
+  ensure_node_base
+  hash=$({
+    echo "$RUNTIME_HASH"
+    # An import's id changes with its timestamp: the bundles built here carry the hash of their content.
+    [ -n "$bundle" ] && bundle_hash "$bundle"
+    sha256sum "$dockerfile" "$REPO_ROOT/deploy/healthcheck.js" "$REPO_ROOT/.dockerignore"
+    [ "$name" = share ] && sha256sum "$IMAGES_DIR/share-server/server.js"
+    echo "${PANTHEON_IMAGE_LABELS:-}"
+  } | sha256sum | cut -d' ' -f1)
+  if [ "$FORCE" -eq 0 ] && [ "$(image_label "pantheon/$name:$TAG" pantheon.source-hash)" = "$hash" ]; then
+    echo "pantheon/$name:$TAG up to date"
+    return 0
+  fi
+  docker_build "pantheon/$name" "$dockerfile" "$hash" "$bundle"
+  echo "pantheon/$name:$TAG built"
+}
+
 # build_tools_api_image [compiled-dir]
-#   The tools API needs no node_modules (it imports node built-ins only), so its image is the node rootfs
-#   plus the compiled .js files, without specs, spec helpers (testing/) and source maps. The source hash
-#   covers exactly those files, so every change of the shipped code rebuilds the image.
+#   From deploy/tools-api.Dockerfile, on a bundle holding only the compiled tools API (it imports node
+#   built-ins only): the .js files without specs and spec helpers (testing/), as prune-bundle.sh leaves them.
+#   The bundle is throw-away: the image copies its files.
 build_tools_api_image() {
-  local compiled=${1:-$IMAGES_DIR/../../dist/apps/tools-api/src} staged
+  local compiled=${1:-$REPO_ROOT/dist/apps/tools-api/src} root staged hash bundle=pantheon/tools-bundle
   [ -f "$compiled/main.js" ] || die "tools-api: $compiled/main.js not found (run npm run build first)"
-  staged="$WORK_DIR/tools-api"
+  root="$WORK_DIR/tools-bundle"
+  staged="$root/app/dist/apps/tools-api/src"
   mkdir -p "$staged"
   (cd "$compiled" &&
     find . -type f -name '*.js' ! -name '*.spec.js' ! -path './testing/*' -print0 |
     xargs -0 -r cp --parents -t "$staged")
-  build_node_image pantheon/tools-api "$staged" main.js
+  hash=$(source_hash "$root")
+  import_bundle "$bundle" "$root" "$hash"
+  build_app_image tools-api "$bundle:$TAG"
+  docker image rm "$bundle:$TAG" >/dev/null 2>&1 || true
 }
 
 # copy_binaries <rootfs> <path>...: each file (dereferenced) and every library ldd lists for it, at their paths.
@@ -247,9 +375,9 @@ main() {
   trap 'rm -rf "$WORK_DIR"' EXIT
   case "${1:-}" in
     "")
-      build_image pantheon/node-base '["/usr/local/bin/node"]'
+      ensure_node_base
       build_node_image pantheon/vm-standin "$IMAGES_DIR/vm-standin" server.js
-      build_node_image pantheon/share-standin "$IMAGES_DIR/share-server" server.js
+      build_app_image share
       ;;
     image)
       [ $# -eq 4 ] || die "usage: $0 [--force] image <name> <dir> <entry>"
@@ -259,10 +387,25 @@ main() {
       [ $# -le 2 ] || die "usage: $0 [--force] tools [<compiled-dir>]"
       build_tools_api_image "${2:-}"
       ;;
+    bundle)
+      [ $# -eq 1 ] || die "usage: $0 [--force] bundle"
+      build_bundle
+      ;;
+    app)
+      [ $# -eq 2 ] || die "usage: $0 [--force] app <api|worker|tools-api|share>"
+      case "$2" in
+        api | worker | tools-api)
+          build_bundle
+          build_app_image "$2" "pantheon/bundle:$TAG"
+          ;;
+        share) build_app_image share ;;
+        *) die "app: unknown image $2 (api, worker, tools-api, share)" ;;
+      esac
+      ;;
     postgres) build_postgres_image ;;
     redis) build_redis_image ;;
     *)
-      die "usage: $0 [--force] [image <name> <dir> <entry> | tools [<compiled-dir>] | postgres | redis]"
+      die "usage: $0 [--force] [image <name> <dir> <entry> | tools [<compiled-dir>] | bundle | app <name> | postgres | redis]"
       ;;
   esac
 }

@@ -47,7 +47,7 @@ export async function runtimeTestEnv(suite: string): Promise<RuntimeTestEnv> {
   const env = {
     VM_IMAGE: `pantheon/vm-standin:${tag}`,
     TOOLS_IMAGE: `pantheon/tools-api:${tag}`,
-    SHARE_IMAGE: `pantheon/share-standin:${tag}`,
+    SHARE_IMAGE: `pantheon/share:${tag}`,
     VM_DEVICES: 'none',
     SHARE_ROOT: shareRoot,
     OEM_DIR: oemDir,

@@ -106,7 +106,7 @@ export const envSchema = z.object({
   /** Docker images of a project's containers (built locally where no registry is reachable). */
   VM_IMAGE: z.string().min(1).default('dockurr/windows:latest'),
   TOOLS_IMAGE: z.string().min(1).default('pantheon/tools-api:dev'),
-  SHARE_IMAGE: z.string().min(1).default('pantheon/share-standin:dev'),
+  SHARE_IMAGE: z.string().min(1).default('pantheon/share:dev'),
   /** Host devices passed to the VM container, comma-separated; `none` where there is no KVM (stand-in images). */
   VM_DEVICES: z.string().regex(/^(none|\/dev\/[A-Za-z0-9_/-]+(,\/dev\/[A-Za-z0-9_/-]+)*)$/, 'a comma-separated list of /dev paths, or none').default('/dev/kvm'),
   /** Host folder under which each project gets its shared folder (mounted read-only into the share server). */

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,7 +31,7 @@ const BUILD_SCRIPT = 'deploy/images/build-standin-images.sh';
 // test/run.sh builds this run's images under its own tag and removes them afterwards.
 const TAG = process.env.PANTHEON_TEST_IMAGE_TAG ?? process.env.PANTHEON_IMAGE_TAG ?? 'dev';
 const VM_IMAGE = `pantheon/vm-standin:${TAG}`;
-const SHARE_IMAGE = `pantheon/share-standin:${TAG}`;
+const SHARE_IMAGE = `pantheon/share:${TAG}`;
 const TEST_SUBNET_INDEXES = Array.from({ length: 51 }, (_, i) => 200 + i);
 const READY_TIMEOUT_MS = 15_000;
 
@@ -145,6 +145,8 @@ describe('DockerRuntime (real engine)', { concurrency: false }, () => {
     execFileSync('bash', [BUILD_SCRIPT], { cwd: repoRoot(), stdio: ['ignore', 'ignore', 'inherit'] });
 
     sharedDir = mkdtempSync(path.join(tmpdir(), 'pantheon-runtime-share-'));
+    // As the worker makes a project's folder (0755): the share image serves it as an unprivileged uid.
+    chmodSync(sharedDir, 0o755);
     writeFileSync(path.join(sharedDir, 'notes.txt'), 'hello from project A\n');
     writeFileSync(path.join(sharedDir, '.env'), 'NOT_FOR_SHARING=1\n');
 
