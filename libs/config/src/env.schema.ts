@@ -104,7 +104,7 @@ export const envSchema = z.object({
   VM_DEFAULT_DISK_GB: z.coerce.number().int().min(32).max(4096).default(64),
 
   /** Docker images of a project's containers (built locally where no registry is reachable). */
-  VM_IMAGE: z.string().min(1).default('dockurr/windows:latest'),
+  VM_IMAGE: z.string().min(1).default('dockurr/windows:6.02'),
   TOOLS_IMAGE: z.string().min(1).default('pantheon/tools-api:dev'),
   SHARE_IMAGE: z.string().min(1).default('pantheon/share:dev'),
   /** Host devices passed to the VM container, comma-separated; `none` where there is no KVM (stand-in images). */
