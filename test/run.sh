@@ -81,7 +81,7 @@ fi
 log "running ${#FILES[@]} test file(s)"
 
 TAP="$TMP_DIR/results.tap"
-node --test --test-concurrency=1 --test-timeout=300000 \
+node --test --test-concurrency=1 --test-timeout=900000 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$TAP" \
   "${FILES[@]}"
