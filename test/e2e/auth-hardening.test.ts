@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig } from '@pantheon/config';
@@ -10,6 +12,7 @@ import { createUser, testUsername } from '../factories';
 import { startTestApi, TestApi } from '../support/api';
 import { connected, openSocket } from '../support/client';
 import { requiredEnv } from '../support/db';
+import { testImageTag } from '../support/runtime-env';
 import { OidcIssuerHandle, startOidcIssuer, unsignedToken } from '../support/oidc';
 
 /**
@@ -20,6 +23,37 @@ import { OidcIssuerHandle, startOidcIssuer, unsignedToken } from '../support/oid
 
 /** A Redis prefix under this run's prefix (test/run.sh removes its keys), so each API here counts on its own. */
 const scopedPrefix = (label: string) => `${requiredEnv('REDIS_PREFIX')}:${label}-${randomBytes(4).toString('hex')}`;
+
+/** Runs the docker CLI; resolves with stdout, rejects with stderr. `input` goes to the container's stdin. */
+function docker(args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`docker ${args[0]} exited ${code}: ${err}`))));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** What runs inside the container: bad tokens under a rotating forged X-Forwarded-For, then one valid login. */
+const CONTAINER_CLIENT = `
+let input = '';
+process.stdin.on('data', (c) => (input += c)).on('end', async () => {
+  const { url, token } = JSON.parse(input);
+  const statuses = [];
+  for (let i = 1; i <= 8; i++) {
+    const res = await fetch(url, { headers: { authorization: 'Bearer not-a-jwt', 'x-forwarded-for': '203.0.113.' + i } });
+    statuses.push(res.status);
+  }
+  const ok = await fetch(url, { headers: { authorization: 'Bearer ' + token, 'x-forwarded-for': '203.0.113.9' } });
+  statuses.push(ok.status);
+  const own = Object.values(require('os').networkInterfaces()).flat().find((a) => a.family === 'IPv4' && !a.internal);
+  process.stdout.write(JSON.stringify({ statuses, ip: own && own.address }));
+});
+`;
 
 function assert429(res: Response, windowS: number): void {
   const where = `${res.status} ${res.text}`;
@@ -106,6 +140,40 @@ describe('auth hardening (issue 9 items 5 and 6)', () => {
       await me(api, `Bearer ${token}`, '203.0.113.9').expect(200);
       const audit = await api.as({ token }).get('/api/user/audit').expect(200);
       assert.deepEqual(audit.body.data.map((e: { ip: string }) => e.ip), ['203.0.113.9']);
+    });
+
+    it('limits and audits a container on a project-like network under its real address, whatever it forwards', async () => {
+      // A network of this test's own, in 10.x like the platform's, with the API listening on its gateway (the host).
+      const network = `pantheon-auth-xff-${randomBytes(4).toString('hex')}`;
+      let third = 0;
+      for (let attempt = 0; ; attempt++) {
+        third = 100 + Math.floor(Math.random() * 150);
+        try {
+          await docker(['network', 'create', '--subnet', `10.233.${third}.0/24`, '--gateway', `10.233.${third}.1`, '--label', 'pantheon.test=auth-hardening', network]);
+          break;
+        } catch (err) {
+          if (attempt >= 10 || !/overlap/i.test((err as Error).message)) throw err;
+        }
+      }
+      const gateway = `10.233.${third}.1`;
+      try {
+        const api = await boot({ AUTH_FAILURE_LIMIT: '5' });
+        await api.app.listen(0, gateway);
+        const url = `http://${gateway}:${(api.server.address() as AddressInfo).port}/api/user/me`;
+        const username = testUsername('xff-vm');
+        const token = await issuer.token(username);
+        const out = await docker(
+          ['run', '--rm', '-i', '--network', network, '--entrypoint', '/usr/local/bin/node', `pantheon/node-base:${testImageTag()}`, '-e', CONTAINER_CLIENT],
+          JSON.stringify({ url, token }),
+        );
+        const { statuses, ip } = JSON.parse(out) as { statuses: number[]; ip: string };
+        assert.match(ip, new RegExp(`^10\\.233\\.${third}\\.\\d+$`));
+        assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429, 429, 429, 200], 'the container was not limited under its own address');
+        const audit = await api.as({ token }).get('/api/user/audit').expect(200);
+        assert.deepEqual(audit.body.data.map((e: { ip: string }) => e.ip), [ip], 'audited under the forged address');
+      } finally {
+        await docker(['network', 'rm', network]).catch(() => undefined);
+      }
     });
 
     it('refuses at boot a TRUST_PROXY that would believe VMs or is not an address, naming the variable', () => {
