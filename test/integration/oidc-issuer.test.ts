@@ -337,6 +337,39 @@ describe('dev OIDC issuer (Keycloak-shaped realm)', () => {
   });
 });
 
+describe('dev OIDC issuer: signing key rotation (SIGUSR2, handle.rotateKey())', () => {
+  it('signs with a new key, publishes only it, and keeps sessions and the key file private', async () => {
+    const issuer = await startOidcIssuer();
+    try {
+      const before = await issuer.token('alice');
+      const oldKid = decodeProtectedHeader(before).kid;
+      assert.equal(oldKid, issuer.kid());
+      const { kid, previousKid } = await issuer.rotateKey();
+      assert.equal(previousKid, oldKid);
+      assert.notEqual(kid, oldKid);
+      assert.equal(issuer.kid(), kid);
+
+      const certs = (await getJson(`${issuer.issuer}/protocol/openid-connect/certs`)) as { keys: Array<Record<string, unknown>> };
+      assert.deepEqual(certs.keys.map((k) => k.kid), [kid], 'the old key is dropped from the JWKS');
+      assert.ok(certs.keys.every((k) => !('d' in k) && !('p' in k)), 'no private parts published');
+      assert.equal((await stat(issuer.keyFile)).mode & 0o777, 0o600);
+
+      const after = await issuer.token('alice');
+      assert.equal(decodeProtectedHeader(after).kid, kid, 'password-grant tokens use the new key');
+      assert.equal(decodeProtectedHeader(await issuer.sign(issuer.baseClaims('alice'))).kid, kid, 'so does sign()');
+      await keycloakValidate(issuer, after);
+      // A fresh relying party sees only the new key: the old token no longer verifies.
+      await assert.rejects(keycloakValidate(issuer, before), /failed to load public key/);
+
+      const second = await issuer.rotateKey();
+      assert.equal(second.previousKid, kid);
+      assert.notEqual(second.kid, kid);
+    } finally {
+      await issuer.stop();
+    }
+  });
+});
+
 describe('startOidcIssuer options and stop()', () => {
   it('serves another realm with a custom token lifetime, and cleans up on stop', async () => {
     const issuer = await startOidcIssuer({ realm: 'staging', accessTokenTtl: 60 });

@@ -38,6 +38,9 @@ export async function startTestApi(issuer: OidcIssuerHandle, env: Record<string,
     MIGRATE_ON_BOOT: 'false',
     LOG_LEVEL: 'debug',
     RATE_LIMIT_MAX: '100000',
+    // Every suite's API counts attempts from 127.0.0.1 under the run's Redis prefix; suites about these limits set them.
+    AUTH_FAILURE_LIMIT: '100000',
+    WS_HANDSHAKE_LIMIT: '100000',
     // Several APIs may run in one test process: each gets a free port for its internal /metrics listener.
     METRICS_PORT: '0',
     ...env,

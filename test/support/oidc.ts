@@ -81,6 +81,13 @@ export interface OidcIssuerHandle {
   sign(claims: Record<string, unknown>, opts?: SignOptions): Promise<string>;
   /** Claims shaped like the issuer's access token for this user, valid for the configured TTL. */
   baseClaims(username: string): KeycloakAccessTokenClaims;
+  /** The kid of the key the issuer signs with now. */
+  kid(): string;
+  /**
+   * Rotates the issuer's signing key (SIGUSR2): resolves once the JWKS serves only the new key; token() and
+   * sign() use it from then on.
+   */
+  rotateKey(): Promise<{ kid: string; previousKid: string }>;
 }
 
 interface UsersFile {
@@ -248,8 +255,8 @@ export async function startOidcIssuer(
 
   const { issuer, port } = ready;
   const authServerUrl = new URL(issuer).origin;
-  const issuerJwk = JSON.parse(await readFile(keyFile, 'utf8')) as { kid: string };
-  const issuerKey = createPrivateKey({ key: issuerJwk, format: 'jwk' });
+  let issuerJwk = JSON.parse(await readFile(keyFile, 'utf8')) as { kid: string };
+  let issuerKey = createPrivateKey({ key: issuerJwk, format: 'jwk' });
   let foreignKey: KeyObject | undefined;
   const users = JSON.parse(readFileSync(usersFile, 'utf8')) as UsersFile;
   const staticUser = (username: string) =>
@@ -332,5 +339,35 @@ export async function startOidcIssuer(
     };
   };
 
-  return { issuer, authServerUrl, realm, port, keyFile, stop, token, sign, baseClaims };
+  const servedKids = async (): Promise<string[]> => {
+    const res = await fetch(`${issuer}/protocol/openid-connect/certs`);
+    const body = (await res.json()) as { keys: Array<{ kid: string }> };
+    return body.keys.map((k) => k.kid);
+  };
+
+  let rotations = Promise.resolve();
+  const rotateKey = (): Promise<{ kid: string; previousKid: string }> => {
+    const done = rotations.then(async () => {
+      const previousKid = issuerJwk.kid;
+      if (!child.kill('SIGUSR2')) throw new Error('rotateKey(): the issuer is not running');
+      const deadline = Date.now() + READY_TIMEOUT_MS;
+      for (;;) {
+        const jwk = JSON.parse(await readFile(keyFile, 'utf8').catch(() => '{}')) as { kid?: string };
+        if (jwk.kid && jwk.kid !== previousKid) {
+          const kids = await servedKids();
+          if (kids.length === 1 && kids[0] === jwk.kid) {
+            issuerJwk = jwk as { kid: string };
+            issuerKey = createPrivateKey({ key: jwk as never, format: 'jwk' });
+            return { kid: jwk.kid, previousKid };
+          }
+        }
+        if (Date.now() > deadline) throw new Error(`rotateKey(): no new key served after ${READY_TIMEOUT_MS} ms:\n${stderr}`);
+        await delay(25);
+      }
+    });
+    rotations = done.then(() => undefined, () => undefined);
+    return done;
+  };
+
+  return { issuer, authServerUrl, realm, port, keyFile, stop, token, sign, baseClaims, kid: () => issuerJwk.kid, rotateKey };
 }

@@ -8,6 +8,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
+import { trustFromConfig } from './common/client-address';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ApiMetrics } from './metrics/api.metrics';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
@@ -28,8 +29,9 @@ export async function createApp(opts: CreateAppOptions = {}): Promise<NestExpres
   app.useLogger(app.get(Logger));
   // First, so that every request is timed, including those refused by later middleware and guards.
   app.use(httpMetricsMiddleware(app.get(ApiMetrics)));
-  // Behind one reverse proxy in production; loopback in development and tests.
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // X-Forwarded-For is believed only from the configured proxies (none by default): VMs and tools containers
+  // share networks with the API and must not choose the address they are limited and audited under.
+  app.set('trust proxy', trustFromConfig(config));
   app.disable('x-powered-by');
   app.use(helmet());
   const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);

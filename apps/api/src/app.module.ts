@@ -10,6 +10,7 @@ import { REDIS, RedisModule } from '@pantheon/events';
 import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { RedisAuthAttemptLimiter } from './common/auth-attempts.limiter';
 import { bodyShapeMiddleware } from './common/body-shape.middleware';
 import { jsonBodyMiddleware } from './common/json-body.middleware';
 import { httpLoggerOptions } from './common/logger.options';
@@ -49,7 +50,20 @@ export class AppModule implements NestModule {
         verifyAudience: c.KEYCLOAK_VERIFY_AUDIENCE,
         allowedAzp: list(c.KEYCLOAK_ALLOWED_AZP),
         requiredRole: c.AUTH_REQUIRED_ROLE,
+        jwksCacheTtlMs: c.AUTH_JWKS_CACHE_TTL_S * 1000,
+        jwksMinRefreshMs: c.AUTH_JWKS_MIN_REFRESH_S * 1000,
       }),
+      // Failed authentications per client address, counted in Redis so replicas share them.
+      attemptLimiter: {
+        inject: [APP_CONFIG, REDIS],
+        useFactory: (c: AppConfig, redis: Redis) =>
+          new RedisAuthAttemptLimiter(new ThrottlerStorageRedisService(redis), {
+            failureLimit: c.AUTH_FAILURE_LIMIT,
+            failureWindowMs: c.AUTH_FAILURE_WINDOW_S * 1000,
+            handshakeLimit: c.WS_HANDSHAKE_LIMIT,
+            handshakeWindowMs: c.WS_HANDSHAKE_WINDOW_S * 1000,
+          }),
+      },
     });
     return {
       module: AppModule,

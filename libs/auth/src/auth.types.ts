@@ -35,6 +35,10 @@ export interface AuthModuleOptions {
   allowedAzp: string[];
   /** Realm role every caller of a non-public route must hold. */
   requiredRole: string;
+  /** How long the realm's signing keys are trusted before they are fetched again. */
+  jwksCacheTtlMs: number;
+  /** Least time between two JWKS fetches (an unknown kid asks for one). */
+  jwksMinRefreshMs: number;
 }
 
 export const AUTH_OPTIONS = Symbol('AUTH_OPTIONS');

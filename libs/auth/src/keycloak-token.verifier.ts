@@ -6,6 +6,7 @@ import KeycloakConnect = require('keycloak-connect');
 import KeycloakToken = require('keycloak-connect/middleware/auth-utils/token');
 import { AuthError, AuthErrorCode } from './auth.errors';
 import { AUTH_OPTIONS, AuthModuleOptions, VerifiedClaims } from './auth.types';
+import { JwksKeyStore } from './jwks-key.store';
 
 interface ParsedToken {
   header?: { alg?: string; kid?: string; typ?: string };
@@ -14,6 +15,8 @@ interface ParsedToken {
 
 interface GrantManager {
   validateToken(token: ParsedToken, expectedType: string): Promise<ParsedToken>;
+  /** Where validateToken gets the key for a kid (`getJWK(kid)`); replaced by our JwksKeyStore. */
+  rotation: Pick<JwksKeyStore, 'getJWK'>;
 }
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -26,8 +29,9 @@ function str(v: unknown): string | null {
 
 /**
  * Verifies Keycloak access tokens with keycloak-connect's grant manager (bearer-only): expiry, `typ`,
- * not-before, exact issuer, audience, and the RS256 signature against the realm's JWKS (fetched by `kid`,
- * cached, refreshed on an unknown kid). On top of it we pin the algorithm (no `none`/HMAC confusion),
+ * not-before, exact issuer, audience, and the RS256 signature against the realm's JWKS. The keys come from our
+ * JwksKeyStore (cached with a TTL, refreshed on an unknown kid at most once per interval) instead of
+ * keycloak-connect's own cache, which trusts a key forever once seen. On top of it we pin the algorithm (no `none`/HMAC confusion),
  * check `nbf`, and optionally restrict the authorised party.
  */
 @Injectable()
@@ -48,6 +52,11 @@ export class KeycloakTokenVerifier {
       },
     );
     this.grantManager = keycloak.grantManager;
+    this.grantManager.rotation = new JwksKeyStore({
+      url: `${options.authServerUrl.replace(/\/+$/, '')}/realms/${options.realm}/protocol/openid-connect/certs`,
+      cacheTtlMs: options.jwksCacheTtlMs,
+      minRefreshMs: options.jwksMinRefreshMs,
+    });
   }
 
   async verify(raw: string): Promise<VerifiedClaims> {

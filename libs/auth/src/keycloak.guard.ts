@@ -1,6 +1,7 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthError, AuthErrorCode } from './auth.errors';
+import { AUTH_ATTEMPT_LIMITER, AuthAttemptLimiter } from './auth-attempts';
+import { AuthError, AuthErrorCode, rateLimited } from './auth.errors';
 import { AUTH_OPTIONS, AuthModuleOptions, AuthUser } from './auth.types';
 import { IS_PUBLIC, REQUIRED_ROLES } from './decorators';
 import { KeycloakTokenVerifier } from './keycloak-token.verifier';
@@ -23,8 +24,21 @@ export function bearerToken(header: string | string[] | undefined): string | und
 }
 
 /**
+ * Counts `err` against `client` when it is a failed authentication (not a missing role: that caller did
+ * authenticate) and returns what to throw: the 429 once the client is over its budget, else `err` itself.
+ */
+export async function countAuthFailure(limiter: AuthAttemptLimiter | undefined, client: string | undefined, err: unknown): Promise<unknown> {
+  if (!limiter || !(err instanceof AuthError)) return err;
+  if (err.code !== AuthErrorCode.MISSING_TOKEN && err.code !== AuthErrorCode.INVALID_TOKEN) return err;
+  const wait = await limiter.failure(client ?? 'unknown');
+  return wait === null ? err : rateLimited(wait, `over the failure limit after: ${err.reason ?? err.message}`);
+}
+
+/**
  * Global guard: every route needs a valid Keycloak bearer token unless marked @Public(); the caller must hold
- * the platform's required realm role plus any @Roles() of the route (403 otherwise).
+ * the platform's required realm role plus any @Roles() of the route (403 otherwise). Failed authentications are
+ * counted per client address (shared by replicas); past the limit they are answered 429 with Retry-After. Valid
+ * tokens are never refused for it, so one bad client behind a shared address cannot lock the others out.
  */
 @Injectable()
 export class KeycloakAuthGuard implements CanActivate {
@@ -33,6 +47,7 @@ export class KeycloakAuthGuard implements CanActivate {
     private readonly verifier: KeycloakTokenVerifier,
     private readonly users: UserUpsertService,
     @Inject(AUTH_OPTIONS) private readonly options: AuthModuleOptions,
+    @Optional() @Inject(AUTH_ATTEMPT_LIMITER) private readonly limiter?: AuthAttemptLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -41,9 +56,14 @@ export class KeycloakAuthGuard implements CanActivate {
     if (context.getType() !== 'http') return false;
 
     const req = context.switchToHttp().getRequest<HttpRequestLike>();
-    const raw = bearerToken(req.headers.authorization);
-    if (!raw) throw new AuthError(AuthErrorCode.MISSING_TOKEN, 'Authentication required: send Authorization: Bearer <token>');
-    const claims = await this.verifier.verify(raw);
+    let claims;
+    try {
+      const raw = bearerToken(req.headers.authorization);
+      if (!raw) throw new AuthError(AuthErrorCode.MISSING_TOKEN, 'Authentication required: send Authorization: Bearer <token>');
+      claims = await this.verifier.verify(raw);
+    } catch (err) {
+      throw await countAuthFailure(this.limiter, req.ip, err);
+    }
 
     const needed = [this.options.requiredRole, ...(this.reflector.getAllAndOverride<string[]>(REQUIRED_ROLES, targets) ?? [])];
     const missing = needed.filter((r) => !claims.roles.includes(r));

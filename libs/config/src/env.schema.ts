@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { parseTrustProxy } from './trust-proxy';
 
 /**
  * Every environment variable the platform reads, in one place. `sensitive` values are never printed
@@ -91,6 +92,29 @@ export const envSchema = z.object({
 
   RATE_LIMIT_TTL_MS: z.coerce.number().int().min(100).default(60_000),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(300),
+
+  /**
+   * Reverse proxies whose X-Forwarded-For the API believes: empty (default) = none, the client address is the
+   * connection's; `loopback`; or comma-separated IPs/CIDRs. Never a range holding project networks.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .superRefine((v, ctx) => {
+      const parsed = parseTrustProxy(v);
+      if (!parsed.ok) for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
+    }),
+  /** Failed authentications (401s, HTTP and socket handshakes) one client IP may cause per window, shared in Redis. */
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(30),
+  /** The failure window, and how long an IP over the limit is answered 429. */
+  AUTH_FAILURE_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** Socket handshakes (successful or not) one client IP may attempt per window. */
+  WS_HANDSHAKE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(120),
+  WS_HANDSHAKE_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** How long the realm's signing keys (JWKS) are trusted before they are fetched again. */
+  AUTH_JWKS_CACHE_TTL_S: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** Least time between two JWKS fetches, however many tokens name an unknown `kid`. */
+  AUTH_JWKS_MIN_REFRESH_S: z.coerce.number().int().min(1).max(3600).default(10),
 
   /** socket.io endpoint path (the gateway's namespace is /ws); e.g. `/ws` to serve ws://host/ws/?EIO=4. */
   WS_PATH: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a path such as /socket.io').default('/socket.io'),

@@ -12,7 +12,7 @@ import {
   NotFoundException,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { AuthError, AuthErrorCode } from '@pantheon/auth';
+import { AuthError, AuthErrorCode, rateLimited } from '@pantheon/auth';
 import { ConfigError } from '@pantheon/config';
 import { CryptoError, CryptoErrorCode } from '@pantheon/crypto';
 import { DbError, DbErrorCode } from '@pantheon/db';
@@ -75,12 +75,21 @@ describe('mapError', () => {
         [AuthErrorCode.MISSING_TOKEN, 401],
         [AuthErrorCode.INVALID_TOKEN, 401],
         [AuthErrorCode.FORBIDDEN, 403],
+        [AuthErrorCode.RATE_LIMITED, 429],
       ];
       assert.deepEqual(cases.map(([c]) => c).sort(), Object.values(AuthErrorCode).sort(), 'every AuthErrorCode is covered');
       for (const [code, status] of cases) {
         const mapped = mapError(new AuthError(code, 'Authentication failed', 'signature mismatch for kid abc'));
         assert.deepEqual(mapped, { status, message: 'Authentication failed' });
       }
+    });
+
+    it('answers a client over its failure budget 429 with Retry-After in whole seconds', () => {
+      const mapped = mapError(rateLimited(41.2, 'unknown kid'));
+      assert.equal(mapped.status, 429);
+      assert.deepEqual(mapped.headers, { 'Retry-After': '42' });
+      assert.match(mapped.message, /Retry-After/);
+      assert.doesNotMatch(mapped.message, /kid/);
     });
   });
 

@@ -15,6 +15,8 @@ export interface MappedError {
   details?: string[];
   /** Server faults are logged with their cause; client errors are not. */
   log?: unknown;
+  /** Response headers the status needs (Retry-After on a 429). */
+  headers?: Record<string, string>;
 }
 
 // The maps are exhaustive `Record`s: a code added to a lib without a status here fails the build.
@@ -23,6 +25,7 @@ const AUTH_STATUS: Record<AuthErrorCode, number> = {
   [AuthErrorCode.MISSING_TOKEN]: HttpStatus.UNAUTHORIZED,
   [AuthErrorCode.INVALID_TOKEN]: HttpStatus.UNAUTHORIZED,
   [AuthErrorCode.FORBIDDEN]: HttpStatus.FORBIDDEN,
+  [AuthErrorCode.RATE_LIMITED]: HttpStatus.TOO_MANY_REQUESTS,
 };
 
 const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
@@ -110,7 +113,10 @@ function httpException(err: HttpException): MappedError {
 /** Every error the API can meet, as a status and a message that is safe to send. */
 export function mapError(err: unknown): MappedError {
   if (err instanceof HttpException) return httpException(err);
-  if (err instanceof AuthError) return { status: AUTH_STATUS[err.code], message: err.message };
+  if (err instanceof AuthError) {
+    const mapped: MappedError = { status: AUTH_STATUS[err.code], message: err.message };
+    return err.retryAfterS === undefined ? mapped : { ...mapped, headers: { 'Retry-After': String(err.retryAfterS) } };
+  }
   if (err instanceof DomainError) return { status: DOMAIN_STATUS[err.code], message: err.message };
   if (err instanceof ProviderError) return { status: PROVIDER_STATUS[err.code], message: err.message };
   if (err instanceof WireFormatError) return { status: WIRE_FORMAT_STATUS[err.code], message: err.message };

@@ -23,7 +23,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw exception;
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<{ id?: string | number; method?: string; url?: string; user?: { id: string } }>();
-    const res = ctx.getResponse<{ headersSent: boolean; status(code: number): { json(body: unknown): void } }>();
+    const res = ctx.getResponse<{ headersSent: boolean; setHeader(name: string, value: string): void; status(code: number): { json(body: unknown): void } }>();
     const mapped = mapError(exception);
     const requestId = req?.id === undefined ? undefined : String(req.id);
     if (mapped.log) {
@@ -34,6 +34,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       );
     }
     if (res.headersSent) return;
+    for (const [name, value] of Object.entries(mapped.headers ?? {})) res.setHeader(name, value);
     const body: ErrorBody = {
       statusCode: mapped.status,
       error: STATUS_CODES[mapped.status] ?? 'Error',

@@ -2,7 +2,9 @@ import type { AppConfig } from '@pantheon/config';
 import { REDACT_PATHS } from '@pantheon/crypto';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Logger } from '@nestjs/common';
 import type { Options } from 'pino-http';
+import { LogSampler, SAMPLED_LINES_PER_MINUTE } from './log-sampler';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -14,11 +16,19 @@ export function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
+// Responses a client can produce at will, by the thousand (bad tokens, floods past a limit): sampled.
+const SAMPLED_STATUSES = new Set([401, 429]);
+
 /**
  * pino-http options: JSON lines, request ids, and redaction of authorization headers, keys and tokens.
  * Requests are logged by method, path and status only: never headers or bodies, which may carry secrets.
+ * 401 and 429 lines are sampled (a bad-token flood writes a bounded number of lines plus a count).
  */
 export function httpLoggerOptions(config: AppConfig): Options {
+  const logger = new Logger('HttpLog');
+  const sampler = new LogSampler(SAMPLED_LINES_PER_MINUTE, 60_000, (kind, suppressed, sinceMs) =>
+    logger.warn({ kind, suppressed, sinceMs }, 'request log lines held back'),
+  );
   return {
     level: config.LOG_LEVEL,
     genReqId: requestId,
@@ -36,7 +46,11 @@ export function httpLoggerOptions(config: AppConfig): Options {
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customLogLevel: (_req, res, err) => {
+      if (err || res.statusCode >= 500) return 'error';
+      if (SAMPLED_STATUSES.has(res.statusCode) && !sampler.admit(`http ${res.statusCode}`)) return 'silent';
+      return res.statusCode >= 400 ? 'warn' : 'info';
+    },
     quietReqLogger: true,
   };
 }

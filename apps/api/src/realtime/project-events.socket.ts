@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -8,12 +8,15 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import { AuthError } from '@pantheon/auth';
+import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { ClientToServerEvents, ServerToClientEvents, SubscribeAck, WS_NAMESPACE } from '@pantheon/events';
 import type { DefaultEventsMap, Namespace, Socket } from 'socket.io';
+import { clientAddress, TrustFn, trustFromConfig } from '../common/client-address';
+import { LogSampler, SAMPLED_LINES_PER_MINUTE } from '../common/log-sampler';
 import { ApiMetrics } from '../metrics/api.metrics';
 import { ProjectSubscriptionService } from './project-subscription.service';
 import { SocketAuthService, SocketSession } from './socket-auth.service';
-import { handshakeRefusal } from './socket-error-map';
+import { handshakeError } from './socket-error-map';
 import { SocketRateLimiter } from './socket-rate.limiter';
 import { parseSubscribeRequest, roomOf } from './subscribe.dto';
 
@@ -43,21 +46,31 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class ProjectEventsSocket implements OnGatewayInit<WsNamespace>, OnGatewayConnection<WsSocket> {
   private readonly logger = new Logger('ProjectEventsSocket');
   private readonly limiter = new SocketRateLimiter(SUBSCRIBES_PER_WINDOW, SUBSCRIBE_WINDOW_MS);
+  // A handshake flood must not write a line per refusal.
+  private readonly refusalLog = new LogSampler(SAMPLED_LINES_PER_MINUTE, 60_000, (kind, suppressed, sinceMs) =>
+    this.logger.warn({ kind, suppressed, sinceMs }, 'socket refusal log lines held back'),
+  );
+  private readonly trust: TrustFn;
 
   constructor(
     private readonly auth: SocketAuthService,
     private readonly subscriptions: ProjectSubscriptionService,
     private readonly metrics: ApiMetrics,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.trust = trustFromConfig(config);
+  }
 
   afterInit(nsp: WsNamespace): void {
     nsp.use((socket, next) => {
-      this.auth.authenticate(socket.handshake, socket.id).then(
+      // The same client address as Express's req.ip: X-Forwarded-For only through TRUST_PROXY's proxies.
+      const client = clientAddress(socket.handshake.address, socket.handshake.headers['x-forwarded-for'], this.trust);
+      this.auth.authenticate(socket.handshake, socket.id, client).then(
         (session) => {
           socket.data = session;
           next();
         },
-        (err: unknown) => next(this.refusal(socket, err)),
+        (err: unknown) => next(this.refusal(socket, client, err)),
       );
     });
   }
@@ -110,12 +123,13 @@ export class ProjectEventsSocket implements OnGatewayInit<WsNamespace>, OnGatewa
     return { ok: true };
   }
 
-  /** Logs why a handshake was refused (never the token) and returns the generic error the client sees. */
-  private refusal(socket: WsSocket, err: unknown): Error {
-    const context = { socketId: socket.id, ip: socket.handshake.address };
+  /** Logs why a handshake was refused (never the token; sampled) and returns the error the client sees. */
+  private refusal(socket: WsSocket, ip: string, err: unknown): Error {
+    const context = { socketId: socket.id, ip };
     this.metrics.socketRefusals.inc({ namespace: WS_NAMESPACE });
-    if (err instanceof AuthError) this.logger.warn({ ...context, code: err.code, reason: err.reason }, 'socket refused');
-    else this.logger.error({ ...context, err: (err as Error).message }, 'socket authentication failed');
-    return new Error(handshakeRefusal(err));
+    if (err instanceof AuthError) {
+      if (this.refusalLog.admit('socket refused')) this.logger.warn({ ...context, code: err.code, reason: err.reason }, 'socket refused');
+    } else this.logger.error({ ...context, err: (err as Error).message }, 'socket authentication failed');
+    return handshakeError(err);
   }
 }

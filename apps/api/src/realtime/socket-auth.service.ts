@@ -1,15 +1,19 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
+  AUTH_ATTEMPT_LIMITER,
   AUTH_OPTIONS,
   AuthError,
   AuthErrorCode,
   AuthModuleOptions,
   AuthUser,
   bearerToken,
+  countAuthFailure,
   KeycloakTokenVerifier,
+  rateLimited,
   UserUpsertService,
 } from '@pantheon/auth';
 import type { Socket } from 'socket.io';
+import type { RedisAuthAttemptLimiter } from '../common/auth-attempts.limiter';
 
 type Handshake = Socket['handshake'];
 
@@ -18,6 +22,8 @@ export interface SocketSession {
   user: AuthUser;
   /** Token expiry (epoch seconds): the socket is closed then, and the client reconnects with a fresh token. */
   expiresAt: number;
+  /** The client's address (TRUST_PROXY applied), as audited. */
+  ip: string;
 }
 
 /**
@@ -37,22 +43,37 @@ export function handshakeToken(handshake: Pick<Handshake, 'auth' | 'headers'>): 
   return fromHeader;
 }
 
-/** Authenticates a socket.io handshake exactly as the HTTP guard authenticates a request. */
+/**
+ * Authenticates a socket.io handshake exactly as the HTTP guard authenticates a request. Per client address,
+ * handshakes are limited in number (successful or not), and failed ones count against the same failure budget
+ * as failed HTTP authentications.
+ */
 @Injectable()
 export class SocketAuthService {
   constructor(
     private readonly verifier: KeycloakTokenVerifier,
     private readonly users: UserUpsertService,
     @Inject(AUTH_OPTIONS) private readonly options: AuthModuleOptions,
+    @Optional() @Inject(AUTH_ATTEMPT_LIMITER) private readonly limiter?: RedisAuthAttemptLimiter,
   ) {}
 
-  /** Throws AuthError (missing/invalid token, missing role); other errors mean a dependency failed. */
-  async authenticate(handshake: Pick<Handshake, 'auth' | 'headers' | 'address'>, socketId: string): Promise<SocketSession> {
-    const claims = await this.verifier.verify(handshakeToken(handshake));
+  /**
+   * `client` is the caller's address (TRUST_PROXY applied). Throws AuthError (missing/invalid token, missing
+   * role, over a limit); other errors mean a dependency failed.
+   */
+  async authenticate(handshake: Pick<Handshake, 'auth' | 'headers'>, socketId: string, client: string): Promise<SocketSession> {
+    const wait = (await this.limiter?.handshake(client)) ?? null;
+    if (wait !== null) throw rateLimited(wait, 'over the handshake limit');
+    let claims;
+    try {
+      claims = await this.verifier.verify(handshakeToken(handshake));
+    } catch (err) {
+      throw await countAuthFailure(this.limiter, client, err);
+    }
     if (!claims.roles.includes(this.options.requiredRole)) {
       throw new AuthError(AuthErrorCode.FORBIDDEN, 'Forbidden', `subject ${claims.sub} lacks role ${this.options.requiredRole}`);
     }
-    const user = await this.users.resolve(claims, { requestId: socketId, ip: handshake.address });
-    return { user, expiresAt: claims.expiresAt };
+    const user = await this.users.resolve(claims, { requestId: socketId, ip: client });
+    return { user, expiresAt: claims.expiresAt, ip: client };
   }
 }
