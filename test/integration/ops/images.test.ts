@@ -283,6 +283,10 @@ describe('production images (deploy/*.Dockerfile)', { concurrency: false }, () =
       assert.match(config.Labels?.['org.opencontainers.image.title'] ?? '', /^pantheon-/, image);
       assert.equal(config.Labels?.['org.opencontainers.image.version'], TAG, image);
     }
+    // The probe fails on no answer (the healthy states below are not vacuous).
+    const probe = spawnSync('docker', ['run', '--rm', ...LABEL_ARGS, '--network', 'none', IMAGE.api, 'node', '/app/healthcheck.js', 'http://127.0.0.1:1/ready'], { encoding: 'utf8' });
+    assert.equal(probe.status, 1, probe.stderr);
+    assert.match(probe.stderr, /^unhealthy: 127\.0\.0\.1:1\/ready: connect ECONNREFUSED/m);
   });
 
   it('holds production dependencies only, no compiled tests or source maps, and code the app user cannot change', () => {
@@ -430,6 +434,8 @@ describe('production images (deploy/*.Dockerfile)', { concurrency: false }, () =
     dockerRun(['--name', containers.tools, '--network', network, '--ip', `${base}.1`, ...hardened, IMAGE.toolsApi], {
       PROJECT_ID: '6f1f7c1e-4a8e-4c55-9f59-3c1f2b7a9d10',
       VM_HOST: `${base}.2`,
+      // A wildcard bind: the healthcheck probes it on loopback.
+      HOST: '0.0.0.0',
     });
     dockerRun(
       ['--name', containers.share, '--network', network, '--ip', `${base}.20`, ...hardened, '-v', `${shared}:/shared:ro`, IMAGE.share],
