@@ -161,6 +161,10 @@ function Start-Production {
   Log 'building images'
   Invoke-Native 'docker' @('build', '-q', '-f', 'deploy/bundle.Dockerfile', '-t', "pantheon/bundle:$(Get-EnvValue 'PANTHEON_VERSION')", $Root) | Out-Null
   Compose @('build')
+  # The images the worker starts for each project (TOOLS_IMAGE, SHARE_IMAGE) are not compose services.
+  foreach ($image in @('tools-api', 'share')) {
+    Invoke-Native 'docker' @('build', '-q', '-f', "deploy/$image.Dockerfile", '--build-arg', "BUNDLE_IMAGE=pantheon/bundle:$(Get-EnvValue 'PANTHEON_VERSION')", '-t', "pantheon/${image}:$(Get-EnvValue 'PANTHEON_VERSION')", $Root) | Out-Null
+  }
   Log 'checking the environment (production rules)'
   Compose @('run', '--rm', '--no-deps', '-e', 'NODE_ENV=production', 'api', 'node', 'dist/libs/config/src/check-env.js')
   Log 'starting'

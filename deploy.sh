@@ -220,8 +220,15 @@ prod() {
   log "validating the compose file"
   compose config -q
   log "building images"
-  docker build -q -f deploy/bundle.Dockerfile -t "pantheon/bundle:$(env_value PANTHEON_VERSION || true)" . >/dev/null
+  local version; version=$(env_value PANTHEON_VERSION)
+  docker build -q -f deploy/bundle.Dockerfile -t "pantheon/bundle:$version" . >/dev/null
   compose build
+  # The images the worker starts for each project (TOOLS_IMAGE, SHARE_IMAGE) are not compose services.
+  local image
+  for image in tools-api share; do
+    docker build -q -f "deploy/$image.Dockerfile" --build-arg "BUNDLE_IMAGE=pantheon/bundle:$version" \
+      -t "pantheon/$image:$version" . >/dev/null
+  done
   log "checking the environment (production rules)"
   compose run --rm --no-deps -e NODE_ENV=production api node dist/libs/config/src/check-env.js ||
     die "fix .env (above), then run ./deploy.sh again"
