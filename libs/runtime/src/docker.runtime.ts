@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import { containerDrift, DEFAULT_HOST_IP, networkDrift, portKey, type ObservedContainer } from './config-drift';
+import { containerDrift, DEFAULT_HOST_IP, networkDrift, portKey, tmpfsKey, type ObservedContainer } from './config-drift';
 import type {
   ContainerDetails,
   ContainerRuntime,
@@ -35,6 +35,9 @@ interface EngineError {
 
 const DEFAULT_SOCKET_PATH = '/var/run/docker.sock';
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The spellings the engine accepts (and reports back) for no-new-privileges. */
+const NO_NEW_PRIVILEGES = new Set(['no-new-privileges', 'no-new-privileges:true', 'no-new-privileges=true']);
 
 const RESTART_POLICIES: readonly RestartPolicy[] = ['no', 'always', 'unless-stopped', 'on-failure'];
 const CONTAINER_STATES: readonly ContainerState[] = [
@@ -154,9 +157,15 @@ function observedContainer(info: Docker.ContainerInspectInfo): ObservedContainer
     mounts: details.mounts,
     memoryBytes: host.Memory ?? 0,
     nanoCpus: host.NanoCpus ?? 0,
+    // The engine reports null, 0 or -1 for "unlimited".
+    pidsLimit: host.PidsLimit && host.PidsLimit > 0 ? host.PidsLimit : 0,
+    noNewPrivileges: ((host.SecurityOpt as string[] | null | undefined) ?? []).some((opt) => NO_NEW_PRIVILEGES.has(opt)),
+    readOnlyRootfs: host.ReadonlyRootfs === true,
+    tmpfs: Object.entries((host.Tmpfs as Record<string, string> | null | undefined) ?? {}).map(([path, options]) => tmpfsKey(path, options)),
     // The engine reports "" for the default policy.
     restartPolicy: (RESTART_POLICIES as readonly string[]).includes(restart) ? (restart as RestartPolicy) : 'no',
     capAdd: (host.CapAdd as string[] | null | undefined) ?? [],
+    capDrop: (host.CapDrop as string[] | null | undefined) ?? [],
     devices: ((host.Devices as { PathOnHost: string }[] | null | undefined) ?? []).map((device) => device.PathOnHost),
     ports: Object.entries(bindings).flatMap(([port, hostBindings]) =>
       (hostBindings ?? []).map((binding) => {
@@ -204,8 +213,15 @@ function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
         CgroupPermissions: 'rwm',
       })),
       CapAdd: spec.capAdd ?? [],
+      CapDrop: spec.capDrop ?? [],
       Memory: spec.memoryBytes ?? 0,
+      // Equal to Memory: no swap on top of the limit (the engine's default would allow as much again).
+      MemorySwap: spec.memoryBytes ?? 0,
       NanoCpus: spec.nanoCpus ?? 0,
+      PidsLimit: spec.pidsLimit ?? 0,
+      SecurityOpt: spec.noNewPrivileges ? ['no-new-privileges:true'] : [],
+      ReadonlyRootfs: spec.readOnlyRootfs ?? false,
+      Tmpfs: { ...(spec.tmpfs ?? {}) },
       RestartPolicy: { Name: spec.restartPolicy ?? 'no', MaximumRetryCount: 0 },
     },
     // Engines before API 1.44 accept a single network at create; extra networks are connected afterwards.
