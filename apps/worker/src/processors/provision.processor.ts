@@ -49,6 +49,8 @@ export class ProvisionProcessor {
       await this.events.publish({ userId, projectId, status: 'running', step: 'ready', progress: 100 });
       return 'already-running';
     }
+    // A failed project whose lease the reconciler released has nothing to build on; its reason stays.
+    if (project.status === 'failed' && !project.subnetIndex) return 'lease-released';
     const attempt = await this.projects.countAttempt(projectId);
     this.logger.log({ projectId, userId, jobId: job.id, attempt, requestId: job.data.requestId }, 'provision started');
     try {
