@@ -13,7 +13,7 @@ import { adminPool } from '../support/db';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
 import { projectObjects, runtimeTestEnv, RuntimeTestEnv } from '../support/runtime-env';
 import { eventually } from '../support/eventually';
-import { startTestWorker, TestWorker } from '../support/worker';
+import { spawnWorker, WorkerProcess } from '../support/worker';
 
 const run = promisify(execFile);
 /** Engines may report `CAP_NET_ADMIN` for `NET_ADMIN`. */
@@ -36,7 +36,7 @@ describe('projects: container limits and a shared folder the VM can write', () =
   let issuer: OidcIssuerHandle;
   let rt: RuntimeTestEnv;
   let api: TestApi;
-  let worker: TestWorker;
+  let worker: WorkerProcess;
   let user: TestUser;
   let canaryDir: string;
   const admin = adminPool();
@@ -47,12 +47,14 @@ describe('projects: container limits and a shared folder the VM can write', () =
     rt = await runtimeTestEnv('limits');
     const env = { ...rt.env, REDIS_PREFIX: `${process.env.REDIS_PREFIX}:limits`, VM_MEMORY_OVERHEAD_MB: '512' };
     api = await startTestApi(issuer, env);
-    worker = await startTestWorker(env);
+    // A worker process: its log lines (the planted link, the released lease) are what these tests read.
+    worker = spawnWorker(env);
+    await worker.ready(20_000);
     user = await createUser(api, issuer, 'limits');
     canaryDir = mkdtempSync(join(tmpdir(), 'pantheon-canary-'));
   });
   after(async () => {
-    await worker?.close();
+    await worker?.stop(10_000);
     await api?.close();
     await rt?.cleanup();
     await admin.query('delete from projects where owner_id = $1', [user?.id]).catch(() => undefined);
@@ -203,7 +205,7 @@ describe('projects: a failed project releases its subnet lease after the grace p
   let issuer: OidcIssuerHandle;
   let rt: RuntimeTestEnv;
   let api: TestApi;
-  let worker: TestWorker;
+  let worker: WorkerProcess;
   let user: TestUser;
   const admin = adminPool();
   const GRACE_MS = 6000;
@@ -222,11 +224,13 @@ describe('projects: a failed project releases its subnet lease after the grace p
       PLATFORM_MAX_PROJECTS: String(base.projects + 1),
     };
     api = await startTestApi(issuer, env);
-    worker = await startTestWorker(env);
+    // A worker process: its log lines (the planted link, the released lease) are what these tests read.
+    worker = spawnWorker(env);
+    await worker.ready(20_000);
     user = await createUser(api, issuer, 'lease');
   });
   after(async () => {
-    await worker?.close();
+    await worker?.stop(10_000);
     await api?.close();
     await rt?.cleanup();
     await admin.query('delete from projects where owner_id = $1', [user?.id]).catch(() => undefined);
