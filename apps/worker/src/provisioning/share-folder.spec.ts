@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -27,6 +27,8 @@ describe('shared folder (written by the VM, so never followed through links)', (
 
   it('creates the folder and a README once, and keeps a README the user edited', async () => {
     assert.equal(await prepareShareFolder(dir), 'created');
+    assert.equal(statSync(dir).mode & 0o777, 0o777, "writable by the VM's root, which has no DAC_OVERRIDE");
+    assert.equal(statSync(join(base, 'shares')).mode & 0o777, 0o700, 'the share root it created is private to the worker');
     assert.match(readFileSync(join(dir, 'README.txt'), 'utf8'), /No credentials are ever stored here/);
     writeFileSync(join(dir, 'README.txt'), 'my notes');
     assert.equal(await prepareShareFolder(dir), 'kept');

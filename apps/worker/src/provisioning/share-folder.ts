@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, rmdir, unlink } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { chmod, lstat, mkdir, open, readdir, realpath, rmdir, unlink } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
 
 /**
  * The project's shared folder is mounted read-write into the VM, so anything in it may have been replaced by
@@ -46,13 +46,22 @@ async function unlinkIfPresent(path: string): Promise<void> {
   await unlink(path).catch((err: unknown) => (codeOf(err) === 'ENOENT' ? undefined : Promise.reject(err)));
 }
 
-/** The folder must be a real directory (not a link to one); it is created when absent. @throws ShareFolderError */
+/**
+ * The folder must be a real directory (not a link to one); it is created when absent. The VM's root has no
+ * DAC_OVERRIDE (cap_drop ALL) and the worker may run as another user, so the folder is world-writable; the
+ * share root above it is created 0700, so no other host user reaches it. @throws ShareFolderError
+ */
 async function ensureRealDirectory(dir: string): Promise<void> {
-  if ((await lstatOrNull(dir)) === null) await mkdir(dir, { recursive: true, mode: 0o755 });
+  if ((await lstatOrNull(dir)) === null) {
+    await mkdir(dirname(dir), { recursive: true, mode: 0o700 });
+    await mkdir(dir, { recursive: true, mode: 0o755 });
+  }
   const info = await lstat(dir);
   if (!info.isDirectory()) {
     throw new ShareFolderError(`the shared folder ${dir} is ${info.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; refusing to use it`);
   }
+  // Safe to follow: the folder itself is the VM's mount point, which the guest cannot replace.
+  if ((info.mode & 0o777) !== 0o777) await chmod(dir, 0o777);
 }
 
 async function createExclusive(path: string, content: string): Promise<boolean> {
