@@ -53,14 +53,16 @@ describe('ProjectSystemRepository as pantheon_worker', () => {
 
   it("releases a failed project's lease only while it is still failed, and records why", async () => {
     const lease = async (status: string) => {
-      const { rows } = await admin.query(
-        `with p as (insert into projects (owner_id, name, status, updated_at) values ($1, 'lease-' || substr(md5(random()::text), 1, 6), $2, now() - interval '1 hour') returning id),
-              l as (insert into subnet_leases (subnet_index, project_id)
-                    select i, (select id from p) from generate_series(1, 254) i
-                    where not exists (select 1 from subnet_leases x where x.subnet_index = i) order by i desc limit 1 returning subnet_index, project_id)
-         update projects set subnet_index = l.subnet_index from l where projects.id = l.project_id returning projects.id, projects.subnet_index`,
+      const { rows: [p] } = await admin.query(
+        `insert into projects (owner_id, name, status, updated_at) values ($1, 'lease-' || substr(md5(random()::text), 1, 6), $2, now() - interval '1 hour') returning id`,
         [userId, status]);
-      return rows[0] as { id: string; subnet_index: number };
+      const { rows: [l] } = await admin.query(
+        `insert into subnet_leases (subnet_index, project_id)
+         select i, $1 from generate_series(1, 254) i where not exists (select 1 from subnet_leases x where x.subnet_index = i)
+         order by i desc limit 1 returning subnet_index`,
+        [p.id]);
+      await admin.query('update projects set subnet_index = $2, updated_at = now() - interval \'1 hour\' where id = $1', [p.id, l.subnet_index]);
+      return { id: p.id as string, subnet_index: l.subnet_index as number };
     };
     const failed = await lease('failed');
     const deleting = await lease('deleting');
