@@ -220,6 +220,9 @@ describe('projects: a failed project releases its subnet lease after the grace p
       VM_IMAGE: 'pantheon/no-such-image:missing',
       REDIS_PREFIX: `${process.env.REDIS_PREFIX}:lease`,
       FAILED_LEASE_GRACE_MS: String(GRACE_MS),
+      // No re-driving of other suites' leftover projects: this worker would fail them and free their leases,
+      // changing the totals the capacity assertion counts on.
+      STUCK_AFTER_MS: String(3600_000),
       // Room for exactly one more project: a failed one holds it until its lease is released.
       PLATFORM_MAX_PROJECTS: String(base.projects + 1),
     };

@@ -54,7 +54,7 @@ export interface ContainerSpec {
   capDrop?: string[];
   /** Hard memory limit; swap is capped at the same value (no swap beyond it). Omitted: unlimited. */
   memoryBytes?: number;
-  /** CPU quota in units of 1e-9 CPUs. Omitted: unlimited. */
+  /** CPU quota in units of 1e-9 CPUs, capped at the engine's CPU count. Omitted: unlimited. */
   nanoCpus?: number;
   /** Most processes and threads the container may hold. Omitted: unlimited. */
   pidsLimit?: number;

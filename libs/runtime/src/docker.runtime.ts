@@ -238,6 +238,8 @@ function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
 export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
   private readonly socketPath: string;
+  /** The engine's CPU count (read once), or null when it does not say. */
+  private engineCpus: number | null | undefined;
 
   constructor(options: DockerRuntimeOptions = {}) {
     this.socketPath = options.socketPath ?? DEFAULT_SOCKET_PATH;
@@ -291,8 +293,9 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async ensureContainer(spec: ContainerSpec): Promise<EnsureContainerResult> {
-    validateContainerSpec(spec);
+  async ensureContainer(requested: ContainerSpec): Promise<EnsureContainerResult> {
+    validateContainerSpec(requested);
+    const spec = await this.withinEngineCpus(requested);
     const imageId = await this.findImageId(spec.image);
     let info = await this.findContainer(spec.name);
     let created = false;
@@ -330,6 +333,20 @@ export class DockerRuntime implements ContainerRuntime {
       if (created) await this.removeContainer(spec.name).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * The engine refuses a CPU quota above its own CPU count, so a quota beyond it is capped there (for creation
+   * and for the drift comparison alike): on a smaller host the container may use every CPU, never fail.
+   */
+  private async withinEngineCpus(spec: ContainerSpec): Promise<ContainerSpec> {
+    if (spec.nanoCpus === undefined) return spec;
+    if (this.engineCpus === undefined) {
+      const info = (await this.call('engine info', () => this.docker.info())) as { NCPU?: number };
+      this.engineCpus = typeof info.NCPU === 'number' && info.NCPU > 0 ? info.NCPU : null;
+    }
+    const max = this.engineCpus === null ? Infinity : this.engineCpus * 1_000_000_000;
+    return spec.nanoCpus > max ? { ...spec, nanoCpus: max } : spec;
   }
 
   async connectNetwork(container: string, network: string, ip?: string): Promise<boolean> {
