@@ -20,7 +20,14 @@ describe('projects: concurrent creation', () => {
   before(async () => {
     issuer = await startOidcIssuer();
     // Own Redis prefix: the queued jobs of this suite are never seen by another suite's worker.
-    api = await startTestApi(issuer, { PROJECTS_MAX_PER_USER: '10', REDIS_PREFIX: `${process.env.REDIS_PREFIX}:conc-${randomBytes(3).toString('hex')}` });
+    // No platform capacity here: this suite races the per-user quota and the subnets (projects-limits tests capacity).
+    api = await startTestApi(issuer, {
+      PROJECTS_MAX_PER_USER: '10',
+      REDIS_PREFIX: `${process.env.REDIS_PREFIX}:conc-${randomBytes(3).toString('hex')}`,
+      PLATFORM_MAX_PROJECTS: '0',
+      PLATFORM_MAX_RAM_GB: '0',
+      PLATFORM_MAX_CPU_CORES: '0',
+    });
     users = [await createUser(api, issuer, 'conc-a'), await createUser(api, issuer, 'conc-b')];
   });
   after(async () => {

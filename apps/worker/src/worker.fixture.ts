@@ -89,6 +89,20 @@ export class InMemoryProjectStore {
       .map((p) => structuredClone(p));
   }
 
+  async listFailedHoldingLease(before: Date): Promise<ProjectRecord[]> {
+    return [...this.rows.values()]
+      .filter((p) => p.status === 'failed' && p.deletedAt === null && p.subnetIndex !== null && p.updatedAt < before)
+      .map((p) => structuredClone(p));
+  }
+
+  /** Like ProjectSystemRepository: only while the project is still failed and holds a lease. */
+  async releaseFailedLease(id: string, lastError: string): Promise<boolean> {
+    const row = this.rows.get(id);
+    if (!row || row.status !== 'failed' || row.deletedAt !== null || row.subnetIndex === null) return false;
+    this.write(id, { subnetIndex: null, lastError });
+    return true;
+  }
+
   async liveIds(ids: string[]): Promise<Set<string>> {
     // PostgreSQL refuses the whole query when one id is not a uuid.
     const bad = ids.find((id) => !isProjectId(id));
@@ -198,7 +212,7 @@ export async function workerFixture(env: Record<string, string> = {}) {
     scrape: () => registry.scrape(),
     provision: new ProvisionProcessor(config, runtime, projects, events, toolsReady, metrics),
     deprovision: new DeprovisionProcessor(config, runtime, projects, events),
-    reconcile: new ReconcileProcessor(config, runtime, projects, queue),
+    reconcile: new ReconcileProcessor(config, runtime, projects, queue, events),
     close: () => rmSync(shareRoot, { recursive: true, force: true }),
   };
 }

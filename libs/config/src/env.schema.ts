@@ -146,6 +146,31 @@ export const envSchema = z.object({
   /** Extra `pantheon.test-run` label on every object the worker creates, so a test run removes exactly its own. */
   RUNTIME_TEST_RUN_LABEL: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
 
+  /**
+   * Container limits. The VM gets the project's ram_gb plus VM_MEMORY_OVERHEAD_MB (QEMU and the image's own
+   * processes) and cpu_cores CPUs; the tools API and the share server get small fixed limits.
+   */
+  VM_MEMORY_OVERHEAD_MB: z.coerce.number().int().min(0).max(64 * 1024).default(1024),
+  VM_PIDS_LIMIT: z.coerce.number().int().min(64).max(1_000_000).default(2048),
+  /** Capabilities the VM container keeps (all others are dropped); dockurr/windows needs NET_ADMIN. */
+  VM_CAP_ADD: z.string().regex(/^(none|[A-Z_]+(,[A-Z_]+)*)$/, 'a comma-separated list of capability names, or none').default('NET_ADMIN'),
+  TOOLS_MEMORY_MB: z.coerce.number().int().min(32).max(64 * 1024).default(256),
+  TOOLS_CPU_MILLICORES: z.coerce.number().int().min(50).max(64_000).default(500),
+  TOOLS_PIDS_LIMIT: z.coerce.number().int().min(16).max(100_000).default(256),
+  SHARE_MEMORY_MB: z.coerce.number().int().min(32).max(64 * 1024).default(128),
+  SHARE_CPU_MILLICORES: z.coerce.number().int().min(50).max(64_000).default(250),
+  SHARE_PIDS_LIMIT: z.coerce.number().int().min(16).max(100_000).default(64),
+
+  /**
+   * Platform capacity, summed over projects that hold resources (not deleted, and not failed with their lease
+   * released): creation beyond any of these is refused with 503 PLATFORM_AT_CAPACITY. 0 = no limit.
+   */
+  PLATFORM_MAX_PROJECTS: z.coerce.number().int().min(0).max(254).default(50),
+  PLATFORM_MAX_RAM_GB: z.coerce.number().int().min(0).default(256),
+  PLATFORM_MAX_CPU_CORES: z.coerce.number().int().min(0).default(64),
+  /** A failed project keeps its subnet lease this long (for a look at what failed), then the reconciler frees it. */
+  FAILED_LEASE_GRACE_MS: z.coerce.number().int().min(0).default(3_600_000),
+
   /** Lifetime of the project token the worker gives a project's tools API. */
   PROJECT_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
   /** The LLM gateway as seen from a project's tools API (over the platform network). */

@@ -20,6 +20,12 @@ export interface ObservedContainer {
   nanoCpus: number;
   restartPolicy: RestartPolicy;
   capAdd: string[];
+  capDrop: string[];
+  pidsLimit: number;
+  noNewPrivileges: boolean;
+  readOnlyRootfs: boolean;
+  /** See `tmpfsKey()`. */
+  tmpfs: string[];
   devices: string[];
   /** See `portKey()`. */
   ports: string[];
@@ -36,6 +42,11 @@ export function portKey(port: PortSpec): string {
 /** Canonical capability name: the engine may report `CAP_NET_ADMIN` for `NET_ADMIN`. */
 export function capabilityKey(capability: string): string {
   return capability.toUpperCase().replace(/^CAP_/, '');
+}
+
+/** Canonical `<path>:<options>` form of a tmpfs mount. */
+export function tmpfsKey(path: string, options: string): string {
+  return `${path}:${options}`;
 }
 
 function mountKey(mount: MountSpec): string {
@@ -99,6 +110,11 @@ export function containerDrift(spec: ContainerSpec, actual: ObservedContainer): 
     ['cpus', (spec.nanoCpus ?? 0) === actual.nanoCpus],
     ['restart policy', (spec.restartPolicy ?? 'no') === actual.restartPolicy],
     ['capabilities', sameSet((spec.capAdd ?? []).map(capabilityKey), actual.capAdd.map(capabilityKey))],
+    ['dropped capabilities', sameSet((spec.capDrop ?? []).map(capabilityKey), actual.capDrop.map(capabilityKey))],
+    ['pids', (spec.pidsLimit ?? 0) === actual.pidsLimit],
+    ['no-new-privileges', (spec.noNewPrivileges ?? false) === actual.noNewPrivileges],
+    ['read-only root', (spec.readOnlyRootfs ?? false) === actual.readOnlyRootfs],
+    ['tmpfs', sameSet(Object.entries(spec.tmpfs ?? {}).map(([path, options]) => tmpfsKey(path, options)), actual.tmpfs)],
     ['devices', sameSet(spec.devices ?? [], actual.devices)],
     ['ports', sameSet((spec.ports ?? []).map(portKey), actual.ports)],
   ];

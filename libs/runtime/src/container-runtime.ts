@@ -50,8 +50,20 @@ export interface ContainerSpec {
   devices?: string[];
   /** Linux capabilities, e.g. `NET_ADMIN`. */
   capAdd?: string[];
+  /** Capabilities removed from the engine's default set; `['ALL']` plus `capAdd` leaves only what is added. */
+  capDrop?: string[];
+  /** Hard memory limit; swap is capped at the same value (no swap beyond it). Omitted: unlimited. */
   memoryBytes?: number;
+  /** CPU quota in units of 1e-9 CPUs, capped at the engine's CPU count. Omitted: unlimited. */
   nanoCpus?: number;
+  /** Most processes and threads the container may hold. Omitted: unlimited. */
+  pidsLimit?: number;
+  /** `no-new-privileges`: setuid binaries and file capabilities cannot raise a process's privileges. */
+  noNewPrivileges?: boolean;
+  /** Mounts the image's root filesystem read-only (writable scratch goes in `tmpfs`). */
+  readOnlyRootfs?: boolean;
+  /** tmpfs mounts: absolute path → mount options, e.g. `{ '/tmp': 'rw,noexec,nosuid,size=64m' }`. */
+  tmpfs?: Record<string, string>;
   /** Defaults to `no`: the reconciler, not the engine, decides when a project runs. */
   restartPolicy?: RestartPolicy;
 }

@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import { containerDrift, DEFAULT_HOST_IP, networkDrift, portKey, type ObservedContainer } from './config-drift';
+import { containerDrift, DEFAULT_HOST_IP, networkDrift, portKey, tmpfsKey, type ObservedContainer } from './config-drift';
 import type {
   ContainerDetails,
   ContainerRuntime,
@@ -35,6 +35,9 @@ interface EngineError {
 
 const DEFAULT_SOCKET_PATH = '/var/run/docker.sock';
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The spellings the engine accepts (and reports back) for no-new-privileges. */
+const NO_NEW_PRIVILEGES = new Set(['no-new-privileges', 'no-new-privileges:true', 'no-new-privileges=true']);
 
 const RESTART_POLICIES: readonly RestartPolicy[] = ['no', 'always', 'unless-stopped', 'on-failure'];
 const CONTAINER_STATES: readonly ContainerState[] = [
@@ -154,9 +157,15 @@ function observedContainer(info: Docker.ContainerInspectInfo): ObservedContainer
     mounts: details.mounts,
     memoryBytes: host.Memory ?? 0,
     nanoCpus: host.NanoCpus ?? 0,
+    // The engine reports null, 0 or -1 for "unlimited".
+    pidsLimit: host.PidsLimit && host.PidsLimit > 0 ? host.PidsLimit : 0,
+    noNewPrivileges: ((host.SecurityOpt as string[] | null | undefined) ?? []).some((opt) => NO_NEW_PRIVILEGES.has(opt)),
+    readOnlyRootfs: host.ReadonlyRootfs === true,
+    tmpfs: Object.entries((host.Tmpfs as Record<string, string> | null | undefined) ?? {}).map(([path, options]) => tmpfsKey(path, options)),
     // The engine reports "" for the default policy.
     restartPolicy: (RESTART_POLICIES as readonly string[]).includes(restart) ? (restart as RestartPolicy) : 'no',
     capAdd: (host.CapAdd as string[] | null | undefined) ?? [],
+    capDrop: (host.CapDrop as string[] | null | undefined) ?? [],
     devices: ((host.Devices as { PathOnHost: string }[] | null | undefined) ?? []).map((device) => device.PathOnHost),
     ports: Object.entries(bindings).flatMap(([port, hostBindings]) =>
       (hostBindings ?? []).map((binding) => {
@@ -204,8 +213,15 @@ function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
         CgroupPermissions: 'rwm',
       })),
       CapAdd: spec.capAdd ?? [],
+      CapDrop: spec.capDrop ?? [],
       Memory: spec.memoryBytes ?? 0,
+      // Equal to Memory: no swap on top of the limit (the engine's default would allow as much again).
+      MemorySwap: spec.memoryBytes ?? 0,
       NanoCpus: spec.nanoCpus ?? 0,
+      PidsLimit: spec.pidsLimit ?? 0,
+      SecurityOpt: spec.noNewPrivileges ? ['no-new-privileges:true'] : [],
+      ReadonlyRootfs: spec.readOnlyRootfs ?? false,
+      Tmpfs: { ...(spec.tmpfs ?? {}) },
       RestartPolicy: { Name: spec.restartPolicy ?? 'no', MaximumRetryCount: 0 },
     },
     // Engines before API 1.44 accept a single network at create; extra networks are connected afterwards.
@@ -222,6 +238,8 @@ function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
 export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
   private readonly socketPath: string;
+  /** The engine's CPU count (read once), or null when it does not say. */
+  private engineCpus: number | null | undefined;
 
   constructor(options: DockerRuntimeOptions = {}) {
     this.socketPath = options.socketPath ?? DEFAULT_SOCKET_PATH;
@@ -275,8 +293,9 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async ensureContainer(spec: ContainerSpec): Promise<EnsureContainerResult> {
-    validateContainerSpec(spec);
+  async ensureContainer(requested: ContainerSpec): Promise<EnsureContainerResult> {
+    validateContainerSpec(requested);
+    const spec = await this.withinEngineCpus(requested);
     const imageId = await this.findImageId(spec.image);
     let info = await this.findContainer(spec.name);
     let created = false;
@@ -314,6 +333,20 @@ export class DockerRuntime implements ContainerRuntime {
       if (created) await this.removeContainer(spec.name).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * The engine refuses a CPU quota above its own CPU count, so a quota beyond it is capped there (for creation
+   * and for the drift comparison alike): on a smaller host the container may use every CPU, never fail.
+   */
+  private async withinEngineCpus(spec: ContainerSpec): Promise<ContainerSpec> {
+    if (spec.nanoCpus === undefined) return spec;
+    if (this.engineCpus === undefined) {
+      const info = (await this.call('engine info', () => this.docker.info())) as { NCPU?: number };
+      this.engineCpus = typeof info.NCPU === 'number' && info.NCPU > 0 ? info.NCPU : null;
+    }
+    const max = this.engineCpus === null ? Infinity : this.engineCpus * 1_000_000_000;
+    return spec.nanoCpus > max ? { ...spec, nanoCpus: max } : spec;
   }
 
   async connectNetwork(container: string, network: string, ip?: string): Promise<boolean> {

@@ -5,6 +5,9 @@ import { RuntimeError, RuntimeErrorCode } from './runtime.errors';
 // Docker's own rule for container and network names.
 const OBJECT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const CAPABILITY = /^(ALL|(CAP_)?[A-Z_]+)$/i;
+// tmpfs options go to the engine verbatim: plain mount flags only (e.g. rw,noexec,nosuid,size=64m,mode=1777).
+const TMPFS_OPTIONS = /^[a-z0-9=_-]+(,[a-z0-9=_-]+)*$/i;
 
 function invalid(message: string): never {
   throw new RuntimeError(RuntimeErrorCode.INVALID_SPEC, message);
@@ -68,6 +71,16 @@ export function validateContainerSpec(spec: ContainerSpec): void {
   for (const device of spec.devices ?? []) {
     if (!device.startsWith('/dev/')) invalid(`container ${spec.name}: device "${device}" is not under /dev`);
   }
+  for (const capability of [...(spec.capAdd ?? []), ...(spec.capDrop ?? [])]) {
+    if (!CAPABILITY.test(capability)) invalid(`container ${spec.name}: "${capability}" is not a capability name`);
+  }
+  for (const [path, options] of Object.entries(spec.tmpfs ?? {})) {
+    if (!path.startsWith('/')) invalid(`container ${spec.name}: tmpfs path must be absolute`);
+    if (options !== '' && !TMPFS_OPTIONS.test(options)) invalid(`container ${spec.name}: tmpfs options for ${path} are not valid`);
+  }
   checkPositiveInteger(`container ${spec.name}: memoryBytes`, spec.memoryBytes);
   checkPositiveInteger(`container ${spec.name}: nanoCpus`, spec.nanoCpus);
+  checkPositiveInteger(`container ${spec.name}: pidsLimit`, spec.pidsLimit);
+  // The engine refuses limits under 6 MiB.
+  if (spec.memoryBytes !== undefined && spec.memoryBytes < 6 * 1024 * 1024) invalid(`container ${spec.name}: memoryBytes must be at least 6 MiB`);
 }

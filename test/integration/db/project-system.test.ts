@@ -50,4 +50,33 @@ describe('ProjectSystemRepository as pantheon_worker', () => {
     await assert.rejects(projects.liveIds([projectId, 'not-a-uuid']));
     assert.deepEqual([...(await projects.liveIds([projectId]))], [projectId]);
   });
+
+  it("releases a failed project's lease only while it is still failed, and records why", async () => {
+    const lease = async (status: string) => {
+      const { rows: [p] } = await admin.query(
+        `insert into projects (owner_id, name, status, updated_at) values ($1, 'lease-' || substr(md5(random()::text), 1, 6), $2, now() - interval '1 hour') returning id`,
+        [userId, status]);
+      const { rows: [l] } = await admin.query(
+        `insert into subnet_leases (subnet_index, project_id)
+         select i, $1 from generate_series(1, 254) i where not exists (select 1 from subnet_leases x where x.subnet_index = i)
+         order by i desc limit 1 returning subnet_index`,
+        [p.id]);
+      await admin.query('update projects set subnet_index = $2, updated_at = now() - interval \'1 hour\' where id = $1', [p.id, l.subnet_index]);
+      return { id: p.id as string, subnet_index: l.subnet_index as number };
+    };
+    const failed = await lease('failed');
+    const deleting = await lease('deleting');
+    const candidates = (await projects.listFailedHoldingLease(new Date())).map((p) => p.id);
+    assert.ok(candidates.includes(failed.id) && !candidates.includes(deleting.id), JSON.stringify(candidates));
+    assert.equal((await projects.listFailedHoldingLease(new Date(Date.now() - 2 * 3600_000))).some((p) => p.id === failed.id), false, 'within the grace');
+
+    assert.equal(await projects.releaseFailedLease(failed.id, 'failed. Its network was released.'), true);
+    assert.equal(await projects.releaseFailedLease(failed.id, 'again'), false, 'released once');
+    assert.equal(await projects.releaseFailedLease(deleting.id, 'no'), false, 'a project being deleted keeps its lease for deprovision');
+    const { rows } = await admin.query('select id, subnet_index, last_error, (select count(*)::int from subnet_leases l where l.project_id = p.id) as leases from projects p where id = any($1) order by subnet_index nulls first', [[failed.id, deleting.id]]);
+    assert.deepEqual(rows, [
+      { id: failed.id, subnet_index: null, last_error: 'failed. Its network was released.', leases: 0 },
+      { id: deleting.id, subnet_index: deleting.subnet_index, last_error: null, leases: 1 },
+    ]);
+  });
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { adminPool, appPool, asAppUser, tryQuery } from '../../support/db';
+import { Pool } from 'pg';
+import { adminPool, appPool, asAppUser, requiredEnv, tryQuery } from '../../support/db';
 
 /**
  * Row-level security, checked directly as the application role (pantheon_app), the way the API connects.
@@ -222,6 +223,57 @@ describe('row-level security as pantheon_app', () => {
           assert.equal((await tryQuery(c, sql)).error?.code, '42501', sql);
         }
       });
+    });
+  });
+
+  describe('platform_project_usage() (capacity totals across tenants)', () => {
+    it('gives the app role totals over every tenant, never rows, and leaves it seeing only its own projects', async () => {
+      const { rows: expected } = await admin.query(
+        `select count(*)::int as projects, coalesce(sum((vm_spec->>'ram_gb')::bigint), 0)::bigint as ram_gb
+         from projects where deleted_at is null and subnet_index is not null`);
+      await asAppUser(app, userA, async (c) => {
+        const { rows, fields } = await c.query('select * from platform_project_usage()');
+        assert.deepEqual(fields.map((f) => f.name), ['projects', 'ram_gb', 'cpu_cores'], 'aggregates only: no ids, no owners');
+        assert.equal(rows.length, 1);
+        assert.deepEqual([rows[0].projects, rows[0].ram_gb], [expected[0].projects, expected[0].ram_gb]);
+        const visible = await c.query('select count(*)::int as n from projects where owner_id <> $1', [userA]);
+        assert.equal(visible.rows[0].n, 0, "after the call, other tenants' projects are still invisible");
+        const flag = await c.query(`select current_setting('app.capacity_scan', true) as v`);
+        assert.notEqual(flag.rows[0].v, 'on', 'the scan flag does not outlive the call');
+      });
+    });
+
+    it('counts a project of another tenant once it holds a lease', async () => {
+      await asAppUser(app, userA, async (c) => {
+        const before = (await c.query('select projects from platform_project_usage()')).rows[0].projects as number;
+        await admin.query(`update projects set vm_spec = '{"ram_gb": 4, "cpu_cores": 2}' where id = $1`, [projectOf[userB]]);
+        const { rows } = await admin.query(
+          `insert into subnet_leases (subnet_index, project_id)
+           select i, $1 from generate_series(1, 254) i where not exists (select 1 from subnet_leases l where l.subnet_index = i)
+           order by i desc limit 1 returning subnet_index`, [projectOf[userB]]);
+        await admin.query('update projects set subnet_index = $2 where id = $1', [projectOf[userB], rows[0].subnet_index]);
+        try {
+          const after = (await c.query('select projects from platform_project_usage()')).rows[0].projects as number;
+          assert.equal(after, before + 1);
+        } finally {
+          await admin.query('update projects set subnet_index = null where id = $1', [projectOf[userB]]);
+          await admin.query('delete from subnet_leases where project_id = $1', [projectOf[userB]]);
+        }
+      });
+    });
+
+    it('is the only way in: the worker role may not call it, and the owner role sees no rows outside it', async () => {
+      const grants = await admin.query(
+        `select r.rolname, has_function_privilege(r.rolname, 'platform_project_usage()', 'execute') as can
+         from pg_roles r where r.rolname in ('pantheon_app', 'pantheon_worker') order by 1`);
+      assert.deepEqual(grants.rows, [{ rolname: 'pantheon_app', can: true }, { rolname: 'pantheon_worker', can: false }]);
+      // The function reads as the owner; outside it, FORCE RLS still shows the owner role no tenant rows.
+      const owner = new Pool({ connectionString: requiredEnv('DATABASE_MIGRATION_URL'), max: 1 });
+      try {
+        assert.equal((await owner.query('select count(*)::int as n from projects')).rows[0].n, 0);
+      } finally {
+        await owner.end();
+      }
     });
   });
 

@@ -167,7 +167,11 @@ describe('DockerRuntime (real engine)', { concurrency: false }, () => {
       labels: labelsFor(PROJECT_A, 'vm'),
       network: { name: networkName(PROJECT_A), ip: netA.vm },
       capAdd: ['NET_ADMIN'],
+      capDrop: ['ALL'],
       memoryBytes: 256 * 1024 * 1024,
+      nanoCpus: 500_000_000,
+      pidsLimit: 256,
+      noNewPrivileges: true,
     };
     shareA = {
       name: containerName('share', PROJECT_A),
@@ -176,6 +180,10 @@ describe('DockerRuntime (real engine)', { concurrency: false }, () => {
       labels: labelsFor(PROJECT_A, 'share'),
       network: { name: networkName(PROJECT_A), ip: netA.share },
       mounts: [{ source: sharedDir, target: '/shared', readOnly: true }],
+      readOnlyRootfs: true,
+      tmpfs: { '/tmp': 'rw,noexec,nosuid,size=16m' },
+      capDrop: ['ALL'],
+      noNewPrivileges: true,
     };
     // Any long-running image stands in for the tools API here; what matters is the multi-homing.
     toolsA = {
@@ -286,11 +294,20 @@ describe('DockerRuntime (real engine)', { concurrency: false }, () => {
       ...vmA,
       env: { ...vmA.env, RAM_SIZE: '16G' },
       memoryBytes: undefined,
+      pidsLimit: 512,
+      noNewPrivileges: false,
     });
     assert.equal(result.container.id, id);
     assert.deepEqual(result.drift, [
       { field: 'env', detail: 'RAM_SIZE' },
       { field: 'resources', detail: 'memory' },
+      { field: 'resources', detail: 'pids' },
+      { field: 'resources', detail: 'no-new-privileges' },
+    ]);
+    const share = await runtime.ensureContainer({ ...shareA, readOnlyRootfs: false, tmpfs: {} });
+    assert.deepEqual(share.drift, [
+      { field: 'resources', detail: 'read-only root' },
+      { field: 'resources', detail: 'tmpfs' },
     ]);
     assert.equal(result.container.env.RAM_SIZE, '6G');
   });

@@ -11,6 +11,8 @@ export enum DomainErrorCode {
   TOKEN_BUDGET_EXHAUSTED = 'TOKEN_BUDGET_EXHAUSTED',
   /** A platform component the request depends on (a project's tools API) did not answer. */
   DEPENDENCY_UNAVAILABLE = 'DEPENDENCY_UNAVAILABLE',
+  /** The platform's configured capacity (projects, RAM, CPUs) has no room for the request: try later. */
+  PLATFORM_AT_CAPACITY = 'PLATFORM_AT_CAPACITY',
 }
 
 /** Rule violations raised by services; the error map turns codes into statuses. */

@@ -103,12 +103,13 @@ describe('mapError', () => {
         [DomainErrorCode.BUDGET_EXHAUSTED]: 402,
         [DomainErrorCode.TOKEN_BUDGET_EXHAUSTED]: 429,
         [DomainErrorCode.DEPENDENCY_UNAVAILABLE]: 502,
+        [DomainErrorCode.PLATFORM_AT_CAPACITY]: 503,
       };
       for (const code of Object.values(DomainErrorCode)) {
         assert.ok(code in expected, `DomainErrorCode ${code} has no expectation`);
-        assert.deepEqual(mapError(new DomainError(code, `rule ${code} broken`)), { status: expected[code], message: `rule ${code} broken` });
+        assert.deepEqual(mapError(new DomainError(code, `rule ${code} broken`)), { status: expected[code], message: `rule ${code} broken`, code });
       }
-      assert.deepEqual(mapError(DomainError.notFound('Custom model')), { status: 404, message: 'Custom model not found' });
+      assert.deepEqual(mapError(DomainError.notFound('Custom model')), { status: 404, message: 'Custom model not found', code: 'NOT_FOUND' });
     });
   });
 
@@ -268,6 +269,15 @@ describe('HttpExceptionFilter', () => {
     assert.equal(sent.status, 404);
     assert.deepEqual(sent.body, { statusCode: 404, error: 'Not Found', message: 'API key not found', request_id: 'req-abc-123' });
     assert.equal(logged.length, 0);
+  });
+
+  it("sends a service rule's code with its message", () => {
+    const { host: h, sent } = host();
+    new HttpExceptionFilter().catch(new DomainError(DomainErrorCode.PLATFORM_AT_CAPACITY, 'The platform is at capacity'), h);
+    assert.equal(sent.status, 503);
+    assert.deepEqual(sent.body, {
+      statusCode: 503, error: 'Service Unavailable', message: 'The platform is at capacity', code: 'PLATFORM_AT_CAPACITY', request_id: 'req-abc-123',
+    });
   });
 
   it('adds details only when there are several validation problems', () => {

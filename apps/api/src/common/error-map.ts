@@ -13,6 +13,8 @@ export interface MappedError {
   message: string;
   /** Individual validation problems, when there are several. */
   details?: string[];
+  /** A rule's code (DomainErrorCode), sent with the message so clients can tell rules apart. */
+  code?: string;
   /** Server faults are logged with their cause; client errors are not. */
   log?: unknown;
   /** Response headers the status needs (Retry-After on a 429). */
@@ -36,6 +38,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   [DomainErrorCode.BUDGET_EXHAUSTED]: HttpStatus.PAYMENT_REQUIRED,
   [DomainErrorCode.TOKEN_BUDGET_EXHAUSTED]: HttpStatus.TOO_MANY_REQUESTS,
   [DomainErrorCode.DEPENDENCY_UNAVAILABLE]: HttpStatus.BAD_GATEWAY,
+  [DomainErrorCode.PLATFORM_AT_CAPACITY]: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
 /** Provider failures, named after the provider; never 401 (that would read as our own auth failing). */
@@ -117,7 +120,7 @@ export function mapError(err: unknown): MappedError {
     const mapped: MappedError = { status: AUTH_STATUS[err.code], message: err.message };
     return err.retryAfterS === undefined ? mapped : { ...mapped, headers: { 'Retry-After': String(err.retryAfterS) } };
   }
-  if (err instanceof DomainError) return { status: DOMAIN_STATUS[err.code], message: err.message };
+  if (err instanceof DomainError) return { status: DOMAIN_STATUS[err.code], message: err.message, code: err.code };
   if (err instanceof ProviderError) return { status: PROVIDER_STATUS[err.code], message: err.message };
   if (err instanceof WireFormatError) return { status: WIRE_FORMAT_STATUS[err.code], message: err.message };
   if (err instanceof OutboundError) return { status: OUTBOUND_STATUS[err.code], message: err.message };

@@ -6,6 +6,8 @@ export interface ErrorBody {
   statusCode: number;
   error: string;
   message: string;
+  /** The rule that refused the request (e.g. `PLATFORM_AT_CAPACITY`), when a service rule did. */
+  code?: string;
   /** Individual validation problems, when there are several. */
   details?: string[];
   request_id?: string;
@@ -39,6 +41,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       statusCode: mapped.status,
       error: STATUS_CODES[mapped.status] ?? 'Error',
       message: mapped.message,
+      ...(mapped.code ? { code: mapped.code } : {}),
       ...(mapped.details && mapped.details.length > 1 ? { details: mapped.details } : {}),
       ...(requestId ? { request_id: requestId } : {}),
     };

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiHeader, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser, RequestMeta } from '@pantheon/auth';
 import type { Response } from 'express';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
@@ -20,6 +20,7 @@ export class ProjectController {
   @HttpCode(202)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Makes retries safe: the same key returns the same project' })
   @ApiAcceptedResponse({ type: ProjectResponseDto, description: 'Queued for provisioning; follow it over the /ws socket' })
+  @ApiServiceUnavailableResponse({ description: 'code PLATFORM_AT_CAPACITY: the platform has no room for this project now; try later' })
   async create(
     @CurrentUser() user: AuthUser,
     @Body() dto: CreateProjectDto,

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuthUser, RequestMeta } from '@pantheon/auth';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
-import { AuditLogRepository, DbService, isUniqueViolation, ProjectRecord, ProjectRepository } from '@pantheon/db';
+import { AuditLogRepository, DbService, isUniqueViolation, ProjectRecord, ProjectRepository, Tx } from '@pantheon/db';
 import { ProjectEventPublisher } from '@pantheon/events';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
 import { pageInfo } from '../common/pagination.dto';
@@ -70,6 +70,7 @@ export class ProjectService {
             `Project limit reached: you have ${live} of ${this.config.PROJECTS_MAX_PER_USER} projects; delete one first`,
           );
         }
+        await this.assertPlatformCapacity(tx, vmSpec);
         const project = await this.projects.create(tx, {
           ownerId: user.id,
           name: dto.name,
@@ -104,6 +105,29 @@ export class ProjectService {
       .enqueueProvision({ userId: user.id, projectId: created.id, requestId: meta.requestId ?? null })
       .catch((err: Error) => this.logger.warn({ projectId: created.id, err: err.message }, 'enqueue failed; the reconciler will retry'));
     return { project: mapProject(created), replayed: false };
+  }
+
+  /**
+   * Refuses a project the platform has no room for. Under a platform-wide advisory lock held until commit, so
+   * concurrent creations on any replica are admitted one at a time against totals that include each other.
+   * The message names the exhausted resource, never other tenants' totals.
+   */
+  private async assertPlatformCapacity(tx: Tx, vm: VmSpecResponseDto): Promise<void> {
+    const { PLATFORM_MAX_PROJECTS: maxProjects, PLATFORM_MAX_RAM_GB: maxRam, PLATFORM_MAX_CPU_CORES: maxCpus } = this.config;
+    if (maxProjects === 0 && maxRam === 0 && maxCpus === 0) return;
+    await this.projects.lockPlatform(tx);
+    const used = await this.projects.platformUsage(tx);
+    const full: string[] = [];
+    if (maxProjects > 0 && used.projects + 1 > maxProjects) full.push('projects');
+    if (maxRam > 0 && used.ramGb + vm.ram_gb > maxRam) full.push(`RAM for a ${vm.ram_gb} GB VM`);
+    if (maxCpus > 0 && used.cpuCores + vm.cpu_cores > maxCpus) full.push(`CPUs for a ${vm.cpu_cores}-core VM`);
+    if (full.length === 0) return;
+    throw new DomainError(
+      DomainErrorCode.PLATFORM_AT_CAPACITY,
+      `The platform is at capacity and cannot admit this project right now (no room for: ${full.join(', ')}). Try again later${
+        full.length === 1 && full[0] !== 'projects' ? ', or ask for a smaller VM' : ''
+      }.`,
+    );
   }
 
   list(user: AuthUser, q: ProjectListQueryDto): Promise<ProjectListResponseDto> {

@@ -49,6 +49,8 @@ export class ProvisionProcessor {
       await this.events.publish({ userId, projectId, status: 'running', step: 'ready', progress: 100 });
       return 'already-running';
     }
+    // A failed project whose lease the reconciler released has nothing to build on; its reason stays.
+    if (project.status === 'failed' && !project.subnetIndex) return 'lease-released';
     const attempt = await this.projects.countAttempt(projectId);
     this.logger.log({ projectId, userId, jobId: job.id, attempt, requestId: job.data.requestId }, 'provision started');
     try {
@@ -82,7 +84,11 @@ export class ProvisionProcessor {
       await this.runtime.ensureNetwork(plan.network());
     });
     await this.runStep(project, 'share', async () => {
-      await prepareShareFolder(plan.shareDir);
+      const readme = await prepareShareFolder(plan.shareDir);
+      if (readme !== 'created' && readme !== 'kept') {
+        // The VM can write the folder: a link or special file in place of README.txt was planted by the guest.
+        this.logger.warn({ projectId: project.id, userId: project.ownerId, readme }, 'shared folder: README.txt was not a regular file; handled without following it');
+      }
       await this.runtime.ensureContainer(plan.share());
     });
     await this.runStep(project, 'vm', async () => {
@@ -140,10 +146,19 @@ export class ProvisionProcessor {
   /** False when the project is being deleted meanwhile: then it is not marked failed (deprovision finishes it). */
   private async fail(project: ProjectRecord, reason: string): Promise<boolean> {
     // No half-built leftovers: a failed project keeps its row (and reason) but nothing in Docker.
-    await removeProjectResources(this.runtime, project.id, this.config.BACKEND_CONTAINER).catch((err: Error) =>
-      this.logger.error({ projectId: project.id, err: err.message }, 'teardown after failure incomplete; the reconciler will retry'),
+    const tornDown = await removeProjectResources(this.runtime, project.id, this.config.BACKEND_CONTAINER).then(
+      () => true,
+      (err: Error) => {
+        this.logger.error({ projectId: project.id, err: err.message }, 'teardown after failure incomplete; the reconciler will retry');
+        return false;
+      },
     );
-    await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, project.id)).catch(() => undefined);
+    // Only once the VM is gone: a running guest could swap entries of the folder while it is walked.
+    if (tornDown) {
+      await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, project.id)).catch((err: Error) =>
+        this.logger.error({ projectId: project.id, err: err.message }, 'shared folder not removed after failure'),
+      );
+    }
     const current = await this.projects.get(project.id);
     if (!(await this.projects.updateUnlessDeleting(project.id, { status: 'failed', lastError: reason }))) return false;
     await this.events.publish({

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { subnetForIndex } from '@pantheon/ipam';
 import { containerName, LABEL_KEYS, networkName, projectSelector, resourceLabels } from '@pantheon/runtime';
 import { BACKEND, OWNER, projectJob, WorkerFixture, workerFixture } from '../worker.fixture';
+import { LEASE_RELEASED_NOTE } from './reconcile.processor';
 
 const LIVE = '0b9f1c7e-4d6a-4f1e-9a51-1f2e3d4c5b6a';
 const DELETED = '6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d';
@@ -55,7 +56,7 @@ describe('ReconcileProcessor', () => {
     assert.ok(await fx.engine.inspectNetwork(fx.config.PLATFORM_NETWORK), 'the platform network carries no project label');
     assert.deepEqual(Object.keys((await fx.engine.inspectContainer(BACKEND))?.networks ?? {}).sort(), [fx.config.PLATFORM_NETWORK, networkName(LIVE)].sort());
 
-    assert.deepEqual(await fx.reconcile.process(), { orphansRemoved: [], skipped: [], provisionRequeued: [], deprovisionRequeued: [] }, 'a second pass finds nothing');
+    assert.deepEqual(await fx.reconcile.process(), { orphansRemoved: [], skipped: [], provisionRequeued: [], deprovisionRequeued: [], leasesReleased: [] }, 'a second pass finds nothing');
   });
 
   it('skips an object whose project label is not a UUID and still reconciles the rest', async () => {
@@ -68,7 +69,7 @@ describe('ReconcileProcessor', () => {
     fx.projects.add({ id: STUCK, status: 'queued', updatedAt: LONG_AGO });
 
     const report = await fx.reconcile.process();
-    assert.deepEqual(report, { orphansRemoved: [UNKNOWN], skipped: ['pantheon-vm-hand-made'], provisionRequeued: [STUCK], deprovisionRequeued: [] });
+    assert.deepEqual(report, { orphansRemoved: [UNKNOWN], skipped: ['pantheon-vm-hand-made'], provisionRequeued: [STUCK], deprovisionRequeued: [], leasesReleased: [] });
     assert.equal(await objectsOf(UNKNOWN), 0);
     assert.ok(await fx.engine.inspectContainer('pantheon-vm-hand-made'), 'the unidentifiable object is left alone');
   });
@@ -130,5 +131,35 @@ describe('ReconcileProcessor', () => {
     assert.deepEqual(job, { action: 'provision', data: { userId: OWNER, projectId: unannounced, requestId: null } });
     assert.equal(await fx.provision.process(projectJob(unannounced)), 'already-running');
     assert.deepEqual(fx.published.at(-1), { userId: OWNER, projectId: unannounced, status: 'running', step: 'ready', progress: 100 });
+  });
+
+  it('releases the lease of a project failed longer than the grace, after removing its leftovers, and says so', async () => {
+    await setup({ FAILED_LEASE_GRACE_MS: '60000' });
+    const old = 'd4d4d4d4-0000-4000-8000-000000000001';
+    const recent = 'd4d4d4d4-0000-4000-8000-000000000002';
+    const running = 'd4d4d4d4-0000-4000-8000-000000000003';
+    fx.projects.add({ id: old, status: 'failed', subnetIndex: 9, progressStep: 'vm', progress: 40, lastError: "the project's machine image is not available on this platform", updatedAt: LONG_AGO });
+    fx.projects.add({ id: recent, status: 'failed', subnetIndex: 10, lastError: 'x' });
+    fx.projects.add({ id: running, status: 'running', subnetIndex: 11, updatedAt: LONG_AGO });
+    await orphan(old, 9); // a teardown after the failure that did not finish
+
+    const report = await fx.reconcile.process();
+    assert.deepEqual(report.leasesReleased, [old]);
+    assert.equal(await objectsOf(old), 0, 'the network holding the subnet is gone before the lease is');
+    assert.equal(existsSync(join(fx.config.SHARE_ROOT, old)), false);
+    const released = await fx.projects.get(old);
+    assert.equal(released?.subnetIndex, null);
+    assert.equal(released?.status, 'failed');
+    assert.equal(released?.lastError, `the project's machine image is not available on this platform. ${LEASE_RELEASED_NOTE}`);
+    assert.deepEqual(fx.published.at(-1), { userId: OWNER, projectId: old, status: 'failed', step: 'vm', progress: 40, error: released?.lastError });
+    assert.deepEqual([(await fx.projects.get(recent))?.subnetIndex, (await fx.projects.get(running))?.subnetIndex], [10, 11]);
+    assert.deepEqual((await fx.reconcile.process()).leasesReleased, [], 'released once');
+
+    // Nothing breaks for a failed project without a lease: a stray provision job leaves it as it is, delete works.
+    assert.equal(await fx.provision.process(projectJob(old)), 'lease-released');
+    assert.equal((await fx.projects.get(old))?.lastError, released?.lastError);
+    fx.projects.markDeleting(old);
+    assert.equal(await fx.deprovision.process(projectJob(old)), 'deleted');
+    assert.equal((await fx.projects.get(old))?.status, 'deleted');
   });
 });

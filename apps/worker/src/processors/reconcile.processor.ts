@@ -1,14 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import type { ProjectSystemRepository } from '@pantheon/db';
-import type { ProjectJobQueue } from '@pantheon/events';
+import type { ProjectJobQueue, ProvisionStep } from '@pantheon/events';
 import { ContainerRuntime, isProjectId, LABEL_KEYS, MANAGED_LABEL_VALUE } from '@pantheon/runtime';
 import { removeShareFolder, shareDirFor } from '../provisioning/share-folder';
 import { removeProjectResources } from '../provisioning/teardown';
-import { JOB_QUEUE, PROJECTS, RUNTIME } from '../worker.tokens';
+import { JOB_QUEUE, PROJECT_EVENTS, ProjectEventSink, PROJECTS, RUNTIME } from '../worker.tokens';
 
 /** What reconciling needs of the project store (ProjectSystemRepository in production). */
-export type ReconcileProjects = Pick<ProjectSystemRepository, 'liveIds' | 'listStuck'>;
+export type ReconcileProjects = Pick<ProjectSystemRepository, 'liveIds' | 'listStuck' | 'listFailedHoldingLease' | 'releaseFailedLease'>;
+
+/** Appended to a failed project's reason once its network lease is released (the owner sees it). */
+export const LEASE_RELEASED_NOTE = "Its network was released; delete the project and create it again to retry.";
 
 /** What reconciling needs of the job queue (ProjectJobQueue in production). */
 export type ReconcileQueue = Pick<ProjectJobQueue, 'jobState' | 'enqueueProvision' | 'enqueueDeprovision'>;
@@ -19,6 +22,8 @@ export interface ReconcileReport {
   skipped: string[];
   provisionRequeued: string[];
   deprovisionRequeued: string[];
+  /** Failed projects whose subnet lease was released after FAILED_LEASE_GRACE_MS. */
+  leasesReleased: string[];
 }
 
 const BUSY_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
@@ -37,10 +42,11 @@ export class ReconcileProcessor {
     @Inject(RUNTIME) private readonly runtime: ContainerRuntime,
     @Inject(PROJECTS) private readonly projects: ReconcileProjects,
     @Inject(JOB_QUEUE) private readonly queue: ReconcileQueue,
+    @Inject(PROJECT_EVENTS) private readonly events: ProjectEventSink,
   ) {}
 
   async process(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { orphansRemoved: [], skipped: [], provisionRequeued: [], deprovisionRequeued: [] };
+    const report: ReconcileReport = { orphansRemoved: [], skipped: [], provisionRequeued: [], deprovisionRequeued: [], leasesReleased: [] };
 
     const selector: Record<string, string> = { [LABEL_KEYS.managed]: MANAGED_LABEL_VALUE };
     // A test run only ever touches its own objects.
@@ -84,9 +90,35 @@ export class ReconcileProcessor {
       await this.queue.enqueueDeprovision({ userId: p.ownerId, projectId: p.id, requestId: null });
       report.deprovisionRequeued.push(p.id);
     }
-    if (report.orphansRemoved.length + report.skipped.length + report.provisionRequeued.length + report.deprovisionRequeued.length > 0) {
+    await this.releaseFailedLeases(report);
+    const changes = [report.orphansRemoved, report.skipped, report.provisionRequeued, report.deprovisionRequeued, report.leasesReleased];
+    if (changes.some((list) => list.length > 0)) {
       this.logger.log(report, 'reconciled');
     }
     return report;
+  }
+
+  /**
+   * Only 254 subnets exist: a failed project gives its lease back after the grace period. Whatever the failure
+   * left in Docker goes first (a network still holding the subnet would collide with its next holder), and the
+   * shared folder only once its VM is gone. One project's trouble never stops the pass.
+   */
+  private async releaseFailedLeases(report: ReconcileReport): Promise<void> {
+    const before = new Date(Date.now() - this.config.FAILED_LEASE_GRACE_MS);
+    for (const p of await this.projects.listFailedHoldingLease(before)) {
+      try {
+        await removeProjectResources(this.runtime, p.id, this.config.BACKEND_CONTAINER);
+        await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, p.id));
+        const reason = p.lastError ? `${p.lastError.replace(/[.\s]*$/, '')}. ${LEASE_RELEASED_NOTE}` : LEASE_RELEASED_NOTE;
+        if (!(await this.projects.releaseFailedLease(p.id, reason))) continue;
+        report.leasesReleased.push(p.id);
+        this.logger.log({ projectId: p.id, userId: p.ownerId, subnetIndex: p.subnetIndex }, 'released the subnet lease of a failed project');
+        await this.events
+          .publish({ userId: p.ownerId, projectId: p.id, status: 'failed', step: (p.progressStep as ProvisionStep | null) ?? null, progress: p.progress, error: reason })
+          .catch((err: Error) => this.logger.warn({ projectId: p.id, err: err.message }, 'event publish failed'));
+      } catch (err) {
+        this.logger.warn({ projectId: p.id, err: (err as Error).message }, 'could not release the lease of a failed project; next pass retries');
+      }
+    }
   }
 }

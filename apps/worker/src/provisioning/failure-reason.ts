@@ -1,5 +1,6 @@
 import { IpamError } from '@pantheon/ipam';
 import { RuntimeError, RuntimeErrorCode } from '@pantheon/runtime';
+import { ShareFolderError } from './share-folder';
 
 /** A provisioning failure whose message is written for the user (it becomes the project's last_error). */
 export class ProvisionFailure extends Error {}
@@ -24,6 +25,7 @@ const RUNTIME_REASONS: Record<RuntimeErrorCode, string> = {
 export function userFacingReason(err: unknown): string {
   if (err instanceof ProvisionFailure) return err.message;
   if (err instanceof RuntimeError) return RUNTIME_REASONS[err.code] ?? RUNTIME_REASONS[RuntimeErrorCode.DOCKER_ERROR];
+  if (err instanceof ShareFolderError) return "the project's shared folder is in a state the platform will not use";
   if (err instanceof IpamError) return "the project's network assignment is invalid";
   return 'internal error while provisioning (see worker logs)';
 }

@@ -39,6 +39,33 @@ describe('ProjectPlan', () => {
     ]);
   });
 
+  it('limits the VM by its spec (RAM + emulator overhead, cores, pids), drops every capability but NET_ADMIN', () => {
+    const vm = plan().vm();
+    assert.equal(vm.memoryBytes, (8 * 1024 + 1024) * 1024 * 1024, '8 GB guest + 1024 MB default overhead');
+    assert.equal(vm.nanoCpus, 4_000_000_000);
+    assert.equal(vm.pidsLimit, 2048);
+    assert.deepEqual([vm.capDrop, vm.capAdd, vm.noNewPrivileges, vm.readOnlyRootfs], [['ALL'], ['NET_ADMIN'], true, undefined]);
+    const tuned = plan({ VM_MEMORY_OVERHEAD_MB: '512', VM_PIDS_LIMIT: '4096', VM_CAP_ADD: 'NET_ADMIN,MKNOD' }).vm();
+    assert.deepEqual([tuned.memoryBytes, tuned.pidsLimit, tuned.capAdd], [(8 * 1024 + 512) * 1024 * 1024, 4096, ['NET_ADMIN', 'MKNOD']]);
+    assert.deepEqual(plan({ VM_CAP_ADD: 'none' }).vm().capAdd, []);
+  });
+
+  it('runs the tools API and the share server with fixed limits, no capabilities and a read-only root', () => {
+    const p = plan({ TOOLS_MEMORY_MB: '300', TOOLS_CPU_MILLICORES: '750', TOOLS_PIDS_LIMIT: '99' });
+    const expect = (spec: ReturnType<typeof p.tools>, memoryMb: number, nanoCpus: number, pids: number) => {
+      assert.equal(spec.memoryBytes, memoryMb * 1024 * 1024, spec.name);
+      assert.equal(spec.nanoCpus, nanoCpus, spec.name);
+      assert.equal(spec.pidsLimit, pids, spec.name);
+      assert.deepEqual(spec.capDrop, ['ALL'], spec.name);
+      assert.equal(spec.capAdd, undefined, spec.name);
+      assert.equal(spec.noNewPrivileges, true, spec.name);
+      assert.equal(spec.readOnlyRootfs, true, spec.name);
+      assert.match(spec.tmpfs?.['/tmp'] ?? '', /noexec/, `${spec.name} gets a scratch /tmp`);
+    };
+    expect(p.tools(), 300, 750_000_000, 99);
+    expect(p.share(), 128, 250_000_000, 64);
+  });
+
   it('passes no devices when VM_DEVICES is none (stand-in images, no KVM)', () => {
     assert.deepEqual(plan({ VM_DEVICES: 'none' }).vm().devices, []);
     assert.deepEqual(plan({ VM_DEVICES: '/dev/kvm,/dev/net/tun' }).vm().devices, ['/dev/kvm', '/dev/net/tun']);

@@ -32,6 +32,23 @@ export const TOOLS_API_PORT = 8080;
 export const VM_VIEWER_PORT = 8006;
 export const SHARE_SERVER_PORT = 8080;
 
+const MIB = 1024 * 1024;
+/** Writable scratch for the images whose root is read-only: no executables, no setuid. */
+const SCRATCH_TMPFS = { '/tmp': 'rw,noexec,nosuid,nodev,size=16m' };
+
+/** Our own images (tools API, share server) need no capability at all and run with a read-only root. */
+function lockedDown(memoryMb: number, cpuMillicores: number, pidsLimit: number): Partial<ContainerSpec> {
+  return {
+    memoryBytes: memoryMb * MIB,
+    nanoCpus: cpuMillicores * 1_000_000,
+    pidsLimit,
+    capDrop: ['ALL'],
+    noNewPrivileges: true,
+    readOnlyRootfs: true,
+    tmpfs: { ...SCRATCH_TMPFS },
+  };
+}
+
 /**
  * Everything the worker creates for one project, derived only from the project and config, so every step
  * is a pure, repeatable description that the idempotent runtime can converge to.
@@ -69,13 +86,19 @@ export class ProjectPlan {
       network: { name: networkName(this.input.projectId), ip: this.input.subnet.share },
       mounts: [{ source: this.shareDir, target: '/shared', readOnly: true }],
       restartPolicy: 'unless-stopped',
+      ...lockedDown(this.config.SHARE_MEMORY_MB, this.config.SHARE_CPU_MILLICORES, this.config.SHARE_PIDS_LIMIT),
     };
   }
 
-  /** dockurr/windows takes its spec from env: VERSION, RAM_SIZE, CPU_CORES, DISK_SIZE. */
+  /**
+   * dockurr/windows takes its spec from env: VERSION, RAM_SIZE, CPU_CORES, DISK_SIZE. Its limits follow the
+   * spec: the guest's RAM plus the emulator's overhead, its cores, and only the capabilities it needs. Its root
+   * stays writable (the image writes its disk and firmware state there).
+   */
   vm(): ContainerSpec {
     const { vm } = this.input;
     const devices = this.config.VM_DEVICES === 'none' ? [] : this.config.VM_DEVICES.split(',');
+    const capAdd = this.config.VM_CAP_ADD === 'none' ? [] : this.config.VM_CAP_ADD.split(',');
     return {
       name: containerName('vm', this.input.projectId),
       image: this.config.VM_IMAGE,
@@ -88,7 +111,12 @@ export class ProjectPlan {
       labels: this.labels('vm'),
       network: { name: networkName(this.input.projectId), ip: this.input.subnet.vm },
       devices,
-      capAdd: ['NET_ADMIN'],
+      capAdd,
+      capDrop: ['ALL'],
+      noNewPrivileges: true,
+      memoryBytes: (vm.ram_gb * 1024 + this.config.VM_MEMORY_OVERHEAD_MB) * MIB,
+      nanoCpus: vm.cpu_cores * 1_000_000_000,
+      pidsLimit: this.config.VM_PIDS_LIMIT,
       mounts: [
         { source: this.config.OEM_DIR, target: '/oem', readOnly: true },
         { source: this.shareDir, target: '/shared', readOnly: false },
@@ -117,6 +145,7 @@ export class ProjectPlan {
       network: { name: networkName(this.input.projectId), ip: this.input.subnet.tools },
       extraNetworks: [{ name: this.config.PLATFORM_NETWORK }],
       restartPolicy: 'unless-stopped',
+      ...lockedDown(this.config.TOOLS_MEMORY_MB, this.config.TOOLS_CPU_MILLICORES, this.config.TOOLS_PIDS_LIMIT),
     };
   }
 }

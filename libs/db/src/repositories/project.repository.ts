@@ -29,12 +29,35 @@ export interface NewProject {
 
 const MAX_SUBNET_INDEX = 254;
 
+/** Totals over every tenant's projects that hold resources (aggregates only: no rows, no ids). */
+export interface PlatformUsage {
+  projects: number;
+  ramGb: number;
+  cpuCores: number;
+}
+
 /** projects and subnet_leases, inside a withUser scope (RLS shows the caller's projects only). */
 @Injectable()
 export class ProjectRepository {
   /** Serialises one user's project creations, so a quota check and the insert that follows cannot interleave. */
   async lockOwner(tx: Tx, userId: string): Promise<void> {
     await tx.$executeRaw`select pg_advisory_xact_lock(hashtextextended('projects:' || ${userId}, 0))`;
+  }
+
+  /**
+   * Serialises admissions platform-wide (every API replica), so a capacity check and the insert that follows
+   * cannot interleave. Taken after `lockOwner`, always in that order.
+   */
+  async lockPlatform(tx: Tx): Promise<void> {
+    await tx.$executeRaw`select pg_advisory_xact_lock(hashtextextended('platform-capacity', 0))`;
+  }
+
+  /** What all projects holding resources add up to (SECURITY DEFINER `platform_project_usage()`). */
+  async platformUsage(tx: Tx): Promise<PlatformUsage> {
+    const rows = await tx.$queryRaw<{ projects: number; ram_gb: bigint; cpu_cores: bigint }[]>`
+      select projects, ram_gb, cpu_cores from platform_project_usage()`;
+    const row = rows[0];
+    return { projects: Number(row?.projects ?? 0), ramGb: Number(row?.ram_gb ?? 0), cpuCores: Number(row?.cpu_cores ?? 0) };
   }
 
   countLive(tx: Tx): Promise<number> {

@@ -70,6 +70,32 @@ export class ProjectSystemRepository {
     });
   }
 
+  /** Failed projects unchanged since before `before` that still hold a subnet lease (candidates to release). */
+  listFailedHoldingLease(before: Date): Promise<ProjectRecord[]> {
+    return this.client.project.findMany({
+      where: { status: 'failed', deletedAt: null, subnetIndex: { not: null }, updatedAt: { lt: before } },
+      orderBy: { updatedAt: 'asc' },
+      take: 500,
+    });
+  }
+
+  /**
+   * Frees a failed project's subnet for reuse and records why in `lastError`, in one transaction. Conditional on
+   * the project still being failed (a DELETE or anything else that changed it meanwhile wins). False when nothing
+   * was released.
+   */
+  async releaseFailedLease(id: string, lastError: string): Promise<boolean> {
+    return this.client.$transaction(async (tx) => {
+      const { count } = await tx.project.updateMany({
+        where: { id, status: 'failed', deletedAt: null, subnetIndex: { not: null } },
+        data: { subnetIndex: null, lastError, updatedAt: new Date() },
+      });
+      if (count === 0) return false;
+      await tx.subnetLease.deleteMany({ where: { projectId: id } });
+      return true;
+    });
+  }
+
   /** Of the given ids, those that exist and are live (not deleted). */
   async liveIds(ids: string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();

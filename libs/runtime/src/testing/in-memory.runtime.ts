@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { containerDrift, networkDrift, portKey } from '../config-drift';
+import { containerDrift, networkDrift, portKey, tmpfsKey } from '../config-drift';
 import type {
   ContainerDetails,
   ContainerRuntime,
@@ -175,6 +175,11 @@ export class InMemoryRuntime implements ContainerRuntime {
       nanoCpus: container.spec.nanoCpus ?? 0,
       restartPolicy: container.spec.restartPolicy ?? 'no',
       capAdd: container.spec.capAdd ?? [],
+      capDrop: container.spec.capDrop ?? [],
+      pidsLimit: container.spec.pidsLimit ?? 0,
+      noNewPrivileges: container.spec.noNewPrivileges ?? false,
+      readOnlyRootfs: container.spec.readOnlyRootfs ?? false,
+      tmpfs: Object.entries(container.spec.tmpfs ?? {}).map(([path, options]) => tmpfsKey(path, options)),
       devices: container.spec.devices ?? [],
       ports: (container.spec.ports ?? []).map(portKey),
     });
