@@ -127,8 +127,8 @@ export const envSchema = z.object({
    * `<id>/api-credential`), mounted read-only into its tools container. Not under SHARE_ROOT: the VM writes there.
    */
   TOOLS_SECRETS_ROOT: z.string().min(1).default('/var/lib/pantheon/tools-secrets'),
-  /** Uid (and gid) the tools API process runs as in its image; the credential files are owned by it, mode 0400. */
-  TOOLS_UID: z.coerce.number().int().min(0).max(2 ** 31).default(1000),
+  /** Uid the tools API process runs as in its image (0 in the stand-in); its credential files are owned by it, mode 0400. */
+  TOOLS_UID: z.coerce.number().int().min(0).max(2 ** 31).default(0),
   /** Lifetime of the project token in a tools container's file; the reconciler renews it past half-life. */
   TOOLS_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(3600),
   /** Name of the backend's own container, joined to each project network at .3 when the backend runs in Docker. */
