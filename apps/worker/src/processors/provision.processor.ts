@@ -1,21 +1,46 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
-import { generateProjectToken } from '@pantheon/crypto';
 import type { ProjectRecord, ProjectSystemRepository } from '@pantheon/db';
 import { ProjectJobData, ProvisionStep, QueueJob } from '@pantheon/events';
 import { subnetForIndex } from '@pantheon/ipam';
 import { ContainerRuntime, RuntimeError } from '@pantheon/runtime';
 import { ProvisionFailure, userFacingReason } from '../provisioning/failure-reason';
-import { platformNetworkSpec, ProjectPlan, TOOLS_API_PORT, VmSpec } from '../provisioning/project-plan';
+import { ProjectPlan, TOOLS_API_PORT, toolsNetworkSpec, VmSpec } from '../provisioning/project-plan';
 import { prepareShareFolder, removeShareFolder, shareDirFor } from '../provisioning/share-folder';
 import { removeProjectResources } from '../provisioning/teardown';
+import { issueToolsToken, writeToolsCredential } from '../provisioning/tools-token';
+import { PROJECT_TOKEN_FILE, removeToolsSecrets } from '../provisioning/tools-secrets';
 import { WorkerMetrics } from '../worker.metrics';
-import { PROJECT_EVENTS, ProjectEventSink, PROJECTS, RUNTIME, TOOLS_READINESS, ToolsReadiness } from '../worker.tokens';
+import {
+  PROJECT_EVENTS,
+  ProjectEventSink,
+  PROJECTS,
+  RUNTIME,
+  TOOLS_CREDENTIAL,
+  TOOLS_READINESS,
+  ToolsCredential,
+  ToolsReadiness,
+} from '../worker.tokens';
 
 /** What provisioning needs of the project store (ProjectSystemRepository in production). */
-export type ProvisionProjects = Pick<ProjectSystemRepository, 'get' | 'countAttempt' | 'updateUnlessDeleting' | 'issueToolsToken'>;
+export type ProvisionProjects = Pick<
+  ProjectSystemRepository,
+  'get' | 'countAttempt' | 'updateUnlessDeleting' | 'issueToolsToken' | 'revokeToolsTokens'
+>;
+
+/** States a provision job may act on; anything else in a payload is not trusted to mean "build it". */
+const PROVISIONABLE = new Set(['queued', 'provisioning']);
 
 const STEP_PROGRESS: Record<ProvisionStep, number> = { network: 20, share: 40, vm: 60, tools: 80, ready: 100 };
+
+async function hasTokenFile(dir: string): Promise<boolean> {
+  return access(join(dir, PROJECT_TOKEN_FILE)).then(
+    () => true,
+    () => false,
+  );
+}
 
 /** The project was deleted while it was being built: stop quietly, deprovision cleans up. */
 class ProvisionCancelled extends Error {}
@@ -35,6 +60,7 @@ export class ProvisionProcessor {
     @Inject(PROJECTS) private readonly projects: ProvisionProjects,
     @Inject(PROJECT_EVENTS) private readonly events: ProjectEventSink,
     @Inject(TOOLS_READINESS) private readonly toolsReady: ToolsReadiness,
+    @Inject(TOOLS_CREDENTIAL) private readonly toolsCredential: ToolsCredential,
     private readonly metrics: WorkerMetrics,
   ) {}
 
@@ -48,6 +74,11 @@ export class ProvisionProcessor {
       // A run killed between marking the project running and announcing it left subscribers one event short.
       await this.events.publish({ userId, projectId, status: 'running', step: 'ready', progress: 100 });
       return 'already-running';
+    }
+    // A payload is only a request: a failed (or otherwise settled) project is never rebuilt by one.
+    if (!PROVISIONABLE.has(project.status)) {
+      this.logger.warn({ projectId, jobId: job.id, status: project.status }, 'provision job ignored: the project is not provisionable');
+      return 'not-provisionable';
     }
     const attempt = await this.projects.countAttempt(projectId);
     this.logger.log({ projectId, userId, jobId: job.id, attempt, requestId: job.data.requestId }, 'provision started');
@@ -89,36 +120,33 @@ export class ProvisionProcessor {
       await this.runtime.ensureContainer(plan.vm());
     });
     await this.runStep(project, 'tools', async () => {
-      await this.runtime.ensureNetwork(platformNetworkSpec(this.config));
-      await this.runtime.ensureContainer(plan.tools(await this.toolsTokenIfNeeded(project, plan.tools().name)));
+      await this.runtime.ensureNetwork(toolsNetworkSpec(this.config));
+      await writeToolsCredential(this.config, project.id, this.toolsCredential(project.id));
+      // A fresh token for a new container; a retry keeps the running one's unless its file is gone.
+      if (!(await this.runtime.inspectContainer(plan.tools().name)) || !(await hasTokenFile(plan.toolsSecretsDir))) {
+        await issueToolsToken(this.config, this.projects, project);
+      }
+      await this.runtime.ensureContainer(plan.tools());
       if (this.config.BACKEND_CONTAINER) {
         await this.runtime.connectNetwork(this.config.BACKEND_CONTAINER, plan.network().name, subnet.backend);
+        await this.runtime.connectNetwork(this.config.BACKEND_CONTAINER, this.config.TOOLS_NETWORK);
       }
     });
     await this.runStep(project, 'ready', async () => {
       const tools = await this.runtime.inspectContainer(plan.tools().name);
-      const address = tools?.networks[this.config.PLATFORM_NETWORK] ?? subnet.tools;
-      const health = await this.toolsReady(`http://${address}:${TOOLS_API_PORT}/health`, this.config.PROVISION_HEALTH_TIMEOUT_MS);
+      // The worker reaches it from the host side of the tools network (ICC is off between containers).
+      const address = tools?.networks[this.config.TOOLS_NETWORK] ?? subnet.tools;
+      const health = await this.toolsReady(
+        `http://${address}:${TOOLS_API_PORT}/health`,
+        this.config.PROVISION_HEALTH_TIMEOUT_MS,
+        this.toolsCredential(project.id),
+      );
       if (!health.ok) {
         throw new ProvisionFailure(
           `the VM did not become ready within ${Math.round(this.config.PROVISION_HEALTH_TIMEOUT_MS / 1000)} s (tools API health: ${health.reason})`,
         );
       }
     });
-  }
-
-  /** A fresh project token only when the tools container is about to be created (a retry keeps the old one). */
-  private async toolsTokenIfNeeded(project: ProjectRecord, toolsContainer: string): Promise<string | undefined> {
-    if (await this.runtime.inspectContainer(toolsContainer)) return undefined;
-    const issued = generateProjectToken();
-    await this.projects.issueToolsToken({
-      projectId: project.id,
-      userId: project.ownerId,
-      hash: issued.hash,
-      prefix: issued.displayPrefix,
-      expiresAt: new Date(Date.now() + this.config.PROJECT_TOKEN_TTL_HOURS * 3600_000),
-    });
-    return issued.token;
   }
 
   /** Runs one step unless the project is being deleted, then records and announces its completion. */
@@ -144,6 +172,9 @@ export class ProvisionProcessor {
       this.logger.error({ projectId: project.id, err: err.message }, 'teardown after failure incomplete; the reconciler will retry'),
     );
     await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, project.id)).catch(() => undefined);
+    // A failed project's tools token must not keep working at the gateway.
+    await this.projects.revokeToolsTokens(project.id);
+    await removeToolsSecrets(this.config.TOOLS_SECRETS_ROOT, project.id).catch(() => undefined);
     const current = await this.projects.get(project.id);
     if (!(await this.projects.updateUnlessDeleting(project.id, { status: 'failed', lastError: reason }))) return false;
     await this.events.publish({

@@ -5,10 +5,12 @@ import type { ProjectJobQueue } from '@pantheon/events';
 import { ContainerRuntime, isProjectId, LABEL_KEYS, MANAGED_LABEL_VALUE } from '@pantheon/runtime';
 import { removeShareFolder, shareDirFor } from '../provisioning/share-folder';
 import { removeProjectResources } from '../provisioning/teardown';
-import { JOB_QUEUE, PROJECTS, RUNTIME } from '../worker.tokens';
+import { removeToolsSecrets } from '../provisioning/tools-secrets';
+import { issueToolsToken, writeToolsCredential } from '../provisioning/tools-token';
+import { JOB_QUEUE, PROJECTS, RUNTIME, TOOLS_CREDENTIAL, ToolsCredential } from '../worker.tokens';
 
 /** What reconciling needs of the project store (ProjectSystemRepository in production). */
-export type ReconcileProjects = Pick<ProjectSystemRepository, 'liveIds' | 'listStuck'>;
+export type ReconcileProjects = Pick<ProjectSystemRepository, 'liveIds' | 'listStuck' | 'toolsTokenExpiries' | 'issueToolsToken'>;
 
 /** What reconciling needs of the job queue (ProjectJobQueue in production). */
 export type ReconcileQueue = Pick<ProjectJobQueue, 'jobState' | 'enqueueProvision' | 'enqueueDeprovision'>;
@@ -19,6 +21,8 @@ export interface ReconcileReport {
   skipped: string[];
   provisionRequeued: string[];
   deprovisionRequeued: string[];
+  /** Running projects whose tools token was past half its lifetime (or gone) and got a fresh one. */
+  toolsTokensRenewed: string[];
 }
 
 const BUSY_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
@@ -37,21 +41,24 @@ export class ReconcileProcessor {
     @Inject(RUNTIME) private readonly runtime: ContainerRuntime,
     @Inject(PROJECTS) private readonly projects: ReconcileProjects,
     @Inject(JOB_QUEUE) private readonly queue: ReconcileQueue,
+    @Inject(TOOLS_CREDENTIAL) private readonly toolsCredential: ToolsCredential,
   ) {}
 
   async process(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { orphansRemoved: [], skipped: [], provisionRequeued: [], deprovisionRequeued: [] };
+    const report: ReconcileReport = { orphansRemoved: [], skipped: [], provisionRequeued: [], deprovisionRequeued: [], toolsTokensRenewed: [] };
 
     const selector: Record<string, string> = { [LABEL_KEYS.managed]: MANAGED_LABEL_VALUE };
     // A test run only ever touches its own objects.
     if (this.config.RUNTIME_TEST_RUN_LABEL) selector[LABEL_KEYS.testRun] = this.config.RUNTIME_TEST_RUN_LABEL;
     const { containers, networks } = await this.runtime.listByLabel(selector);
     const seen = new Set<string>();
+    const withTools = new Set<string>();
     for (const o of [...containers, ...networks]) {
       const label = o.labels[LABEL_KEYS.project];
       if (!label) continue;
       if (isProjectId(label)) {
         seen.add(label.toLowerCase());
+        if (o.labels[LABEL_KEYS.role] === 'tools') withTools.add(label.toLowerCase());
         continue;
       }
       // One bad label (hand-made or corrupted object) must not stop the pass for every other project.
@@ -63,8 +70,10 @@ export class ReconcileProcessor {
       if (live.has(projectId)) continue;
       await removeProjectResources(this.runtime, projectId, this.config.BACKEND_CONTAINER);
       await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, projectId));
+      await removeToolsSecrets(this.config.TOOLS_SECRETS_ROOT, projectId);
       report.orphansRemoved.push(projectId);
     }
+    await this.renewToolsTokens([...withTools].filter((id) => live.has(id)), report);
 
     const before = new Date(Date.now() - this.config.STUCK_AFTER_MS);
     for (const p of await this.projects.listStuck(['queued', 'provisioning'], before)) {
@@ -84,9 +93,29 @@ export class ReconcileProcessor {
       await this.queue.enqueueDeprovision({ userId: p.ownerId, projectId: p.id, requestId: null });
       report.deprovisionRequeued.push(p.id);
     }
-    if (report.orphansRemoved.length + report.skipped.length + report.provisionRequeued.length + report.deprovisionRequeued.length > 0) {
+    if (Object.values(report).some((list) => list.length > 0)) {
       this.logger.log(report, 'reconciled');
     }
     return report;
+  }
+
+  /**
+   * Keeps each running tools container's files current: the credential (it follows the current master key)
+   * and the project token, renewed once less than half of TOOLS_TOKEN_TTL_S is left. The tools API re-reads
+   * the file when it changes. One project's failure is logged and does not stop the others.
+   */
+  private async renewToolsTokens(ids: string[], report: ReconcileReport): Promise<void> {
+    const expiries = await this.projects.toolsTokenExpiries(ids);
+    const renewBefore = Date.now() + (this.config.TOOLS_TOKEN_TTL_S * 1000) / 2;
+    for (const [projectId, { ownerId, expiresAt }] of expiries) {
+      try {
+        await writeToolsCredential(this.config, projectId, this.toolsCredential(projectId));
+        if (expiresAt !== null && expiresAt.getTime() > renewBefore) continue;
+        await issueToolsToken(this.config, this.projects, { id: projectId, ownerId });
+        report.toolsTokensRenewed.push(projectId);
+      } catch (err) {
+        this.logger.warn({ projectId, err: (err as Error).message }, 'tools token renewal failed; retried next run');
+      }
+    }
   }
 }
