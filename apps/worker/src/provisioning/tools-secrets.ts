@@ -15,7 +15,9 @@ export function toolsSecretsDirFor(root: string, projectId: string): string {
 
 /** A real directory, never a link: the folders are ours, so anything else is refused rather than followed. */
 async function ensureDirectory(path: string, recursive: boolean): Promise<void> {
-  await mkdir(path, { recursive, mode: 0o700 });
+  await mkdir(path, { recursive, mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
   const s = await lstat(path);
   if (!s.isDirectory() || s.isSymbolicLink()) throw new Error(`tools secrets: ${path} is not a plain directory`);
 }
