@@ -58,6 +58,13 @@ function reachableFromHost(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** The LLM gateway's answer status to a project token (401 = unknown, expired or revoked). */
+async function gatewayStatus(api: TestApi, token: string): Promise<number> {
+  const res = await fetch(`${await api.listen()}/v1/models`, { headers: { authorization: `Bearer ${token}` } });
+  await res.body?.cancel();
+  return res.status;
+}
+
 async function toolsGet(ip: string, path: string, credential?: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`http://${ip}:8080${path}`, { headers: credential ? { authorization: `Bearer ${credential}` } : {} });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -161,7 +168,7 @@ describe('tools network: isolation, authenticated tools API, token files', () =>
   it('renews the token file before expiry: the container sees the new one, the gateway refuses the old one', async () => {
     const file = join(rt.env.TOOLS_SECRETS_ROOT, a.id, 'project-token');
     const first = readFileSync(file, 'utf8');
-    const gateway = (token: string) => fetch(`${api.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+    const gateway = (token: string) => gatewayStatus(api, token);
     assert.notEqual(await gateway(first), 401);
     // TTL 60 s: the reconciler (every 2 s) renews once less than half is left.
     const renewed = await eventually(async () => {
@@ -184,8 +191,7 @@ describe('tools network: isolation, authenticated tools API, token files', () =>
     const token = readFileSync(join(dir, 'project-token'), 'utf8');
     await api.as(bob).delete(`/api/projects/${b.id}?confirm=${b.name}`).expect(202);
     await eventually(async () => ((await api.as(bob).get(`/api/projects/${b.id}`)).status === 404 ? true : undefined), 30_000, 'deleted');
-    const status = (await fetch(`${api.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } })).status;
-    assert.equal(status, 401);
+    assert.equal(await gatewayStatus(api, token), 401);
     assert.equal(existsSync(dir), false);
   });
 });
@@ -226,7 +232,7 @@ describe('tools network: a failed project', () => {
     const { id } = await createProject(api, user, { name: 'Fails' });
     const file = join(rt.env.TOOLS_SECRETS_ROOT, id, 'project-token');
     const token = await eventually(async () => (existsSync(file) ? readFileSync(file, 'utf8') : undefined), 30_000, 'token file');
-    const gateway = () => fetch(`${api.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+    const gateway = () => gatewayStatus(api, token);
     await api.as(user).waitForProject(id, 'failed', { logs: worker.logs });
     assert.equal(await gateway(), 401);
     const { rows } = await admin.query(`select count(*)::int as n from project_tokens where project_id = $1 and kind = 'tools' and revoked_at is null`, [id]);
