@@ -37,7 +37,7 @@ describe('ProvisionProcessor', () => {
       `ensureNetwork ${networkName(P)}`,
       `ensureContainer ${containerName('share', P)}`,
       `ensureContainer ${containerName('vm', P)}`,
-      `ensureNetwork ${fx.config.TOOLS_NETWORK}`,
+      `inspectNetwork ${fx.config.TOOLS_NETWORK}`,
       `inspectContainer ${containerName('tools', P)}`,
       `ensureContainer ${containerName('tools', P)}`,
       `connectNetwork ${BACKEND} ${networkName(P)}`,
@@ -118,6 +118,16 @@ describe('ProvisionProcessor', () => {
     assert.equal(fx.published.at(-1)?.step, 'tools');
     assert.deepEqual(fx.projects.toolsTokens.filter((t) => t.projectId === P && !t.revoked), [], "the failed project's tools token is revoked");
     assert.equal(existsSync(join(fx.secretsRoot, P)), false, 'and its file removed');
+  });
+
+  it('never attaches a tools container to a tools network whose containers can reach each other', async () => {
+    await rebuild({ TOOLS_NETWORK: 'pantheon-tools-open', TOOLS_SUBNET: '10.0.9.0/24' });
+    await fx.engine.removeNetwork('pantheon-tools-open'); // the fixture made it as designed; make it open instead
+    await fx.engine.ensureNetwork({ name: 'pantheon-tools-open', subnet: '10.0.9.0/24', gateway: '10.0.9.1', labels: {} });
+    fx.projects.add({ id: P });
+    assert.equal(await fx.provision.process(projectJob(P, { attempt: 3 })), 'failed');
+    assert.match((await fx.projects.get(P))?.lastError ?? '', /enable_icc must be false/);
+    assert.equal(await fx.engine.inspectContainer(containerName('tools', P)), null);
   });
 
   it('rebuilds nothing for a forged job naming a failed project (the payload is re-checked against the row)', async () => {

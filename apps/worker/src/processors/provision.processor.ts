@@ -120,7 +120,7 @@ export class ProvisionProcessor {
       await this.runtime.ensureContainer(plan.vm());
     });
     await this.runStep(project, 'tools', async () => {
-      await this.runtime.ensureNetwork(toolsNetworkSpec(this.config));
+      await this.ensureToolsNetwork();
       await writeToolsCredential(this.config, project.id, this.toolsCredential(project.id));
       // A fresh token for a new container; a retry keeps the running one's unless its file is gone.
       if (!(await this.runtime.inspectContainer(plan.tools().name)) || !(await hasTokenFile(plan.toolsSecretsDir))) {
@@ -147,6 +147,19 @@ export class ProvisionProcessor {
         );
       }
     });
+  }
+
+  /**
+   * Creates the tools network, or adopts the one a deployment made (the production compose declares it, without
+   * our label) as long as its containers cannot reach each other: otherwise tools containers are not attached.
+   */
+  private async ensureToolsNetwork(): Promise<void> {
+    const existing = await this.runtime.inspectNetwork(this.config.TOOLS_NETWORK);
+    if (existing === null) {
+      await this.runtime.ensureNetwork(toolsNetworkSpec(this.config));
+    } else if (!existing.isolated) {
+      throw new ProvisionFailure(`the tools network ${this.config.TOOLS_NETWORK} lets containers reach each other (enable_icc must be false)`);
+    }
   }
 
   /** Runs one step unless the project is being deleted, then records and announces its completion. */

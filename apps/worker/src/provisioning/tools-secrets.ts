@@ -53,7 +53,7 @@ export async function writeToolsSecret(root: string, projectId: string, name: st
   const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o400);
   try {
     await handle.writeFile(value, 'utf8');
-    if (process.getuid?.() !== uid) await handle.chown(uid, uid);
+    if (mayChown(uid)) await handle.chown(uid, uid);
     await handle.sync();
   } catch (err) {
     await handle.close();
@@ -65,9 +65,14 @@ export async function writeToolsSecret(root: string, projectId: string, name: st
   return true;
 }
 
+/** Only root may give files away; a non-root worker's files stay its own (the tools process must share its uid). */
+function mayChown(uid: number): boolean {
+  const self = process.getuid?.();
+  return self === 0 && uid !== 0;
+}
+
 async function chownIfNeeded(path: string, uid: number): Promise<void> {
-  if (process.getuid?.() === uid) return;
-  await lchown(path, uid, uid);
+  if (mayChown(uid)) await lchown(path, uid, uid);
 }
 
 /** Removes the project's credential folder (rm never follows links inside it). */
