@@ -131,6 +131,11 @@ export const envSchema = z.object({
   TOOLS_UID: z.coerce.number().int().min(0).max(2 ** 31).default(0),
   /** Lifetime of the project token in a tools container's file; the reconciler renews it past half-life. */
   TOOLS_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /**
+   * Name of the worker's own container when it runs in Docker. ICC is off on the tools network, so a worker
+   * container cannot probe a tools API there: it joins the project network at .4 for the readiness check only.
+   */
+  WORKER_CONTAINER: z.string().optional(),
   /** Name of the backend's own container, joined to each project network at .3 when the backend runs in Docker. */
   BACKEND_CONTAINER: z.string().optional(),
   DOCKER_SOCKET: z.string().default('/var/run/docker.sock'),

@@ -120,6 +120,19 @@ describe('ProvisionProcessor', () => {
     assert.equal(existsSync(join(fx.secretsRoot, P)), false, 'and its file removed');
   });
 
+  it('as a container, probes the tools API over the project network at .4 and leaves it again (ICC is off on the tools network)', async () => {
+    await rebuild({ WORKER_CONTAINER: 'pantheon-worker-spec' });
+    await fx.engine.ensureContainer({
+      name: 'pantheon-worker-spec', image: 'pantheon/backend:spec', env: {}, labels: {},
+      network: { name: fx.config.PLATFORM_NETWORK, ip: fx.config.PLATFORM_SUBNET.replace(/\.0\/24$/, '.7') },
+    });
+    fx.projects.add({ id: P });
+    assert.equal(await fx.provision.process(projectJob(P)), 'running');
+    assert.deepEqual(fx.ready.urls, ['http://172.30.7.1:8080/health']);
+    assert.deepEqual(fx.calls.slice(-2), [`connectNetwork pantheon-worker-spec ${networkName(P)}`, `disconnectNetwork pantheon-worker-spec ${networkName(P)}`]);
+    assert.deepEqual(Object.keys((await fx.engine.inspectContainer('pantheon-worker-spec'))?.networks ?? {}), [fx.config.PLATFORM_NETWORK]);
+  });
+
   it('never attaches a tools container to a tools network whose containers can reach each other', async () => {
     await rebuild({ TOOLS_NETWORK: 'pantheon-tools-open', TOOLS_SUBNET: '10.0.9.0/24' });
     await fx.engine.removeNetwork('pantheon-tools-open'); // the fixture made it as designed; make it open instead

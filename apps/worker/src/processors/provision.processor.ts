@@ -35,6 +35,11 @@ const PROVISIONABLE = new Set(['queued', 'provisioning']);
 
 const STEP_PROGRESS: Record<ProvisionStep, number> = { network: 20, share: 40, vm: 60, tools: 80, ready: 100 };
 
+/** The worker's address on a project network while it probes (`.4`: tools .1, VM .2, backend .3). */
+function probeAddress(cidr: string): string {
+  return cidr.replace(/\.0\/24$/, '.4');
+}
+
 async function hasTokenFile(dir: string): Promise<boolean> {
   return access(join(dir, PROJECT_TOKEN_FILE)).then(
     () => true,
@@ -133,20 +138,34 @@ export class ProvisionProcessor {
       }
     });
     await this.runStep(project, 'ready', async () => {
-      const tools = await this.runtime.inspectContainer(plan.tools().name);
-      // The worker reaches it from the host side of the tools network (ICC is off between containers).
-      const address = tools?.networks[this.config.TOOLS_NETWORK] ?? subnet.tools;
-      const health = await this.toolsReady(
-        `http://${address}:${TOOLS_API_PORT}/health`,
-        this.config.PROVISION_HEALTH_TIMEOUT_MS,
-        this.toolsCredential(project.id),
-      );
+      const health = await this.probeTools(plan, subnet.tools, probeAddress(subnet.cidr));
       if (!health.ok) {
         throw new ProvisionFailure(
           `the VM did not become ready within ${Math.round(this.config.PROVISION_HEALTH_TIMEOUT_MS / 1000)} s (tools API health: ${health.reason})`,
         );
       }
     });
+  }
+
+  /**
+   * Asks the tools API's /health with the project's credential. A worker on the host reaches it from the host
+   * side of the tools network; a worker container cannot (ICC is off), so it joins the project network at .4
+   * for the check only and leaves it again.
+   */
+  private async probeTools(plan: ProjectPlan, toolsIp: string, workerIp: string) {
+    const probe = (address: string) =>
+      this.toolsReady(`http://${address}:${TOOLS_API_PORT}/health`, this.config.PROVISION_HEALTH_TIMEOUT_MS, this.toolsCredential(plan.projectId));
+    const self = this.config.WORKER_CONTAINER;
+    if (!self) {
+      const tools = await this.runtime.inspectContainer(plan.tools().name);
+      return probe(tools?.networks[this.config.TOOLS_NETWORK] ?? toolsIp);
+    }
+    await this.runtime.connectNetwork(self, plan.network().name, workerIp);
+    try {
+      return await probe(toolsIp);
+    } finally {
+      await this.runtime.disconnectNetwork(self, plan.network().name).catch(() => undefined);
+    }
   }
 
   /**

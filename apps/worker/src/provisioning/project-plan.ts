@@ -47,6 +47,10 @@ export class ProjectPlan {
     return shareDirFor(this.config.SHARE_ROOT, this.input.projectId);
   }
 
+  get projectId(): string {
+    return this.input.projectId;
+  }
+
   /** The tools API's credential folder on the host (read-only in the container). */
   get toolsSecretsDir(): string {
     return toolsSecretsDirFor(this.config.TOOLS_SECRETS_ROOT, this.input.projectId);
