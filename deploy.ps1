@@ -25,6 +25,8 @@ $EnvFile = Join-Path $Root '.env'
 $ComposeFile = Join-Path $Root 'docker-compose.production.yml'
 $HealthTimeoutS = 600
 $SecretName = '(_PASSWORD|_SECRET|_TOKEN)$'
+# Secrets issued by someone else (identity providers): never generated, empty means "not configured".
+$ExternalSecret = '^(GOOGLE|MICROSOFT)_'
 
 function Log([string]$Message) { Write-Host "[deploy] $Message" }
 function Fail([string]$Message) { Write-Host "[deploy] $Message" -ForegroundColor Red; exit 1 }
@@ -82,7 +84,7 @@ function Initialize-EnvFile {
     if ($line -match '^([A-Z][A-Z0-9_]*)=(.*)$') {
       $name = $Matches[1]; $value = $Matches[2]
       if ($value -eq '' -and $name -eq 'PANTHEON_MASTER_KEYS') { $line = "$name=1:$(New-MasterKey)"; $filled++ }
-      elseif ($value -eq '' -and $name -match $SecretName) { $line = "$name=$(New-HexSecret)"; $filled++ }
+      elseif ($value -eq '' -and $name -match $SecretName -and $name -notmatch $ExternalSecret) { $line = "$name=$(New-HexSecret)"; $filled++ }
     }
     $line
   }
@@ -90,6 +92,33 @@ function Initialize-EnvFile {
   # Only the current user may read it (icacls is the native tool; its result is checked like any other).
   Invoke-Native 'icacls' @($EnvFile, '/inheritance:r', '/grant:r', "$($env:USERNAME):F") | Out-Null
   if ($filled -gt 0) { Log "generated $filled secret(s) in .env (keep a copy somewhere safe: see docs\SECURITY.md)" }
+  Write-RuntimeFiles
+}
+
+# One file per secret under .\secrets (Compose secrets), and .env.settings: .env without any secret.
+function Write-RuntimeFiles {
+  $dir = Join-Path $Root 'secrets'
+  New-Item -ItemType Directory -Force $dir | Out-Null
+  Invoke-Native 'icacls' @($dir, '/inheritance:r', '/grant:r', "$($env:USERNAME):(OI)(CI)F") | Out-Null
+  $db = Get-EnvValue 'PANTHEON_DB_NAME'; if (-not $db) { $db = 'pantheon' }
+  $pg = '10.0.1.4'; $redis = '10.0.1.6'
+  $files = [ordered]@{
+    postgres_password = Get-EnvValue 'POSTGRES_PASSWORD'
+    db_owner_password = Get-EnvValue 'PANTHEON_DB_OWNER_PASSWORD'
+    db_app_password = Get-EnvValue 'PANTHEON_DB_APP_PASSWORD'
+    db_worker_password = Get-EnvValue 'PANTHEON_DB_WORKER_PASSWORD'
+    keycloak_db_password = Get-EnvValue 'KEYCLOAK_DB_PASSWORD'
+    master_keys = Get-EnvValue 'PANTHEON_MASTER_KEYS'
+    database_url = "postgresql://pantheon_app:$(Get-EnvValue 'PANTHEON_DB_APP_PASSWORD')@${pg}:5432/$db"
+    database_migration_url = "postgresql://pantheon_owner:$(Get-EnvValue 'PANTHEON_DB_OWNER_PASSWORD')@${pg}:5432/$db"
+    database_worker_url = "postgresql://pantheon_worker:$(Get-EnvValue 'PANTHEON_DB_WORKER_PASSWORD')@${pg}:5432/$db"
+    redis_url = "redis://:$(Get-EnvValue 'REDIS_PASSWORD')@${redis}:6379"
+    redis_conf = "requirepass $(Get-EnvValue 'REDIS_PASSWORD')`nmaxmemory-policy noeviction`nappendonly yes`ndir /data`nprotected-mode no"
+  }
+  $utf8 = New-Object System.Text.UTF8Encoding($false)
+  foreach ($name in $files.Keys) { [System.IO.File]::WriteAllText((Join-Path $dir $name), $files[$name], $utf8) }
+  $settings = [System.IO.File]::ReadAllLines($EnvFile) | Where-Object { $_ -notmatch '^(PANTHEON_MASTER_KEYS|[A-Z0-9_]*(_PASSWORD|_SECRET|_TOKEN))=' }
+  Write-Utf8NoBom (Join-Path $Root '.env.settings') $settings
 }
 
 function Get-EnvValue([string]$Name) {

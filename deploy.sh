@@ -107,6 +107,8 @@ COMPOSE_FILE_PROD="$ROOT/docker-compose.production.yml"
 HEALTH_TIMEOUT_S=${HEALTH_TIMEOUT_S:-600}
 # Variables whose value deploy.sh generates when empty: 32 random bytes as hex (no URL or Compose escaping).
 SECRET_NAME='(_PASSWORD|_SECRET|_TOKEN)$'
+# Secrets issued by someone else (identity providers): never generated, empty means "not configured".
+EXTERNAL_SECRET='^(GOOGLE|MICROSOFT)_'
 
 die() { log "$*"; exit 1; }
 
@@ -142,14 +144,42 @@ ensure_env() {
       name=${BASH_REMATCH[1]}; value=${BASH_REMATCH[2]}
       if [ -z "$value" ] && [ "$name" = PANTHEON_MASTER_KEYS ]; then
         line="$name=1:$(master_key)"; filled=$((filled + 1))
-      elif [ -z "$value" ] && [[ $name =~ $SECRET_NAME ]]; then
+      elif [ -z "$value" ] && [[ $name =~ $SECRET_NAME ]] && ! [[ $name =~ $EXTERNAL_SECRET ]]; then
         line="$name=$(hex_secret)"; filled=$((filled + 1))
+      elif [ -z "$value" ] && [ "$name" = DOCKER_GID ] && [ -S /var/run/docker.sock ]; then
+        line="$name=$(stat -c %g /var/run/docker.sock)"
       fi
     fi
     printf '%s\n' "$line"
   done <"$PROD_ENV" >"$tmp"
   chmod 600 "$tmp" && mv "$tmp" "$PROD_ENV"
   [ "$filled" -eq 0 ] || log "generated $filled secret(s) in .env (keep a copy somewhere safe: see docs/SECURITY.md)"
+  write_runtime_files
+}
+
+# One file per secret under ./secrets (Compose secrets: containers read them, their environment never holds
+# them), and .env.settings: .env without any secret, the API's and worker's env_file.
+write_runtime_files() {
+  local dir="$ROOT/secrets" db pg_host=10.0.1.4 redis_host=10.0.1.6
+  db=$(env_value PANTHEON_DB_NAME); db=${db:-pantheon}
+  (umask 077 && mkdir -p "$dir") && chmod 700 "$dir"
+  put() { (umask 077 && printf '%s' "$2" >"$dir/$1.tmp" && mv "$dir/$1.tmp" "$dir/$1"); }
+  put postgres_password "$(env_value POSTGRES_PASSWORD)"
+  put db_owner_password "$(env_value PANTHEON_DB_OWNER_PASSWORD)"
+  put db_app_password "$(env_value PANTHEON_DB_APP_PASSWORD)"
+  put db_worker_password "$(env_value PANTHEON_DB_WORKER_PASSWORD)"
+  put keycloak_db_password "$(env_value KEYCLOAK_DB_PASSWORD)"
+  put master_keys "$(env_value PANTHEON_MASTER_KEYS)"
+  # Hex passwords need no URL escaping.
+  put database_url "postgresql://pantheon_app:$(env_value PANTHEON_DB_APP_PASSWORD)@${pg_host}:5432/${db}"
+  put database_migration_url "postgresql://pantheon_owner:$(env_value PANTHEON_DB_OWNER_PASSWORD)@${pg_host}:5432/${db}"
+  put database_worker_url "postgresql://pantheon_worker:$(env_value PANTHEON_DB_WORKER_PASSWORD)@${pg_host}:5432/${db}"
+  put redis_url "redis://:$(env_value REDIS_PASSWORD)@${redis_host}:6379"
+  put redis_conf "$(printf 'requirepass %s\nmaxmemory-policy noeviction\nappendonly yes\ndir /data\nprotected-mode no\n' "$(env_value REDIS_PASSWORD)")"
+  # The containers run as uid 1000 (ours) or their image's user; bind-mounted secrets keep these modes.
+  chmod 644 "$dir"/*
+  grep -Ev "^(PANTHEON_MASTER_KEYS|[A-Z0-9_]*(_PASSWORD|_SECRET|_TOKEN))=" "$PROD_ENV" >"$ROOT/.env.settings.tmp"
+  chmod 600 "$ROOT/.env.settings.tmp" && mv "$ROOT/.env.settings.tmp" "$ROOT/.env.settings"
 }
 
 env_value() { sed -n "s/^$1=//p" "$PROD_ENV" | tail -1; }

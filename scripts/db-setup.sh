@@ -20,14 +20,5 @@ app_pw=${3:-pantheon_app}
 worker_pw=${4:-pantheon_worker}
 
 "${PSQL[@]}" -d postgres \
-  -v owner_pw="$owner_pw" -v app_pw="$app_pw" -v worker_pw="$worker_pw" -v db="$db" <<'SQL'
-SELECT format('CREATE ROLE %I LOGIN', r) FROM unnest(ARRAY['pantheon_owner', 'pantheon_app', 'pantheon_worker']) r
- WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) \gexec
-ALTER ROLE pantheon_owner NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD :'owner_pw';
-ALTER ROLE pantheon_app NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOINHERIT PASSWORD :'app_pw';
-ALTER ROLE pantheon_worker NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOINHERIT PASSWORD :'worker_pw';
-SELECT format('CREATE DATABASE %I OWNER pantheon_owner', :'db')
- WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \gexec
-SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db') \gexec
-SELECT format('GRANT CONNECT ON DATABASE %I TO pantheon_app, pantheon_worker', :'db') \gexec
-SQL
+  -v owner_pw="$owner_pw" -v app_pw="$app_pw" -v worker_pw="$worker_pw" -v db="$db" \
+  -f "$(dirname "$0")/../deploy/postgres/roles.sql"

@@ -86,6 +86,9 @@ node --test --test-concurrency=1 --test-timeout=300000 \
   --test-reporter=tap --test-reporter-destination="$TAP" \
   "${FILES[@]}"
 STATUS=$?
+# Errors outside any test (e.g. "generated asynchronous activity after the test ended") fail a file with
+# only 'test failed' in the spec output: repeat their diagnostics so the cause is visible.
+grep -E '^# (Error|Warning): ' "$TAP" | cut -c1-600 || true
 
 pass=$(grep -E '^# pass [0-9]+' "$TAP" | tail -1 | awk '{print $3}')
 fail=$(grep -E '^# fail [0-9]+' "$TAP" | tail -1 | awk '{print $3}')

@@ -7,6 +7,9 @@
 #   build-standin-images.sh [--force]                              node-base, vm-standin, share-standin
 #   build-standin-images.sh [--force] image <name> <dir> <entry>   one image: <dir> copied to /app,
 #                                                                   ENTRYPOINT node /app/<entry>
+#   build-standin-images.sh [--force] postgres | redis              pantheon/postgres-standin, pantheon/redis-standin:
+#                                                                   the host's Debian PostgreSQL 15 / Redis packages,
+#                                                                   for the compose smoke test (no registry here)
 #   build-standin-images.sh [--force] tools [<compiled-dir>]        pantheon/tools-api from tsc's output of
 #                                                                   apps/tools-api (default dist/apps/tools-api/src,
 #                                                                   so run `npm run build` first); /app/main.js
@@ -151,6 +154,88 @@ build_tools_api_image() {
   build_node_image pantheon/tools-api "$staged" main.js
 }
 
+# copy_binaries <rootfs> <path>...: each file (dereferenced) and every library ldd lists for it, at their paths.
+copy_binaries() {
+  local rootfs=$1 f lib
+  shift
+  for f in "$@"; do
+    mkdir -p "$rootfs$(dirname "$f")"
+    cp -L "$f" "$rootfs$f"
+    ldd "$f" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+      while read -r lib; do
+        [ -e "$rootfs$lib" ] && continue
+        mkdir -p "$rootfs$(dirname "$lib")"
+        cp -L "$lib" "$rootfs$lib"
+      done
+  done
+}
+
+# A minimal rootfs with a shell and the tools the services' scripts use (their healthchecks, init scripts).
+make_shell_rootfs() {
+  local rootfs=$1 user=$2 uid=$3 tool
+  mkdir -p "$rootfs/etc" "$rootfs/tmp" "$rootfs/bin" "$rootfs/run"
+  chmod 1777 "$rootfs/tmp"
+  local tools=()
+  for tool in bash sh sed grep tr cat mkdir chmod chown rm ls sleep env id mktemp; do tools+=("$(command -v "$tool")"); done
+  copy_binaries "$rootfs" "${tools[@]}"
+  ln -sf /usr/bin/bash "$rootfs/bin/bash"
+  ln -sf /usr/bin/sh "$rootfs/bin/sh"
+  printf 'root:x:0:0:root:/root:/bin/sh\n%s:x:%s:%s:%s:/var/lib/%s:/bin/sh\n' "$user" "$uid" "$uid" "$user" "$user" >"$rootfs/etc/passwd"
+  printf 'root:x:0:\n%s:x:%s:\n' "$user" "$uid" >"$rootfs/etc/group"
+  printf 'hosts: files dns\n' >"$rootfs/etc/nsswitch.conf"
+}
+
+# import_service <rootfs> <name> <hash> <user> <entrypoint-json> [cmd-json]
+import_service() {
+  local rootfs=$1 name=$2 hash=$3 user=$4 entrypoint=$5 cmd=${6:-}
+  local changes=(--change "ENTRYPOINT $entrypoint" --change "USER $user"
+    --change 'ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/bin:/usr/bin:/bin'
+    --change "LABEL pantheon.image=$name" --change 'LABEL pantheon.managed=true'
+    --change "LABEL pantheon.source-hash=$hash")
+  [ -z "$cmd" ] || changes+=(--change "CMD $cmd")
+  tar --numeric-owner -C "$rootfs" -c . | docker import "${changes[@]}" - "$name:$TAG" >/dev/null
+}
+
+build_postgres_image() {
+  local name=pantheon/postgres-standin hash rootfs
+  [ -x /usr/lib/postgresql/15/bin/postgres ] || die "postgres: Debian's postgresql-15 is not installed"
+  hash=$(source_hash "$IMAGES_DIR/postgres-standin")
+  if [ "$FORCE" -eq 0 ] && [ "$(image_label "$name:$TAG" pantheon.source-hash)" = "$hash" ]; then
+    echo "$name:$TAG up to date"; return 0
+  fi
+  rootfs=$(new_rootfs)
+  make_shell_rootfs "$rootfs" postgres 999
+  copy_binaries "$rootfs" /usr/lib/postgresql/15/bin/{postgres,initdb,pg_ctl,psql,pg_isready,pg_dump}
+  cp -a /usr/lib/postgresql/15/lib "$rootfs/usr/lib/postgresql/15/"
+  mkdir -p "$rootfs/usr/share/postgresql" "$rootfs/usr/share" "$rootfs/docker-entrypoint-initdb.d" \
+    "$rootfs/var/lib/postgresql/data" "$rootfs/var/run/postgresql"
+  cp -a /usr/share/postgresql/15 "$rootfs/usr/share/postgresql/"
+  cp -a /usr/share/zoneinfo "$rootfs/usr/share/"
+  mkdir -p "$rootfs/usr/local/bin"
+  install -m 0755 "$IMAGES_DIR/postgres-standin/docker-entrypoint.sh" "$rootfs/usr/local/bin/docker-entrypoint.sh"
+  chown -R 999:999 "$rootfs/var/lib/postgresql" "$rootfs/var/run/postgresql"
+  chmod 700 "$rootfs/var/lib/postgresql/data"
+  import_service "$rootfs" "$name" "$hash" postgres '["/usr/local/bin/docker-entrypoint.sh"]' '["postgres"]'
+  rm -rf "$rootfs"
+  echo "$name:$TAG built"
+}
+
+build_redis_image() {
+  local name=pantheon/redis-standin hash rootfs
+  command -v redis-server >/dev/null || die "redis: Debian's redis-server is not installed"
+  hash=$(source_hash)
+  if [ "$FORCE" -eq 0 ] && [ "$(image_label "$name:$TAG" pantheon.source-hash)" = "$hash" ]; then
+    echo "$name:$TAG up to date"; return 0
+  fi
+  rootfs=$(new_rootfs)
+  make_shell_rootfs "$rootfs" redis 999
+  copy_binaries "$rootfs" "$(command -v redis-server)" "$(command -v redis-cli)"
+  mkdir -p "$rootfs/data" && chown 999:999 "$rootfs/data"
+  import_service "$rootfs" "$name" "$hash" redis '[]' '["redis-server"]'
+  rm -rf "$rootfs"
+  echo "$name:$TAG built"
+}
+
 main() {
   if [ "${1:-}" = "--force" ]; then
     FORCE=1
@@ -174,8 +259,10 @@ main() {
       [ $# -le 2 ] || die "usage: $0 [--force] tools [<compiled-dir>]"
       build_tools_api_image "${2:-}"
       ;;
+    postgres) build_postgres_image ;;
+    redis) build_redis_image ;;
     *)
-      die "usage: $0 [--force] [image <name> <dir> <entry> | tools [<compiled-dir>]]"
+      die "usage: $0 [--force] [image <name> <dir> <entry> | tools [<compiled-dir>] | postgres | redis]"
       ;;
   esac
 }

@@ -7,7 +7,7 @@ import { revealProviderKey } from '@pantheon/api/testing';
 import { rotateProviderKeys } from '@pantheon/worker/testing';
 import { canaryKey, createApiKey, createUser, TestUser } from '../factories';
 import { startTestApi, TestApi } from '../support/api';
-import { adminPool, createScratchDatabase, ScratchDatabase } from '../support/db';
+import { adminPool, createScratchDatabase, ScratchDatabase, testPool } from '../support/db';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
 
 /** Master-key rotation and fail-closed decryption, on a private database so other suites are unaffected. */
@@ -34,7 +34,7 @@ describe('master keys: rotation and wrong keys', () => {
 
   before(async () => {
     db = await createScratchDatabase(root, 'rotation');
-    admin = new Pool({ connectionString: db.adminUrl, max: 2 });
+    admin = testPool(db.adminUrl, 2);
     await migrate({ connectionString: db.ownerUrl });
     issuer = await startOidcIssuer();
     const api = await boot(v1);

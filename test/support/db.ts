@@ -1,4 +1,5 @@
 import { Pool, PoolClient } from 'pg';
+import { survivesConnectionLoss } from '@pantheon/db';
 
 function withUser(url: string, user: string, password?: string): string {
   const u = new URL(url);
@@ -7,14 +8,24 @@ function withUser(url: string, user: string, password?: string): string {
   return u.toString();
 }
 
+/**
+ * A pg pool for test code. pool.end() resolves before its sockets close, so a forced `drop database`
+ * right after can still hit a closing connection: that must not become an uncaught exception.
+ */
+export function testPool(connectionString: string, max = 3): Pool {
+  const pool = new Pool({ connectionString, max });
+  survivesConnectionLoss(pool, () => undefined);
+  return pool;
+}
+
 /** The run's database as the superuser (bypasses RLS): for seeding and inspecting only. */
 export function adminPool(): Pool {
-  return new Pool({ connectionString: withUser(requiredEnv('DATABASE_URL'), 'postgres'), max: 3 });
+  return testPool(withUser(requiredEnv('DATABASE_URL'), 'postgres'));
 }
 
 /** The run's database as the application role, exactly as the API connects. */
 export function appPool(): Pool {
-  return new Pool({ connectionString: requiredEnv('DATABASE_URL'), max: 3 });
+  return testPool(requiredEnv('DATABASE_URL'));
 }
 
 export function requiredEnv(name: string): string {

@@ -91,6 +91,14 @@ describe('loadConfig', () => {
     for (const name of named) assert.match(err.message, new RegExp(`- ${name}: `));
   });
 
+  it('needs the owner role only where migrations run at boot', () => {
+    const { DATABASE_MIGRATION_URL: _, ...worker } = devEnv();
+    assert.equal(loadConfig({ ...worker, MIGRATE_ON_BOOT: 'false' }).DATABASE_MIGRATION_URL, undefined);
+    const err = configError(() => loadConfig(worker));
+    assert.deepEqual(err.problems.map((p) => p.split(':')[0]), ['DATABASE_MIGRATION_URL']);
+    assert.match(err.message, /MIGRATE_ON_BOOT/);
+  });
+
   it('treats empty strings as unset', () => {
     const err = configError(() => loadConfig({ ...devEnv(), DATABASE_URL: '' }));
     assert.deepEqual(err.problems.map((p) => p.split(':')[0]), ['DATABASE_URL']);
@@ -133,6 +141,24 @@ describe('loadConfig', () => {
       assert.equal(loadConfig({ ...devEnv(), PANTHEON_MASTER_KEYS: direct, PANTHEON_MASTER_KEYS_FILE: file }).masterKeysSpec, direct);
       const err = configError(() => loadConfig({ ...devEnv(), PANTHEON_MASTER_KEYS_FILE: path.join(dir, 'missing') }));
       assert.deepEqual(err.problems.map((p) => p.split(':')[0]), ['PANTHEON_MASTER_KEYS_FILE']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads every secret variable from its *_FILE (compose secrets), so none has to be in the environment', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pantheon-config-'));
+    try {
+      const url = 'postgresql://pantheon_app:9f1c2b7d4e@10.0.1.4:5432/pantheon';
+      const redis = 'redis://:5e8a1f0c3b@10.0.1.6:6379';
+      writeFileSync(path.join(dir, 'db'), `${url}\n`);
+      writeFileSync(path.join(dir, 'redis'), redis);
+      const { DATABASE_URL: _, REDIS_URL: __, ...rest } = devEnv();
+      const config = loadConfig({ ...rest, DATABASE_URL_FILE: path.join(dir, 'db'), REDIS_URL_FILE: path.join(dir, 'redis') });
+      assert.equal(config.DATABASE_URL, url);
+      assert.equal(config.REDIS_URL, redis);
+      const err = configError(() => loadConfig({ ...rest, REDIS_URL: redis, DATABASE_URL_FILE: path.join(dir, 'nope') }));
+      assert.deepEqual(err.problems, [`DATABASE_URL_FILE: cannot read ${path.join(dir, 'nope')}`]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -2,7 +2,7 @@
 import { KeyRing, masterKeyVerifier } from '@pantheon/crypto';
 import { ConfigError } from './config.errors';
 import { envSchema, SENSITIVE_VARS } from './env.schema';
-import { loadConfig } from './load-config';
+import { loadConfig, withSecretFiles } from './load-config';
 
 /** Passwords that must never reach production. */
 const WEAK_PASSWORDS = new Set(['', 'postgres', 'password', 'pantheon', 'changeme', 'secret', 'admin', 'dev']);
@@ -34,7 +34,7 @@ export function productionProblems(env: NodeJS.ProcessEnv): string[] {
     }
   }
   const spec = env.PANTHEON_MASTER_KEYS;
-  if (!spec && !env.PANTHEON_MASTER_KEYS_FILE) problems.push('PANTHEON_MASTER_KEYS: required in production');
+  if (!spec) problems.push('PANTHEON_MASTER_KEYS: required in production');
   if (spec) {
     try {
       const ring = KeyRing.parse(spec);
@@ -59,7 +59,13 @@ export function productionProblems(env: NodeJS.ProcessEnv): string[] {
 }
 
 /** Prints what is set (secrets masked), what falls back to a default, what is missing. Exit 1 on problems. */
-export function checkEnv(env: NodeJS.ProcessEnv, print: (line: string) => void): number {
+export function checkEnv(source: NodeJS.ProcessEnv, print: (line: string) => void): number {
+  let env = source;
+  try {
+    env = withSecretFiles(source);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err; // loadConfig below reports it with the rest
+  }
   const shape = envSchema.shape;
   for (const name of Object.keys(shape) as (keyof typeof shape)[]) {
     const value = env[name];
@@ -72,7 +78,7 @@ export function checkEnv(env: NodeJS.ProcessEnv, print: (line: string) => void):
   }
   const problems: string[] = [];
   try {
-    loadConfig(env);
+    loadConfig(source);
   } catch (err) {
     if (err instanceof ConfigError) problems.push(...err.problems);
     else throw err;

@@ -63,8 +63,8 @@ export const envSchema = z.object({
 
   /** The app role (pantheon_app): not owner, not superuser, RLS applies. */
   DATABASE_URL: postgresUrl,
-  /** The owner role that runs migrations. */
-  DATABASE_MIGRATION_URL: postgresUrl,
+  /** The owner role that runs migrations; required where MIGRATE_ON_BOOT is on (the API), not in the worker. */
+  DATABASE_MIGRATION_URL: postgresUrl.optional(),
   /** The narrowly-granted system role used by workers and maintenance tasks. */
   DATABASE_WORKER_URL: postgresUrl.optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './config.errors';
-import { Env, envSchema } from './env.schema';
+import { Env, envSchema, SENSITIVE_VARS } from './env.schema';
 
 export type AppConfig = Env & { masterKeysSpec: string | undefined };
 
@@ -20,14 +20,39 @@ function hasPassword(value: string): boolean {
 }
 
 /**
+ * Each sensitive variable may instead name a file holding its value (`DATABASE_URL_FILE=/run/secrets/…`),
+ * so that containers get secrets as mounted files rather than in their environment. A value set directly
+ * wins. The file's contents are trimmed; an unreadable file is a ConfigError naming the variable.
+ */
+export function withSecretFiles(source: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const resolved: NodeJS.ProcessEnv = { ...source };
+  for (const name of SENSITIVE_VARS) {
+    const file = source[`${name}_FILE`];
+    if (!file || source[name]) continue;
+    try {
+      resolved[name] = readFileSync(file, 'utf8').trim();
+    } catch {
+      throw new ConfigError([`${name}_FILE: cannot read ${file}`]);
+    }
+  }
+  return resolved;
+}
+
+/**
  * Validates `source` (default `process.env`) once. The only reader of process.env in the codebase.
  * Throws ConfigError naming every missing or malformed variable.
  */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   // Empty strings count as unset, as most .env tooling writes `VAR=` for "no value".
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(Object.entries(withSecretFiles(source)).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues));
+  const problems = parsed.success ? [] : describeIssues(parsed.error.issues);
+  // Only a process that migrates at boot needs the owner's credentials (the worker runs with it off).
+  const migrateOnBoot = parsed.success ? parsed.data.MIGRATE_ON_BOOT : !['false', '0', 'no'].includes(String(cleaned.MIGRATE_ON_BOOT));
+  if (migrateOnBoot && !cleaned.DATABASE_MIGRATION_URL) {
+    problems.push('DATABASE_MIGRATION_URL: Required while MIGRATE_ON_BOOT is on (set MIGRATE_ON_BOOT=false where migrations do not run)');
+  }
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const env = parsed.data;
   // Two listeners on one address would fail at boot with EADDRINUSE; say which variables clash instead.
   if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.API_PORT) {
@@ -42,15 +67,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     if (open.length > 0) throw new ConfigError(open.map((name) => `${name}: must include a password in production`));
   }
 
-  let masterKeysSpec = env.PANTHEON_MASTER_KEYS;
-  if (!masterKeysSpec && env.PANTHEON_MASTER_KEYS_FILE) {
-    try {
-      masterKeysSpec = readFileSync(env.PANTHEON_MASTER_KEYS_FILE, 'utf8').trim();
-    } catch {
-      throw new ConfigError([`PANTHEON_MASTER_KEYS_FILE: cannot read ${env.PANTHEON_MASTER_KEYS_FILE}`]);
-    }
-  }
-  return { ...env, masterKeysSpec };
+  return { ...env, masterKeysSpec: env.PANTHEON_MASTER_KEYS };
 }
 
 /**
@@ -62,7 +79,7 @@ export function loadConfigSlice<K extends keyof Env>(
   source: NodeJS.ProcessEnv = process.env,
 ): Pick<Env, K> {
   const mask = Object.fromEntries(pick.map((k) => [k, true]));
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(Object.entries(withSecretFiles(source)).filter(([, v]) => v !== undefined && v !== ''));
   // zod's pick() cannot type a generic key set; the runtime schema is exactly the picked variables.
   const parsed = (envSchema.pick(mask as never) as unknown as z.ZodType<Pick<Env, K>>).safeParse(cleaned);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues));

@@ -1,7 +1,7 @@
 export { DbModule } from './db.module';
 export { DbService, DbModuleOptions } from './db.service';
 export { DbError, DbErrorCode, isUniqueViolation } from './db.errors';
-export { Tx, createPrismaClient, dbPoolUsage, DbPoolUsage } from './prisma.client';
+export { Tx, createPrismaClient, dbPoolUsage, DbPoolUsage, survivesConnectionLoss } from './prisma.client';
 export { withUser, withAuthSubject } from './with-user';
 export { migrate, readMigrations, defaultMigrationsDir, MigrateResult } from './migrate';
 export * from './repositories/user.repository';

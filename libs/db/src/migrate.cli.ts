@@ -5,6 +5,7 @@ import { migrate } from './migrate';
 /** `npm run db:migrate`: applies pending migrations as the owner role. */
 async function main(): Promise<void> {
   const config = loadConfigSlice(['DATABASE_MIGRATION_URL']);
+  if (!config.DATABASE_MIGRATION_URL) throw new Error('DATABASE_MIGRATION_URL (or DATABASE_MIGRATION_URL_FILE) is required');
   const result = await migrate({
     connectionString: config.DATABASE_MIGRATION_URL,
     log: (m) => process.stdout.write(`${m}\n`),

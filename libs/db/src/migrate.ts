@@ -65,6 +65,8 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
   const log = opts.log ?? (() => undefined);
   const files = readMigrations(opts.migrationsDir ?? defaultMigrationsDir());
   const client = new Client({ connectionString: opts.connectionString, application_name: 'pantheon-migrate' });
+  // A connection the server ends between statements fails the next query; it must not crash the process.
+  client.on('error', (err) => log(`migration connection lost: ${err.message}`));
   await client.connect();
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);

@@ -3,10 +3,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Pool } from 'pg';
 import { DbError, DbErrorCode, defaultMigrationsDir, migrate, readMigrations } from '@pantheon/db';
 import { KeyRing } from '@pantheon/crypto';
-import { adminPool, createScratchDatabase, ScratchDatabase } from '../../support/db';
+import { adminPool, createScratchDatabase, ScratchDatabase, testPool } from '../../support/db';
 import { startTestApi } from '../../support/api';
 import { startOidcIssuer } from '../../support/oidc';
 
@@ -19,7 +18,7 @@ describe('migration runner', () => {
     return db;
   };
   const count = async (db: ScratchDatabase): Promise<number> => {
-    const pool = new Pool({ connectionString: db.ownerUrl, max: 1 });
+    const pool = testPool(db.ownerUrl, 1);
     try {
       const { rows } = await pool.query('select count(*)::int as n from _prisma_migrations where finished_at is not null');
       return rows[0].n;
@@ -47,7 +46,7 @@ describe('migration runner', () => {
 
   it('records Prisma-compatible rows (sha256 checksum of the file)', async () => {
     const db = scratch[0];
-    const pool = new Pool({ connectionString: db.ownerUrl, max: 1 });
+    const pool = testPool(db.ownerUrl, 1);
     try {
       const { rows } = await pool.query('select migration_name, checksum, applied_steps_count, rolled_back_at from _prisma_migrations order by migration_name');
       assert.deepEqual(rows, all.map((m) => ({ migration_name: m.name, checksum: m.checksum, applied_steps_count: 1, rolled_back_at: null })));
@@ -82,7 +81,7 @@ describe('migration runner', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     // Same refusal at API boot when the recorded checksum no longer matches the file.
-    const pool = new Pool({ connectionString: db.adminUrl, max: 1 });
+    const pool = testPool(db.adminUrl, 1);
     await pool.query(`update _prisma_migrations set checksum = repeat('0', 64) where migration_name = $1`, [all[0].name]);
     await pool.end();
     const issuer = await startOidcIssuer();
@@ -115,7 +114,7 @@ describe('migration runner', () => {
         assert.match(err.message, /29991231000000_broken/);
         return true;
       });
-      const pool = new Pool({ connectionString: db.ownerUrl, max: 1 });
+      const pool = testPool(db.ownerUrl, 1);
       try {
         const { rows } = await pool.query(`select to_regclass('half_done') as t, (select count(*)::int from _prisma_migrations where migration_name = '29991231000000_broken') as n`);
         assert.deepEqual(rows[0], { t: null, n: 0 });

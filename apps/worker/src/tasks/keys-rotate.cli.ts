@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { loadConfigSlice } from '@pantheon/config';
 import { KeyRing } from '@pantheon/crypto';
-import { readFileSync } from 'node:fs';
 import { rotateProviderKeys } from './keys-rotate';
 
 /** `npm run keys:rotate`: re-encrypts all provider keys under the newest PANTHEON_MASTER_KEYS version. */
 async function main(): Promise<void> {
-  const config = loadConfigSlice(['DATABASE_WORKER_URL', 'PANTHEON_MASTER_KEYS', 'PANTHEON_MASTER_KEYS_FILE']);
-  const spec = config.PANTHEON_MASTER_KEYS ?? (config.PANTHEON_MASTER_KEYS_FILE && readFileSync(config.PANTHEON_MASTER_KEYS_FILE, 'utf8').trim());
+  // *_FILE variants are read by loadConfigSlice.
+  const config = loadConfigSlice(['DATABASE_WORKER_URL', 'PANTHEON_MASTER_KEYS']);
+  const spec = config.PANTHEON_MASTER_KEYS;
   if (!config.DATABASE_WORKER_URL) throw new Error('DATABASE_WORKER_URL is required for key rotation');
   if (!spec) throw new Error('PANTHEON_MASTER_KEYS (or PANTHEON_MASTER_KEYS_FILE) is required');
   const result = await rotateProviderKeys({
