@@ -104,7 +104,7 @@ describe('projects: provisioning on a real Docker engine, status over socket.io'
     assert.equal(share.networks[net.name], `${base}.20`);
     assert.deepEqual(Object.keys(tools.networks).sort(), [net.name, rt.env.TOOLS_NETWORK].sort(), 'tools API is multi-homed, never on the platform network');
     assert.match(tools.networks[rt.env.TOOLS_NETWORK] ?? '', /^10\.\d+\.\d+\.\d+$/);
-    assert.deepEqual(tools.mounts, [{ source: join(rt.env.TOOLS_SECRETS_ROOT, projectA.id), target: '/run/pantheon', readOnly: true }]);
+    assert.deepEqual(tools.mounts, [{ source: join(rt.env.TOOLS_CREDENTIALS_ROOT, projectA.id), target: '/run/pantheon', readOnly: true }]);
     for (const [c, role] of [[vm, 'vm'], [tools, 'tools'], [share, 'share']] as const) {
       assert.equal(c.labels[LABEL_KEYS.project], projectA.id);
       assert.equal(c.labels[LABEL_KEYS.role], role);
@@ -121,7 +121,7 @@ describe('projects: provisioning on a real Docker engine, status over socket.io'
 
   it('puts no provider key and no token anywhere: docker inspect of every container, env, mounts or the shared folder', async () => {
     // The tools token and credential exist only as files the worker wrote outside the shared folder.
-    const secretsDir = join(rt.env.TOOLS_SECRETS_ROOT, projectA.id);
+    const secretsDir = join(rt.env.TOOLS_CREDENTIALS_ROOT, projectA.id);
     const token = readFileSync(join(secretsDir, 'project-token'), 'utf8');
     const credential = readFileSync(join(secretsDir, 'api-credential'), 'utf8');
     assert.match(token, /^pt_/);

@@ -166,7 +166,7 @@ describe('tools network: isolation, authenticated tools API, token files', () =>
   });
 
   it('renews the token file before expiry: the container sees the new one, the gateway refuses the old one', async () => {
-    const file = join(rt.env.TOOLS_SECRETS_ROOT, a.id, 'project-token');
+    const file = join(rt.env.TOOLS_CREDENTIALS_ROOT, a.id, 'project-token');
     const first = readFileSync(file, 'utf8');
     const gateway = (token: string) => gatewayStatus(api, token);
     assert.notEqual(await gateway(first), 401);
@@ -187,7 +187,7 @@ describe('tools network: isolation, authenticated tools API, token files', () =>
   });
 
   it("refuses a deleted project's token at the gateway and removes its token folder", async () => {
-    const dir = join(rt.env.TOOLS_SECRETS_ROOT, b.id);
+    const dir = join(rt.env.TOOLS_CREDENTIALS_ROOT, b.id);
     const token = readFileSync(join(dir, 'project-token'), 'utf8');
     await api.as(bob).delete(`/api/projects/${b.id}?confirm=${b.name}`).expect(202);
     await eventually(async () => ((await api.as(bob).get(`/api/projects/${b.id}`)).status === 404 ? true : undefined), 30_000, 'deleted');
@@ -230,13 +230,13 @@ describe('tools network: a failed project', () => {
 
   it("revokes the failed project's tools token: the gateway refuses it", async () => {
     const { id } = await createProject(api, user, { name: 'Fails' });
-    const file = join(rt.env.TOOLS_SECRETS_ROOT, id, 'project-token');
+    const file = join(rt.env.TOOLS_CREDENTIALS_ROOT, id, 'project-token');
     const token = await eventually(async () => (existsSync(file) ? readFileSync(file, 'utf8') : undefined), 30_000, 'token file');
     const gateway = () => gatewayStatus(api, token);
     await api.as(user).waitForProject(id, 'failed', { logs: worker.logs });
     assert.equal(await gateway(), 401);
     const { rows } = await admin.query(`select count(*)::int as n from project_tokens where project_id = $1 and kind = 'tools' and revoked_at is null`, [id]);
     assert.equal(rows[0].n, 0);
-    assert.equal(existsSync(join(rt.env.TOOLS_SECRETS_ROOT, id)), false);
+    assert.equal(existsSync(join(rt.env.TOOLS_CREDENTIALS_ROOT, id)), false);
   });
 });

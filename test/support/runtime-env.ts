@@ -56,7 +56,7 @@ export async function runtimeTestEnv(suite: string): Promise<RuntimeTestEnv> {
     PLATFORM_SUBNET: platformSubnet,
     TOOLS_NETWORK: `pantheon-tools-${label}`.slice(0, 60),
     TOOLS_SUBNET: await freePlatformSubnet(docker, [platformSubnet]),
-    TOOLS_SECRETS_ROOT: join(base, 'tools-secrets'),
+    TOOLS_CREDENTIALS_ROOT: join(base, 'tools-secrets'),
     RUNTIME_TEST_RUN_LABEL: label,
     JOB_LOCK_MS: '3000',
     RECONCILE_INTERVAL_MS: '2000',

@@ -33,7 +33,7 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
     KEYCLOAK_URL: 'http://127.0.0.1:1',
     SHARE_ROOT: '/srv/shares',
     OEM_DIR: '/srv/oem',
-    TOOLS_SECRETS_ROOT: '/srv/tools-secrets',
+    TOOLS_CREDENTIALS_ROOT: '/srv/tools-credentials',
     PANTHEON_MASTER_KEYS: SPEC_MASTER_KEYS,
     ...env,
   });
@@ -185,7 +185,7 @@ function recordCalls(runtime: ContainerRuntime, calls: string[]): ContainerRunti
 export async function workerFixture(env: Record<string, string> = {}) {
   const shareRoot = mkdtempSync(join(tmpdir(), 'pantheon-worker-spec-'));
   const secretsRoot = mkdtempSync(join(tmpdir(), 'pantheon-worker-spec-secrets-'));
-  const config = testConfig({ SHARE_ROOT: shareRoot, TOOLS_SECRETS_ROOT: secretsRoot, TOOLS_UID: String(process.getuid?.() ?? 0), BACKEND_CONTAINER: BACKEND, ...env });
+  const config = testConfig({ SHARE_ROOT: shareRoot, TOOLS_CREDENTIALS_ROOT: secretsRoot, TOOLS_UID: String(process.getuid?.() ?? 0), BACKEND_CONTAINER: BACKEND, ...env });
   const ring = KeyRing.parse(config.masterKeysSpec!);
   const toolsCredential = (projectId: string) => toolsApiCredential(ring, projectId);
   // The default config's images: a spec that names another one meets IMAGE_NOT_FOUND.

@@ -126,7 +126,7 @@ export const envSchema = z.object({
    * Host folder under which the worker keeps each project's tools credentials (`<id>/project-token`,
    * `<id>/api-credential`), mounted read-only into its tools container. Not under SHARE_ROOT: the VM writes there.
    */
-  TOOLS_SECRETS_ROOT: z.string().min(1).default('/var/lib/pantheon/tools-secrets'),
+  TOOLS_CREDENTIALS_ROOT: z.string().min(1).default('/var/lib/pantheon/tools-credentials'),
   /** Uid the tools API process runs as in its image (0 in the stand-in); its credential files are owned by it, mode 0400. */
   TOOLS_UID: z.coerce.number().int().min(0).max(2 ** 31).default(0),
   /** Lifetime of the project token in a tools container's file; the reconciler renews it past half-life. */

@@ -39,7 +39,7 @@ export class DeprovisionProcessor {
     }
     const removed = await removeProjectResources(this.runtime, projectId, this.config.BACKEND_CONTAINER);
     await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, projectId));
-    await removeToolsSecrets(this.config.TOOLS_SECRETS_ROOT, projectId);
+    await removeToolsSecrets(this.config.TOOLS_CREDENTIALS_ROOT, projectId);
     await this.projects.finishDeletion(projectId);
     await this.events.publish({ userId, projectId, status: 'deleted', step: 'deprovision', progress: 100 });
     this.logger.log({ projectId, userId, jobId: job.id, removed }, 'project deleted');

@@ -206,7 +206,7 @@ export class ProvisionProcessor {
     await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, project.id)).catch(() => undefined);
     // A failed project's tools token must not keep working at the gateway.
     await this.projects.revokeToolsTokens(project.id);
-    await removeToolsSecrets(this.config.TOOLS_SECRETS_ROOT, project.id).catch(() => undefined);
+    await removeToolsSecrets(this.config.TOOLS_CREDENTIALS_ROOT, project.id).catch(() => undefined);
     const current = await this.projects.get(project.id);
     if (!(await this.projects.updateUnlessDeleting(project.id, { status: 'failed', lastError: reason }))) return false;
     await this.events.publish({

@@ -70,7 +70,7 @@ export class ReconcileProcessor {
       if (live.has(projectId)) continue;
       await removeProjectResources(this.runtime, projectId, this.config.BACKEND_CONTAINER);
       await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, projectId));
-      await removeToolsSecrets(this.config.TOOLS_SECRETS_ROOT, projectId);
+      await removeToolsSecrets(this.config.TOOLS_CREDENTIALS_ROOT, projectId);
       report.orphansRemoved.push(projectId);
     }
     await this.renewToolsTokens([...withTools].filter((id) => live.has(id)), report);

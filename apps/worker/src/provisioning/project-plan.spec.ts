@@ -55,7 +55,7 @@ describe('ProjectPlan', () => {
     assert.equal(tools.env.PANTHEON_PROJECT_TOKEN_FILE, '/run/pantheon/project-token');
     assert.equal(tools.env.PANTHEON_API_CREDENTIAL_FILE, '/run/pantheon/api-credential');
     assert.equal(tools.env.PANTHEON_GATEWAY_URL, 'http://172.30.7.3:3000/v1', "the gateway at the backend's project-network address");
-    assert.deepEqual(tools.mounts, [{ source: `/srv/tools-secrets/${PROJECT}`, target: '/run/pantheon', readOnly: true }]);
+    assert.deepEqual(tools.mounts, [{ source: `/srv/tools-credentials/${PROJECT}`, target: '/run/pantheon', readOnly: true }]);
   });
 
   it('describes the tools network with inter-container traffic off, gateway .1 (the host)', () => {

@@ -53,7 +53,7 @@ export class ProjectPlan {
 
   /** The tools API's credential folder on the host (read-only in the container). */
   get toolsSecretsDir(): string {
-    return toolsSecretsDirFor(this.config.TOOLS_SECRETS_ROOT, this.input.projectId);
+    return toolsSecretsDirFor(this.config.TOOLS_CREDENTIALS_ROOT, this.input.projectId);
   }
 
   labels(role: ResourceRole): Labels {
