@@ -2,7 +2,7 @@
 import { KeyRing, masterKeyVerifier } from '@pantheon/crypto';
 import { ConfigError } from './config.errors';
 import { envSchema, SENSITIVE_VARS } from './env.schema';
-import { loadConfig, withSecretFiles } from './load-config';
+import { conditionallyMissing, loadConfig, withSecretFiles } from './load-config';
 
 /** Passwords that must never reach production. */
 const WEAK_PASSWORDS = new Set(['', 'postgres', 'password', 'pantheon', 'changeme', 'secret', 'admin', 'dev']);
@@ -67,9 +67,11 @@ export function checkEnv(source: NodeJS.ProcessEnv, print: (line: string) => voi
     if (!(err instanceof ConfigError)) throw err; // loadConfig below reports it with the rest
   }
   const shape = envSchema.shape;
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const required = new Set(conditionallyMissing(cleaned).map((p) => p.split(':')[0]));
   for (const name of Object.keys(shape) as (keyof typeof shape)[]) {
     const value = env[name];
-    const optional = shape[name].safeParse(undefined).success;
+    const optional = shape[name].safeParse(undefined).success && !required.has(name);
     if (value === undefined || value === '') {
       print(`${optional ? 'default ' : 'MISSING '} ${name}`);
     } else {

@@ -39,6 +39,24 @@ export function withSecretFiles(source: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /**
+ * Variables the schema leaves optional that are required in some processes: the owner role's URL only where
+ * migrations run at boot (the API by default; the worker runs with MIGRATE_ON_BOOT=false and never holds it).
+ */
+const REQUIRED_WHEN: Partial<Record<keyof Env, { when: (env: Record<string, string | undefined>) => boolean; why: string }>> = {
+  DATABASE_MIGRATION_URL: {
+    when: (env) => !['false', '0', 'no'].includes(String(env.MIGRATE_ON_BOOT)),
+    why: 'Required while MIGRATE_ON_BOOT is on (set MIGRATE_ON_BOOT=false where migrations do not run)',
+  },
+};
+
+/** "VAR: why" for each conditionally required variable that `env` (empty values removed) lacks. */
+export function conditionallyMissing(env: Record<string, string | undefined>, names?: readonly string[]): string[] {
+  return Object.entries(REQUIRED_WHEN)
+    .filter(([name, rule]) => (!names || names.includes(name)) && !env[name] && rule!.when(env))
+    .map(([name, rule]) => `${name}: ${rule!.why}`);
+}
+
+/**
  * Validates `source` (default `process.env`) once. The only reader of process.env in the codebase.
  * Throws ConfigError naming every missing or malformed variable.
  */
@@ -46,12 +64,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   // Empty strings count as unset, as most .env tooling writes `VAR=` for "no value".
   const cleaned = Object.fromEntries(Object.entries(withSecretFiles(source)).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
-  const problems = parsed.success ? [] : describeIssues(parsed.error.issues);
-  // Only a process that migrates at boot needs the owner's credentials (the worker runs with it off).
-  const migrateOnBoot = parsed.success ? parsed.data.MIGRATE_ON_BOOT : !['false', '0', 'no'].includes(String(cleaned.MIGRATE_ON_BOOT));
-  if (migrateOnBoot && !cleaned.DATABASE_MIGRATION_URL) {
-    problems.push('DATABASE_MIGRATION_URL: Required while MIGRATE_ON_BOOT is on (set MIGRATE_ON_BOOT=false where migrations do not run)');
-  }
+  const problems = [...(parsed.success ? [] : describeIssues(parsed.error.issues)), ...conditionallyMissing(cleaned)];
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const env = parsed.data;
   // Two listeners on one address would fail at boot with EADDRINUSE; say which variables clash instead.
@@ -82,6 +95,7 @@ export function loadConfigSlice<K extends keyof Env>(
   const cleaned = Object.fromEntries(Object.entries(withSecretFiles(source)).filter(([, v]) => v !== undefined && v !== ''));
   // zod's pick() cannot type a generic key set; the runtime schema is exactly the picked variables.
   const parsed = (envSchema.pick(mask as never) as unknown as z.ZodType<Pick<Env, K>>).safeParse(cleaned);
-  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues));
+  const problems = [...(parsed.success ? [] : describeIssues(parsed.error.issues)), ...conditionallyMissing(cleaned, pick as readonly string[])];
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   return parsed.data;
 }
