@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import Redis from 'ioredis';
+import { KeyRing, toolsApiCredential } from '@pantheon/crypto';
 import { createProject, createUser, TestUser } from '../factories';
 import { startTestApi, TestApi } from '../support/api';
 import { adminPool } from '../support/db';
@@ -239,6 +240,9 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
     const res = await api.as(alice).post('/api/chat').send({ model: 'openai/fake-tool', message: 'weather?', use_project_tools: true, project_id: projectId }).expect(200);
     assert.equal(res.body.message.content, 'tool said: sunny in Paris');
     assert.deepEqual(toolCalls.map((c) => c.args), [{ city: 'Paris' }]);
+    // The tools API requires the project's credential (derived from the master key, never stored).
+    const credential = toolsApiCredential(KeyRing.parse(process.env.PANTHEON_MASTER_KEYS!), projectId);
+    assert.deepEqual(toolCalls.map((c) => c.auth), [`Bearer ${credential}`]);
     const noProject = await api.as(alice).post('/api/chat').send({ model: 'openai/fake-tool', message: 'x', use_project_tools: true });
     assert.equal(noProject.status, 400);
   });

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Redis from 'ioredis';
+import { KeyRing, toolsApiCredential } from '@pantheon/crypto';
 import { bullPrefix, ProjectEvent, ProjectEventReplay, projectJobId, QUEUES } from '@pantheon/events';
 import { containerName, DockerRuntime, LABEL_KEYS, networkName, testRunSelector } from '@pantheon/runtime';
 import { createProject, createUser, TestUser } from '../factories';
@@ -313,9 +314,13 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
         const role = c.labels[LABEL_KEYS.role];
         assert.equal(c.state, 'running', `${c.name} runs`);
         assert.equal(c.networks[networkName(p.id)], expected[role], `${c.name} address`);
-        assert.deepEqual(Object.keys(c.networks).sort(), (role === 'tools' ? [networkName(p.id), env.PLATFORM_NETWORK] : [networkName(p.id)]).sort());
+        assert.deepEqual(Object.keys(c.networks).sort(), (role === 'tools' ? [networkName(p.id), env.TOOLS_NETWORK] : [networkName(p.id)]).sort());
       }
-      const health = await fetch(`http://${body.network.tools_ip}:8080/health`, { signal: AbortSignal.timeout(5000) });
+      const credential = toolsApiCredential(KeyRing.parse(process.env.PANTHEON_MASTER_KEYS!), p.id);
+      const health = await fetch(`http://${body.network.tools_ip}:8080/health`, {
+        headers: { authorization: `Bearer ${credential}` },
+        signal: AbortSignal.timeout(5000),
+      });
       const report = (await health.json()) as { status?: string; project_id?: string };
       assert.equal(health.status, 200, `${p.name}: tools API /health`);
       assert.deepEqual([report.status, report.project_id], ['ok', p.id]);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Docker from 'dockerode';
 import { DockerRuntime, LABEL_KEYS, containerName, networkName } from '@pantheon/runtime';
 import type { ProjectEvent } from '@pantheon/events';
 import { canaryKey, createApiKey, createProject, createUser, TestUser } from '../factories';
@@ -29,6 +30,7 @@ describe('projects: provisioning on a real Docker engine, status over socket.io'
   let alice: TestUser;
   let bob: TestUser;
   const docker = new DockerRuntime();
+  const rawDocker = new Docker();
   const admin = adminPool();
   let canary: string;
 
@@ -100,8 +102,9 @@ describe('projects: provisioning on a real Docker engine, status over socket.io'
     assert.equal(vm.networks[net.name], `${base}.2`);
     assert.equal(tools.networks[net.name], `${base}.1`);
     assert.equal(share.networks[net.name], `${base}.20`);
-    assert.deepEqual(Object.keys(tools.networks).sort(), [net.name, rt.env.PLATFORM_NETWORK].sort(), 'tools API is multi-homed');
-    assert.match(tools.networks[rt.env.PLATFORM_NETWORK] ?? '', /^10\.\d+\.\d+\.\d+$/);
+    assert.deepEqual(Object.keys(tools.networks).sort(), [net.name, rt.env.TOOLS_NETWORK].sort(), 'tools API is multi-homed, never on the platform network');
+    assert.match(tools.networks[rt.env.TOOLS_NETWORK] ?? '', /^10\.\d+\.\d+\.\d+$/);
+    assert.deepEqual(tools.mounts, [{ source: join(rt.env.TOOLS_CREDENTIALS_ROOT, projectA.id), target: '/run/pantheon', readOnly: true }]);
     for (const [c, role] of [[vm, 'vm'], [tools, 'tools'], [share, 'share']] as const) {
       assert.equal(c.labels[LABEL_KEYS.project], projectA.id);
       assert.equal(c.labels[LABEL_KEYS.role], role);
@@ -116,18 +119,30 @@ describe('projects: provisioning on a real Docker engine, status over socket.io'
     assert.equal(share.mounts.find((m) => m.target === '/shared')?.readOnly, true);
   });
 
-  it('puts no provider key anywhere: container env, mounts or the shared folder', async () => {
-    for (const role of ['vm', 'tools', 'share'] as const) {
-      const c = await docker.inspectContainer(containerName(role, projectA.id));
-      const dump = JSON.stringify(c);
-      assert.ok(!dump.includes(canary), `${role} container holds the key`);
-      for (const name of Object.keys(c!.env)) assert.doesNotMatch(name, /(API_KEY|SECRET|PASSWORD|MASTER_KEY)$/i, `${role} env ${name}`);
+  it('puts no provider key and no token anywhere: docker inspect of every container, env, mounts or the shared folder', async () => {
+    // The tools token and credential exist only as files the worker wrote outside the shared folder.
+    const secretsDir = join(rt.env.TOOLS_CREDENTIALS_ROOT, projectA.id);
+    const token = readFileSync(join(secretsDir, 'project-token'), 'utf8');
+    const credential = readFileSync(join(secretsDir, 'api-credential'), 'utf8');
+    assert.match(token, /^pt_/);
+    assert.match(credential, /^tac_/);
+    const { containers } = await docker.listByLabel({ [LABEL_KEYS.project]: projectA.id });
+    assert.deepEqual(containers.map((c) => c.labels[LABEL_KEYS.role]).sort(), ['share', 'tools', 'vm']);
+    for (const { name } of containers) {
+      // The engine's own full answer, as `docker inspect` prints it.
+      const dump = JSON.stringify(await rawDocker.getContainer(name).inspect());
+      for (const [what, secret] of [['provider key', canary], ['project token', token], ['tools credential', credential]]) {
+        assert.ok(!dump.includes(secret), `docker inspect ${name} shows the ${what}`);
+      }
+      const c = await docker.inspectContainer(name);
+      for (const key of Object.keys(c!.env)) assert.doesNotMatch(key, /(API_KEY|SECRET|PASSWORD|MASTER_KEY|TOKEN)$/i, `${name} env ${key}`);
     }
     const files = filesUnder(join(rt.shareRoot, projectA.id));
     assert.ok(files.length >= 1, 'the shared folder was created');
     for (const f of files) {
       assert.ok(!f.split('/').pop()!.startsWith('.env'), `no .env in the shared folder (${f})`);
-      assert.ok(!readFileSync(f, 'utf8').includes(canary), `${f} holds the key`);
+      const text = readFileSync(f, 'utf8');
+      assert.ok(!text.includes(canary) && !text.includes(token) && !text.includes(credential), `${f} holds a secret`);
     }
   });
 

@@ -11,9 +11,9 @@ export function testImageTag(): string {
   return tag;
 }
 
-/** A /24 in 10.x not used by any Docker network or host interface, for this suite's platform network. */
-async function freePlatformSubnet(docker: Docker): Promise<string> {
-  const used = new Set<string>();
+/** A /24 in 10.x not used by any Docker network (nor in `taken`), for this suite's platform or tools network. */
+async function freePlatformSubnet(docker: Docker, taken: string[] = []): Promise<string> {
+  const used = new Set<string>(taken);
   for (const n of await docker.listNetworks()) for (const c of n.IPAM?.Config ?? []) if (c.Subnet) used.add(c.Subnet);
   for (let i = 0; i < 200; i++) {
     const candidate = `10.${200 + Math.floor(Math.random() * 50)}.${Math.floor(Math.random() * 250)}.0/24`;
@@ -44,6 +44,7 @@ export async function runtimeTestEnv(suite: string): Promise<RuntimeTestEnv> {
   const oemDir = join(base, 'oem');
   mkdirSync(shareRoot, { recursive: true });
   mkdirSync(oemDir, { recursive: true });
+  const platformSubnet = await freePlatformSubnet(docker);
   const env = {
     VM_IMAGE: `pantheon/vm-standin:${tag}`,
     TOOLS_IMAGE: `pantheon/tools-api:${tag}`,
@@ -52,7 +53,10 @@ export async function runtimeTestEnv(suite: string): Promise<RuntimeTestEnv> {
     SHARE_ROOT: shareRoot,
     OEM_DIR: oemDir,
     PLATFORM_NETWORK: `pantheon-platform-${label}`.slice(0, 60),
-    PLATFORM_SUBNET: await freePlatformSubnet(docker),
+    PLATFORM_SUBNET: platformSubnet,
+    TOOLS_NETWORK: `pantheon-tools-${label}`.slice(0, 60),
+    TOOLS_SUBNET: await freePlatformSubnet(docker, [platformSubnet]),
+    TOOLS_CREDENTIALS_ROOT: join(base, 'tools-secrets'),
     RUNTIME_TEST_RUN_LABEL: label,
     JOB_LOCK_MS: '3000',
     RECONCILE_INTERVAL_MS: '2000',

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { request, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createToolsApiServer } from './app';
@@ -9,6 +12,7 @@ import { AGENT_HEALTH, AGENT_INFO, FakeVm } from './testing/fake-vm';
 
 const PROJECT_ID = '0b6f1c52-3f5e-4c1e-9a8e-2f1d6c7b8a90';
 const CANARY = 'Bearer canary-4b1d0c';
+const CREDENTIAL = 'tac_spec-credential-0123456789abcdefghijklmnopqrstu';
 
 interface Answer {
   status: number;
@@ -21,9 +25,19 @@ describe('tools API server', () => {
   let server: Server;
   let base: string;
   const logLines: string[] = [];
+  const secrets = mkdtempSync(join(tmpdir(), 'tools-api-spec-'));
+  const credentialFile = join(secrets, 'api-credential');
+  const tokenFile = join(secrets, 'project-token');
+  const authorized = { authorization: `Bearer ${CREDENTIAL}` };
 
-  /** One request, no keep-alive, so closing the server never waits on an idle socket. */
-  function call(method: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
+  /** Replaces a secret file the way the worker does (a new file renamed over the old one). */
+  function rewrite(file: string, value: string): void {
+    writeFileSync(`${file}.tmp`, value, { mode: 0o400 });
+    renameSync(`${file}.tmp`, file);
+  }
+
+  /** One request, no keep-alive, so closing the server never waits on an idle socket. Authorized unless told. */
+  function call(method: string, path: string, headers: Record<string, string> = authorized): Promise<Answer> {
     return new Promise((resolve, reject) => {
       const req = request(`${base}${path}`, { method, headers, agent: false }, (res) => {
         const chunks: Buffer[] = [];
@@ -53,7 +67,11 @@ describe('tools API server', () => {
       port: 0,
       host: '127.0.0.1',
       healthTimeoutMs: 300,
+      projectTokenFile: tokenFile,
+      credentialFile,
     };
+    rewrite(credentialFile, CREDENTIAL);
+    rewrite(tokenFile, 'pt_spec-token');
     server = createToolsApiServer(config, new JsonLogger({ write: (line: string) => logLines.push(line) }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -62,12 +80,13 @@ describe('tools API server', () => {
   after(async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await vm.close();
+    rmSync(secrets, { recursive: true, force: true });
   });
 
   it('GET /health answers 200 ok with the VM parts when the VM is up', async () => {
     assert.deepEqual(await getJson('/health'), {
       status: 200,
-      body: { status: 'ok', project_id: PROJECT_ID, vm: { viewer: 'up', agent: 'up', agent_info: AGENT_HEALTH } },
+      body: { status: 'ok', project_id: PROJECT_ID, gateway_token: 'present', vm: { viewer: 'up', agent: 'up', agent_info: AGENT_HEALTH } },
     });
   });
 
@@ -78,16 +97,66 @@ describe('tools API server', () => {
       body: {
         status: 'degraded',
         project_id: PROJECT_ID,
+        gateway_token: 'present',
         vm: { viewer: 'down', agent: 'up', agent_info: AGENT_HEALTH },
       },
     });
   });
 
-  it('GET /live answers 200 without asking the VM', async () => {
+  it('GET /live answers 200 without asking the VM, and without a credential', async () => {
     vm.received.length = 0;
     vm.set('viewer /health', { status: 500, body: '' });
     assert.deepEqual(await getJson('/live'), { status: 200, body: { status: 'ok' } });
+    const anonymous = await call('GET', '/live', {});
+    assert.equal(anonymous.status, 200);
     assert.deepEqual(vm.received, []);
+  });
+
+  it('answers 401 JSON on every other path without the right bearer credential, before routing', async () => {
+    vm.received.length = 0;
+    const unauthorized = { statusCode: 401, error: 'Unauthorized' };
+    const refused: Record<string, string>[] = [
+      {},
+      { authorization: CREDENTIAL },
+      { authorization: 'Bearer tac_wrong' },
+      { authorization: `Bearer ${CREDENTIAL}x` },
+      { authorization: `Basic ${CREDENTIAL}` },
+    ];
+    for (const path of ['/health', '/vm/info', '/nope', '/live/']) {
+      for (const headers of refused) {
+        const answer = await call('GET', path, headers);
+        assert.equal(answer.status, 401, `${path} ${JSON.stringify(headers)}`);
+        assert.equal(answer.headers['content-type'], 'application/json; charset=utf-8');
+        assert.deepEqual({ ...(JSON.parse(answer.text) as object), message: undefined }, { ...unauthorized, message: undefined });
+      }
+    }
+    assert.equal((await call('POST', '/health', {})).status, 401);
+    assert.deepEqual(vm.received, [], 'nothing reached the VM');
+  });
+
+  it('follows a rewritten credential file, and refuses everyone while it is missing', async () => {
+    const next = 'tac_spec-next-credential-zyxwvutsrqponmlkjihgfedcba98';
+    try {
+      rewrite(credentialFile, next);
+      assert.equal((await call('GET', '/vm/info')).status, 401, 'the previous credential is refused');
+      assert.equal((await call('GET', '/vm/info', { authorization: `Bearer ${next}` })).status, 200);
+      unlinkSync(credentialFile);
+      assert.equal((await call('GET', '/vm/info', { authorization: `Bearer ${next}` })).status, 401, 'fail closed');
+    } finally {
+      rewrite(credentialFile, CREDENTIAL);
+    }
+    assert.equal((await call('GET', '/vm/info')).status, 200);
+  });
+
+  it('reports the gateway token file in /health, and follows its renewal', async () => {
+    try {
+      unlinkSync(tokenFile);
+      assert.deepEqual(((await getJson('/health')).body as { gateway_token: string }).gateway_token, 'missing');
+      assert.equal((await getJson('/health')).status, 503);
+    } finally {
+      rewrite(tokenFile, 'pt_spec-renewed');
+    }
+    assert.equal((await getJson('/health')).status, 200);
   });
 
   it("GET /vm/info proxies the guest agent's /info", async () => {

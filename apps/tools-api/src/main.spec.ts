@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +11,14 @@ import { closedPort, FakeVm } from './testing/fake-vm';
 // The compiled entry point beside this compiled spec: what the image runs.
 const MAIN = path.join(__dirname, 'main.js');
 const PROJECT_ID = '0b6f1c52-3f5e-4c1e-9a8e-2f1d6c7b8a90';
+const SECRETS = mkdtempSync(path.join(tmpdir(), 'tools-api-main-'));
+const CREDENTIAL = 'tac_main-spec-credential';
+const FILES = {
+  PANTHEON_PROJECT_TOKEN_FILE: path.join(SECRETS, 'project-token'),
+  PANTHEON_API_CREDENTIAL_FILE: path.join(SECRETS, 'api-credential'),
+};
+writeFileSync(FILES.PANTHEON_PROJECT_TOKEN_FILE, 'pt_main-spec', { mode: 0o400 });
+writeFileSync(FILES.PANTHEON_API_CREDENTIAL_FILE, CREDENTIAL, { mode: 0o400 });
 
 /** Runs main.js with exactly `env` (nothing inherited) and returns how it ended. */
 function runToExit(env: Record<string, string>): { status: number | null; stdout: string } {
@@ -18,7 +28,7 @@ function runToExit(env: Record<string, string>): { status: number | null; stdout
 
 function getStatus(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    get(url, { agent: false }, (res) => {
+    get(url, { agent: false, headers: { authorization: `Bearer ${CREDENTIAL}` } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     }).on('error', reject);
@@ -31,10 +41,13 @@ describe('tools API process', () => {
   before(async () => {
     vm = await FakeVm.start();
   });
-  after(() => vm.close());
+  after(async () => {
+    await vm.close();
+    rmSync(SECRETS, { recursive: true, force: true });
+  });
 
   it('exits 1 naming the bad variable', () => {
-    const { status, stdout } = runToExit({ PROJECT_ID, VM_HOST: 'vm.internal' });
+    const { status, stdout } = runToExit({ PROJECT_ID, VM_HOST: 'vm.internal', ...FILES });
     assert.equal(status, 1);
     const line = JSON.parse(stdout.trim()) as Record<string, unknown>;
     assert.equal(line.level, 'error');
@@ -60,6 +73,7 @@ describe('tools API process', () => {
         GUEST_AGENT_PORT: String(vm.agentPort),
         HOST: '127.0.0.1',
         PORT: String(port),
+        ...FILES,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

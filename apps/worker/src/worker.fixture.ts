@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { AppConfig, loadConfig } from '@pantheon/config';
+import { KeyRing, toolsApiCredential } from '@pantheon/crypto';
 import type { ProjectLifecycleUpdate, ProjectRecord } from '@pantheon/db';
 import type { EnqueueResult, ProjectEventInput, ProjectJobData, QueueJob } from '@pantheon/events';
 import { ContainerRuntime, isProjectId, LABEL_KEYS } from '@pantheon/runtime';
@@ -14,7 +15,7 @@ import { DeprovisionProcessor } from './processors/deprovision.processor';
 import { ProvisionProcessor } from './processors/provision.processor';
 import { ReconcileProcessor } from './processors/reconcile.processor';
 import type { ReadinessResult } from './provisioning/health';
-import { platformNetworkSpec } from './provisioning/project-plan';
+import { platformNetworkSpec, toolsNetworkSpec } from './provisioning/project-plan';
 import { WorkerMetrics } from './worker.metrics';
 
 // Processors log through Nest's static logger; outside an app that would print every line of a spec.
@@ -22,6 +23,7 @@ Logger.overrideLogger(false);
 
 export const OWNER = '7c1d2e3f-1111-4222-8333-944455566677';
 export const BACKEND = 'pantheon-backend-spec';
+const SPEC_MASTER_KEYS = KeyRing.generateSpec(1);
 
 /** A valid config without the process's environment; `env` overrides. */
 export function testConfig(env: Record<string, string> = {}): AppConfig {
@@ -31,6 +33,8 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
     KEYCLOAK_URL: 'http://127.0.0.1:1',
     SHARE_ROOT: '/srv/shares',
     OEM_DIR: '/srv/oem',
+    TOOLS_CREDENTIALS_ROOT: '/srv/tools-credentials',
+    PANTHEON_MASTER_KEYS: SPEC_MASTER_KEYS,
     ...env,
   });
 }
@@ -38,7 +42,7 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
 /** projects as ProjectSystemRepository sees them (pantheon_worker), with the same conditional writes. */
 export class InMemoryProjectStore {
   private readonly rows = new Map<string, ProjectRecord>();
-  readonly toolsTokens: { projectId: string; prefix: string; revoked: boolean }[] = [];
+  readonly toolsTokens: { projectId: string; prefix: string; revoked: boolean; expiresAt: Date }[] = [];
 
   add(p: Partial<ProjectRecord> & { id: string }): ProjectRecord {
     const now = new Date();
@@ -77,9 +81,27 @@ export class InMemoryProjectStore {
     this.write(id, { status: 'deleted', subnetIndex: null, deletedAt: new Date(), progress: 100, progressStep: 'deprovision' });
   }
 
-  async issueToolsToken(p: { projectId: string; prefix: string }): Promise<void> {
+  async issueToolsToken(p: { projectId: string; prefix: string; expiresAt: Date }): Promise<void> {
     for (const t of this.toolsTokens) if (t.projectId === p.projectId) t.revoked = true;
-    this.toolsTokens.push({ projectId: p.projectId, prefix: p.prefix, revoked: false });
+    this.toolsTokens.push({ projectId: p.projectId, prefix: p.prefix, revoked: false, expiresAt: p.expiresAt });
+  }
+
+  async revokeToolsTokens(projectId: string): Promise<number> {
+    const live = this.toolsTokens.filter((t) => t.projectId === projectId && !t.revoked);
+    for (const t of live) t.revoked = true;
+    return live.length;
+  }
+
+  async toolsTokenExpiries(ids: string[]): Promise<Map<string, { ownerId: string; expiresAt: Date | null }>> {
+    const out = new Map<string, { ownerId: string; expiresAt: Date | null }>();
+    for (const id of ids) {
+      const row = this.rows.get(id);
+      if (!row || row.status !== 'running' || row.deletedAt !== null) continue;
+      const live = this.toolsTokens.filter((t) => t.projectId === id && !t.revoked && t.expiresAt.getTime() > Date.now());
+      const latest = live.map((t) => t.expiresAt).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
+      out.set(id, { ownerId: row.ownerId, expiresAt: latest });
+    }
+    return out;
   }
 
   async listStuck(statuses: string[], before: Date): Promise<ProjectRecord[]> {
@@ -176,12 +198,16 @@ function recordCalls(runtime: ContainerRuntime, calls: string[]): ContainerRunti
  */
 export async function workerFixture(env: Record<string, string> = {}) {
   const shareRoot = mkdtempSync(join(tmpdir(), 'pantheon-worker-spec-'));
-  const config = testConfig({ SHARE_ROOT: shareRoot, BACKEND_CONTAINER: BACKEND, ...env });
+  const secretsRoot = mkdtempSync(join(tmpdir(), 'pantheon-worker-spec-secrets-'));
+  const config = testConfig({ SHARE_ROOT: shareRoot, TOOLS_CREDENTIALS_ROOT: secretsRoot, TOOLS_UID: String(process.getuid?.() ?? 0), BACKEND_CONTAINER: BACKEND, ...env });
+  const ring = KeyRing.parse(config.masterKeysSpec!);
+  const toolsCredential = (projectId: string) => toolsApiCredential(ring, projectId);
   // The default config's images: a spec that names another one meets IMAGE_NOT_FOUND.
   const defaults = testConfig();
   const engine = new InMemoryRuntime({ images: [defaults.SHARE_IMAGE, defaults.VM_IMAGE, defaults.TOOLS_IMAGE, 'pantheon/backend:spec'] });
   const platform = platformNetworkSpec(config);
   await engine.ensureNetwork(platform);
+  await engine.ensureNetwork(toolsNetworkSpec(config));
   await engine.ensureContainer({
     name: BACKEND, image: 'pantheon/backend:spec', env: {}, labels: { [LABEL_KEYS.role]: 'backend' },
     network: { name: platform.name, ip: config.PLATFORM_SUBNET.replace(/\.0\/24$/, '.2') },
@@ -194,26 +220,32 @@ export async function workerFixture(env: Record<string, string> = {}) {
   const queue = new InMemoryJobQueue();
   const ready = {
     urls: [] as string[],
+    /** The credential each check sent. */
+    credentials: [] as string[],
     /** Answers of the next checks, in order; then ok. */
     answers: [] as ReadinessResult[],
     /** Runs during a check, e.g. a DELETE landing while the VM boots. */
     during: undefined as (() => void) | undefined,
   };
-  const toolsReady = async (url: string): Promise<ReadinessResult> => {
+  const toolsReady = async (url: string, _timeoutMs: number, credential: string): Promise<ReadinessResult> => {
     ready.urls.push(url);
+    ready.credentials.push(credential);
     ready.during?.();
     return ready.answers.shift() ?? { ok: true };
   };
   const registry = new MetricsRegistry({ processMetrics: false });
   const metrics = new WorkerMetrics(registry);
   return {
-    config, engine, runtime, calls, projects, published, queue, ready, metrics,
+    config, engine, runtime, calls, projects, published, queue, ready, metrics, secretsRoot, toolsCredential,
     /** The metrics exposition text so far (what a scrape of the worker would show). */
     scrape: () => registry.scrape(),
-    provision: new ProvisionProcessor(config, runtime, projects, events, toolsReady, metrics),
+    provision: new ProvisionProcessor(config, runtime, projects, events, toolsReady, toolsCredential, metrics),
     deprovision: new DeprovisionProcessor(config, runtime, projects, events),
-    reconcile: new ReconcileProcessor(config, runtime, projects, queue, events),
-    close: () => rmSync(shareRoot, { recursive: true, force: true }),
+    reconcile: new ReconcileProcessor(config, runtime, projects, queue, events, toolsCredential),
+    close: () => {
+      rmSync(shareRoot, { recursive: true, force: true });
+      rmSync(secretsRoot, { recursive: true, force: true });
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import { DynamicModule, Inject, Injectable, Logger, Module, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig, APP_CONFIG, ConfigModule } from '@pantheon/config';
-import { REDACT_PATHS } from '@pantheon/crypto';
+import { KeyRing, REDACT_PATHS, toolsApiCredential } from '@pantheon/crypto';
 import { createPrismaClient, dbPoolUsage, ProjectSystemRepository } from '@pantheon/db';
 import { JobQueueFactory, ProjectEventPublisher, REDIS, RedisModule } from '@pantheon/events';
 import { MetricsModule, MetricsRegistry, watchDbPool } from '@pantheon/metrics';
@@ -15,7 +15,7 @@ import { ReconcileProcessor } from './processors/reconcile.processor';
 import { waitForToolsApi } from './provisioning/health';
 import { QueueWorkersService } from './queue-workers.service';
 import { WorkerMetrics } from './worker.metrics';
-import { JOB_QUEUE, JOB_QUEUES, PROJECT_EVENTS, PROJECTS, RUNTIME, TOOLS_READINESS } from './worker.tokens';
+import { JOB_QUEUE, JOB_QUEUES, PROJECT_EVENTS, PROJECTS, RUNTIME, TOOLS_CREDENTIAL, TOOLS_READINESS } from './worker.tokens';
 
 const WORKER_DB = Symbol('WORKER_DB');
 
@@ -81,6 +81,16 @@ export class WorkerModule {
         },
         { provide: JOB_QUEUE, inject: [JOB_QUEUES], useFactory: (queues: JobQueueFactory) => queues.projectQueue() },
         { provide: TOOLS_READINESS, useValue: waitForToolsApi },
+        {
+          provide: TOOLS_CREDENTIAL,
+          inject: [APP_CONFIG],
+          useFactory: (c: AppConfig) => {
+            // The worker writes and sends the tools API's credential, derived from the master key.
+            if (!c.masterKeysSpec) throw new Error('PANTHEON_MASTER_KEYS (or PANTHEON_MASTER_KEYS_FILE) is required by the worker');
+            const ring = KeyRing.parse(c.masterKeysSpec);
+            return (projectId: string) => toolsApiCredential(ring, projectId);
+          },
+        },
         WorkerMetrics,
         {
           provide: WORKER_GAUGES,

@@ -299,6 +299,36 @@ describe('checkEnv', () => {
   });
 });
 
+describe('passwords of the data services at boot', () => {
+  const names = ['DATABASE_URL', 'DATABASE_MIGRATION_URL', 'DATABASE_WORKER_URL', 'REDIS_URL'] as const;
+  const open: Record<(typeof names)[number], string> = {
+    DATABASE_URL: 'postgresql://pantheon_app@postgres.internal:5432/pantheon',
+    DATABASE_MIGRATION_URL: 'postgresql://pantheon_owner@postgres.internal:5432/pantheon',
+    DATABASE_WORKER_URL: 'postgresql://pantheon_worker:@postgres.internal:5432/pantheon',
+    REDIS_URL: 'redis://redis.internal:6379',
+  };
+
+  for (const name of names) {
+    it(`refuses a production ${name} without a password, naming it`, () => {
+      const err = configError(() => loadConfig({ ...prodEnv(), [name]: open[name] }));
+      assert.deepEqual(err.problems, [`${name}: must include a password in production`]);
+    });
+  }
+
+  it('lets development and tests use password-less services', () => {
+    for (const NODE_ENV of ['development', 'test']) {
+      const config = loadConfig({ ...prodEnv(), ...open, NODE_ENV });
+      assert.equal(config.REDIS_URL, open.REDIS_URL);
+    }
+  });
+
+  it('fails check-env too (exit 1)', () => {
+    const { code, lines, text } = run({ ...prodEnv(), REDIS_URL: open.REDIS_URL });
+    assert.equal(code, 1, text);
+    assert.ok(lines.includes('PROBLEM  REDIS_URL: must include a password in production'), text);
+  });
+});
+
 describe('productionProblems', () => {
   const key = () => KeyRing.generateSpec(1).split(':')[1];
   const cases: Array<[string, (env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv, RegExp]> = [
@@ -307,6 +337,8 @@ describe('productionProblems', () => {
     ['weak owner DB password', (e) => ({ ...e, DATABASE_MIGRATION_URL: 'postgresql://pantheon_owner:changeme@postgres.internal/pantheon' }), /^DATABASE_MIGRATION_URL: password/],
     ['weak worker DB password', (e) => ({ ...e, DATABASE_WORKER_URL: 'postgresql://pantheon_worker:pantheon@postgres.internal/pantheon' }), /^DATABASE_WORKER_URL: password/],
     ['percent-encoded weak password', (e) => ({ ...e, DATABASE_URL: 'postgresql://pantheon_app:%70assword@postgres.internal/pantheon' }), /^DATABASE_URL: password/],
+    ['a password-less Redis', (e) => ({ ...e, REDIS_URL: 'redis://redis.internal:6379' }), /^REDIS_URL: password is empty or a well-known default$/],
+    ['a weak Redis password', (e) => ({ ...e, REDIS_URL: 'redis://:changeme@redis.internal:6379' }), /^REDIS_URL: password/],
     ['missing master keys', (e) => ({ ...e, PANTHEON_MASTER_KEYS: undefined }), /^PANTHEON_MASTER_KEYS: required in production$/],
     ['duplicate master keys', (e) => {
       const k = key();

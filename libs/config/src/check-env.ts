@@ -26,7 +26,7 @@ export function productionProblems(env: NodeJS.ProcessEnv): string[] {
     if (!value) continue;
     try {
       const url = new URL(value);
-      if (name !== 'REDIS_URL' && WEAK_PASSWORDS.has(decodeURIComponent(url.password))) {
+      if (WEAK_PASSWORDS.has(decodeURIComponent(url.password))) {
         problems.push(`${name}: password is empty or a well-known default`);
       }
     } catch {

@@ -140,6 +140,26 @@ export const envSchema = z.object({
   /** The platform network the tools API is also attached to (multi-homed). */
   PLATFORM_NETWORK: z.string().min(1).default('pantheon-platform'),
   PLATFORM_SUBNET: z.string().regex(/^\d+\.\d+\.\d+\.0\/24$/, 'must be an a.b.c.0/24 CIDR').default('10.0.1.0/24'),
+  /**
+   * The tools network: only tools containers and the API (plus host processes through its gateway) are on it,
+   * never PostgreSQL, Redis or Keycloak. Containers on it cannot reach each other (bridge ICC off).
+   */
+  TOOLS_NETWORK: z.string().min(1).default('pantheon-tools'),
+  TOOLS_SUBNET: z.string().regex(/^\d+\.\d+\.\d+\.0\/24$/, 'must be an a.b.c.0/24 CIDR').default('10.0.2.0/24'),
+  /**
+   * Host folder under which the worker keeps each project's tools credentials (`<id>/project-token`,
+   * `<id>/api-credential`), mounted read-only into its tools container. Not under SHARE_ROOT: the VM writes there.
+   */
+  TOOLS_CREDENTIALS_ROOT: z.string().min(1).default('/var/lib/pantheon/tools-credentials'),
+  /** Uid the tools API process runs as in its image (deploy/tools-api.Dockerfile: 1000); its credential files are owned by it, mode 0400. */
+  TOOLS_UID: z.coerce.number().int().min(0).max(2 ** 31).default(1000),
+  /** Lifetime of the project token in a tools container's file; the reconciler renews it past half-life. */
+  TOOLS_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /**
+   * Name of the worker's own container when it runs in Docker. ICC is off on the tools network, so a worker
+   * container cannot probe a tools API there: it joins the project network at .4 for the readiness check only.
+   */
+  WORKER_CONTAINER: z.string().optional(),
   /** Name of the backend's own container, joined to each project network at .3 when the backend runs in Docker. */
   BACKEND_CONTAINER: z.string().optional(),
   DOCKER_SOCKET: z.string().default('/var/run/docker.sock'),
@@ -171,10 +191,11 @@ export const envSchema = z.object({
   /** A failed project keeps its subnet lease this long (for a look at what failed), then the reconciler frees it. */
   FAILED_LEASE_GRACE_MS: z.coerce.number().int().min(0).default(3_600_000),
 
-  /** Lifetime of the project token the worker gives a project's tools API. */
-  PROJECT_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
-  /** The LLM gateway as seen from a project's tools API (over the platform network). */
-  GATEWAY_URL_FOR_PROJECTS: z.string().url().default('http://10.0.1.2:3000/v1'),
+  /**
+   * The LLM gateway as seen from a project's tools API: the backend's address on the project network by default
+   * (`{backend_ip}` = the project's .3); the tools container is not on the platform network.
+   */
+  GATEWAY_URL_FOR_PROJECTS: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL template').default('http://{backend_ip}:3000/v1'),
 
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
   /** How long the worker waits for the tools API and guest agent to answer before failing a provision. */

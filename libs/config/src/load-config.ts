@@ -10,6 +10,15 @@ function describeIssues(issues: { path: PropertyKey[]; message: string }[]): str
   return issues.map((i) => `${String(i.path[0] ?? '(root)')}: ${i.message}`);
 }
 
+/** `redis://:pw@host` and `postgresql://user:pw@host` carry a password; `redis://host` does not. */
+function hasPassword(value: string): boolean {
+  try {
+    return new URL(value).password !== '';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Each sensitive variable may instead name a file holding its value (`DATABASE_URL_FILE=/run/secrets/…`),
  * so that containers get secrets as mounted files rather than in their environment. A value set directly
@@ -61,6 +70,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   // Two listeners on one address would fail at boot with EADDRINUSE; say which variables clash instead.
   if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.API_PORT) {
     throw new ConfigError(['METRICS_PORT: must differ from API_PORT (/metrics is never served on the public port)']);
+  }
+
+  // Without a password any container that reaches them owns the queues or the data: never in production.
+  if (env.NODE_ENV === 'production') {
+    const open = (['DATABASE_URL', 'DATABASE_MIGRATION_URL', 'DATABASE_WORKER_URL', 'REDIS_URL'] as const).filter(
+      (name) => env[name] !== undefined && !hasPassword(env[name]!),
+    );
+    if (open.length > 0) throw new ConfigError(open.map((name) => `${name}: must include a password in production`));
   }
 
   return { ...env, masterKeysSpec: env.PANTHEON_MASTER_KEYS };

@@ -13,3 +13,4 @@ export { fingerprint, last4, maskSecret } from './mask';
 export { REDACT_PATHS, redactSecrets } from './redact';
 export { providerKeyAad } from './provider-key-aad';
 export { generateProjectToken, hashProjectToken, looksLikeProjectToken, PROJECT_TOKEN_PREFIX, type IssuedProjectToken } from './project-token';
+export { toolsApiCredential, TOOLS_API_CREDENTIAL_PREFIX } from './tools-api-credential';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildAddressRules, classifyAddress, DeniedNetwork } from './address-rules';
+import { outboundSettingsFromConfig } from './outbound.settings';
 
 const DENIED: DeniedNetwork[] = [
   { range: 'platform', label: 'an address of the platform network (10.0.1.0/24)', cidr: '10.0.1.0/24' },
@@ -108,5 +109,18 @@ describe('allowlist (OUTBOUND_ALLOW_HOSTS)', () => {
     assert.equal(rangeOf('172.30.1.1', wide, true), 'projects');
     assert.equal(rangeOf('::ffff:172.30.1.1', wide, true), 'projects');
     assert.equal(rangeOf('10.0.2.4', wide), 'allowed');
+  });
+
+  it('never opens the configured tools network either, even inside an allowed CIDR', () => {
+    const { denied } = outboundSettingsFromConfig({
+      OUTBOUND_ALLOW_HOSTS: '10.0.0.0/8', OUTBOUND_DNS_SERVERS: '', OUTBOUND_MAX_BODY_BYTES: 1024, OUTBOUND_MAX_SSE_LINE_BYTES: 1024,
+      PLATFORM_SUBNET: '10.0.1.0/24', TOOLS_SUBNET: '10.0.7.0/24',
+    });
+    const wide = buildAddressRules('10.0.0.0/8', denied);
+    assert.equal(rangeOf('10.0.7.4', wide), 'tools');
+    assert.equal(rangeOf('10.0.7.4', wide, true), 'tools');
+    assert.equal(rangeOf('::ffff:10.0.7.9', wide), 'tools');
+    assert.equal(classifyAddress('10.0.7.4', wide, false)?.label, 'an address of the tools network (10.0.7.0/24)');
+    assert.equal(rangeOf('10.0.8.4', wide), 'allowed');
   });
 });

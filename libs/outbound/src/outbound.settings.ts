@@ -4,7 +4,7 @@ import type { OutboundSettings } from './outbound.policy';
 
 export type OutboundEnv = Pick<
   Env,
-  'OUTBOUND_ALLOW_HOSTS' | 'OUTBOUND_DNS_SERVERS' | 'OUTBOUND_MAX_BODY_BYTES' | 'OUTBOUND_MAX_SSE_LINE_BYTES' | 'PLATFORM_SUBNET'
+  'OUTBOUND_ALLOW_HOSTS' | 'OUTBOUND_DNS_SERVERS' | 'OUTBOUND_MAX_BODY_BYTES' | 'OUTBOUND_MAX_SSE_LINE_BYTES' | 'PLATFORM_SUBNET' | 'TOOLS_SUBNET'
 >;
 
 /** The policy's slice of the validated config; the platform and project networks are always refused. */
@@ -17,6 +17,7 @@ export function outboundSettingsFromConfig(env: OutboundEnv): OutboundSettings {
     denied: [
       { range: 'platform', label: `an address of the platform network (${env.PLATFORM_SUBNET})`, cidr: env.PLATFORM_SUBNET },
       { range: 'projects', label: `an address of the project networks (${PROJECT_SUPERNET})`, cidr: PROJECT_SUPERNET },
+      { range: 'tools', label: `an address of the tools network (${env.TOOLS_SUBNET})`, cidr: env.TOOLS_SUBNET },
     ],
   };
 }

@@ -75,6 +75,7 @@ export function networkDrift(spec: NetworkSpec, actual: NetworkSummary): ConfigD
     drift.push({ field: 'gateway', detail: `${actual.gateway ?? 'none'} ≠ ${spec.gateway}` });
   }
   if (actual.internal !== (spec.internal ?? false)) drift.push({ field: 'internal', detail: String(actual.internal) });
+  if (actual.isolated !== (spec.isolated ?? false)) drift.push({ field: 'isolated', detail: String(actual.isolated) });
   return [...drift, ...labelDrift(spec.labels, actual.labels)];
 }
 

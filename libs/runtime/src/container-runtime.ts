@@ -11,6 +11,11 @@ export interface NetworkSpec {
   labels: Labels;
   /** No route out of the subnet (Docker `--internal`). Defaults to false. */
   internal?: boolean;
+  /**
+   * Containers on it cannot reach each other, only the host side (bridge option
+   * `com.docker.network.bridge.enable_icc=false`). Defaults to false.
+   */
+  isolated?: boolean;
 }
 
 /** A container port published on the host. */
@@ -77,6 +82,8 @@ export interface NetworkSummary {
   subnet: string | null;
   gateway: string | null;
   internal: boolean;
+  /** Inter-container traffic is dropped (ICC off). */
+  isolated: boolean;
   labels: Labels;
 }
 
@@ -115,7 +122,7 @@ export interface LabelledObjects {
 
 /** One way an existing object differs from its spec. */
 export interface ConfigDrift {
-  field: 'image' | 'env' | 'labels' | 'network' | 'mounts' | 'resources' | 'subnet' | 'gateway' | 'internal';
+  field: 'image' | 'env' | 'labels' | 'network' | 'mounts' | 'resources' | 'subnet' | 'gateway' | 'internal' | 'isolated';
   /** Names what differs (an env var's name, never its value). */
   detail: string;
 }

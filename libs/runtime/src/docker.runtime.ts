@@ -81,6 +81,9 @@ function labelFilters(labels: Labels): string {
   return JSON.stringify({ label: selectors });
 }
 
+/** Bridge driver option that, set to "false", drops traffic between containers of the network. */
+const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
+
 function networkSummary(info: Docker.NetworkInspectInfo): NetworkSummary {
   const ipam = info.IPAM?.Config?.[0];
   return {
@@ -89,6 +92,7 @@ function networkSummary(info: Docker.NetworkInspectInfo): NetworkSummary {
     subnet: ipam?.Subnet ?? null,
     gateway: ipam?.Gateway ?? null,
     internal: info.Internal,
+    isolated: info.Options?.[ICC_OPTION] === 'false',
     labels: info.Labels ?? {},
   };
 }
@@ -265,6 +269,7 @@ export class DockerRuntime implements ContainerRuntime {
         CheckDuplicate: true,
         Driver: 'bridge',
         Internal: spec.internal ?? false,
+        ...(spec.isolated ? { Options: { [ICC_OPTION]: 'false' } } : {}),
         IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet, Gateway: spec.gateway }] },
         Labels: withManagedLabel(spec.labels),
       });

@@ -216,6 +216,7 @@ describe('DockerRuntime (real engine)', { concurrency: false }, () => {
     assert.equal(network.gateway, netA.gateway);
     assert.match(network.gateway ?? '', /\.254$/);
     assert.equal(network.internal, false);
+    assert.equal(network.isolated, false, 'containers of one project talk to each other');
     assert.equal(network.labels['pantheon.managed'], 'true');
     assert.equal(network.labels['pantheon.project'], PROJECT_A);
     assert.equal(network.labels['pantheon.role'], 'network');
@@ -225,6 +226,8 @@ describe('DockerRuntime (real engine)', { concurrency: false }, () => {
     assert.equal(again.created, false);
     assert.equal(again.network.id, network.id);
     assert.deepEqual(again.drift, []);
+    const asIsolated = await runtime.ensureNetwork({ ...networkSpecA, isolated: true });
+    assert.deepEqual(asIsolated.drift, [{ field: 'isolated', detail: 'false' }], 'reported, never changed in place');
   });
 
   it('runs the VM and share stand-ins at their static addresses', async () => {

@@ -10,9 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   containerName,
@@ -46,6 +46,10 @@ const PLATFORM_NETWORK = `pantheon-test-platform-${RUN}`;
 const VM = containerName('vm', PROJECT);
 const TOOLS = containerName('tools', PROJECT);
 const GUARD = `pantheon-test-secret-guard-${RUN}`;
+/** The folder the worker would write (credential and gateway token, 0400), mounted read-only at /run/pantheon. */
+const SECRETS_DIR = mkdtempSync(path.join(tmpdir(), 'pantheon-tools-it-'));
+const CREDENTIAL = `tac_it-${RUN}`;
+const AUTH = { authorization: `Bearer ${CREDENTIAL}` };
 
 const runtime = new DockerRuntime();
 
@@ -114,7 +118,7 @@ async function createFreeNetwork(name: string, labels: Labels, candidates: strin
 }
 
 /** GET a JSON document with no keep-alive, so no socket outlives the test. */
-function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+function getJson(url: string, headers: Record<string, string> = AUTH): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const request = http.get(url, { agent: false, timeout: 5_000, headers }, (response) => {
       const chunks: Buffer[] = [];
@@ -203,6 +207,8 @@ describe('tools API image (real engine)', { concurrency: false }, () => {
       Array.from({ length: PLATFORM_ATTEMPTS }, () => `10.${randomInt(100, 250)}.${randomInt(0, 256)}.0/24`),
     );
     platformIp = platformCidr.replace(/\.0\/24$/, '.6');
+    writeFileSync(path.join(SECRETS_DIR, 'api-credential'), CREDENTIAL, { mode: 0o400 });
+    writeFileSync(path.join(SECRETS_DIR, 'project-token'), `pt_it-${RUN}`, { mode: 0o400 });
 
     await runtime.ensureContainer({
       name: VM,
@@ -214,7 +220,13 @@ describe('tools API image (real engine)', { concurrency: false }, () => {
     toolsSpec = {
       name: TOOLS,
       image: TOOLS_IMAGE,
-      env: { PROJECT_ID: PROJECT, VM_HOST: project.vm },
+      env: {
+        PROJECT_ID: PROJECT,
+        VM_HOST: project.vm,
+        PANTHEON_PROJECT_TOKEN_FILE: '/run/pantheon/project-token',
+        PANTHEON_API_CREDENTIAL_FILE: '/run/pantheon/api-credential',
+      },
+      mounts: [{ source: SECRETS_DIR, target: '/run/pantheon', readOnly: true }],
       labels: resourceLabels({ projectId: PROJECT, role: 'tools', testRun: RUN }),
       network: { name: PROJECT_NETWORK, ip: project.tools },
       extraNetworks: [{ name: PLATFORM_NETWORK, ip: platformIp }],
@@ -225,6 +237,7 @@ describe('tools API image (real engine)', { concurrency: false }, () => {
 
   after(async () => {
     await removeEverythingOfThisRun();
+    rmSync(SECRETS_DIR, { recursive: true, force: true });
   });
 
   it('answers /health 200 ok at .1 once the VM viewer and guest agent are up', async () => {
@@ -236,6 +249,15 @@ describe('tools API image (real engine)', { concurrency: false }, () => {
     assert.equal(body.vm.agent_info?.agent, 'pantheon-guest-agent');
     assert.equal(body.vm.agent_info?.version, '1');
     assert.equal(body.vm.agent_info?.os, 'windows-11-standin');
+    assert.equal((body as unknown as { gateway_token: string }).gateway_token, 'present', 'the mounted token file is readable');
+  });
+
+  it('answers 401 without the credential from its mounted file, on every route but /live', async () => {
+    for (const route of ['/health', '/vm/info', '/secrets']) {
+      assert.equal((await getJson(`${toolsUrl}${route}`, {})).status, 401, route);
+      assert.equal((await getJson(`${toolsUrl}${route}`, { authorization: 'Bearer tac_wrong' })).status, 401, route);
+    }
+    assert.deepEqual(await getJson(`${toolsUrl}/live`, {}), { status: 200, body: { status: 'ok' } });
   });
 
   it('proxies /vm/info, answers /live on the platform network too, and 404s in JSON', async () => {
@@ -282,6 +304,7 @@ describe('tools API image (real engine)', { concurrency: false }, () => {
     assert.deepEqual(degraded, {
       status: 'degraded',
       project_id: PROJECT,
+      gateway_token: 'present',
       vm: { viewer: 'down', agent: 'down', agent_info: null },
     });
     const info = await getJson(`${toolsUrl}/vm/info`);

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuthUser } from '@pantheon/auth';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
+import { KeyRing, toolsApiCredential } from '@pantheon/crypto';
 import { ChatRepository, DbService, ProjectRepository, UserSettingsRepository } from '@pantheon/db';
 import { ChatMessage, ChatResult, ChatStreamAccumulator, ModelParameters } from '@pantheon/providers';
 import { subnetForIndex } from '@pantheon/ipam';
@@ -10,6 +11,7 @@ import { toParameterObject } from '../common/model-parameters.dto';
 import { pageInfo } from '../common/pagination.dto';
 import type { JsonOrStream, SseFrame } from '../common/sse';
 import { closeMetered, completeMetered, MeteredCall, MeteringDeps, openMeteredCall, streamMetered } from '../usage/metered-call';
+import { KEY_RING } from '../provider-keys/key-ring.provider';
 import { METERING } from '../usage/metering.provider';
 import { ChatHistoryDeleteQueryDto, ChatHistoryQueryDto, ChatHistoryResponseDto, ChatRequestDto, ChatResponseDto, mapChatMessage } from './chat.dto';
 import { McpToolSource } from './mcp-tool-source';
@@ -19,6 +21,8 @@ interface PreparedChat {
   call: MeteredCall;
   /** The project's MCP endpoint when the chat may use its tools. */
   toolsUrl: string | null;
+  /** The bearer credential that project's tools API requires. */
+  toolsCredential: string | null;
   modelRef: string;
   messages: ChatMessage[];
   parameters: ModelParameters;
@@ -41,6 +45,7 @@ export class ChatService {
     private readonly chats: ChatRepository,
     private readonly settings: UserSettingsRepository,
     private readonly projects: ProjectRepository,
+    @Inject(KEY_RING) private readonly ring: KeyRing,
   ) {}
 
   /**
@@ -104,7 +109,9 @@ export class ChatService {
       newTurns = last.role === 'user' ? [{ role: 'user', content: last.content }] : [];
     }
     const call = await openMeteredCall(this.metering, { userId: user.id, projectId, modelRef, source: 'chat', keyId: dto.key_id, request: { messages, parameters } });
-    return { call, toolsUrl, modelRef, messages, parameters, newTurns };
+    // Derived, never stored: the tools API compares it with the file the worker wrote from the same key.
+    const toolsCredential = toolsUrl && projectId ? toolsApiCredential(this.ring, projectId) : null;
+    return { call, toolsUrl, toolsCredential, modelRef, messages, parameters, newTurns };
   }
 
   private async complete(user: AuthUser, chat: PreparedChat, signal: AbortSignal): Promise<ChatResponseDto> {
@@ -112,7 +119,7 @@ export class ChatService {
     let result: ChatResult;
     try {
       result = chat.toolsUrl
-        ? await this.withProjectTools(chat.toolsUrl, signal, (tools) =>
+        ? await this.withProjectTools(chat.toolsUrl, chat.toolsCredential ?? undefined, signal, (tools) =>
             runToolLoop(request, tools, (r) => completeMetered(this.metering, chat.call, r, signal), this.config.CHAT_MAX_TOOL_STEPS),
           ).then((out) => ({ ...out.result, usage: out.usage }))
         : await completeMetered(this.metering, chat.call, request, signal);
@@ -124,10 +131,10 @@ export class ChatService {
     return this.toResponse(chat, result);
   }
 
-  private async withProjectTools<T>(url: string, signal: AbortSignal, fn: (tools: McpToolSource) => Promise<T>): Promise<T> {
+  private async withProjectTools<T>(url: string, token: string | undefined, signal: AbortSignal, fn: (tools: McpToolSource) => Promise<T>): Promise<T> {
     let tools: McpToolSource;
     try {
-      tools = await McpToolSource.connect(url, { signal });
+      tools = await McpToolSource.connect(url, { token, signal });
     } catch {
       throw new DomainError(DomainErrorCode.DEPENDENCY_UNAVAILABLE, "The project's tools API did not answer");
     }

@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadToolsApiConfig, type Env } from './tools-api.config';
 
 const PROJECT_ID = '0b6f1c52-3f5e-4c1e-9a8e-2f1d6c7b8a90';
-const VALID: Env = { PROJECT_ID, VM_HOST: '172.30.7.2' };
+const FILES = { PANTHEON_PROJECT_TOKEN_FILE: '/run/pantheon/project-token', PANTHEON_API_CREDENTIAL_FILE: '/run/pantheon/api-credential' };
+const VALID: Env = { PROJECT_ID, VM_HOST: '172.30.7.2', ...FILES };
+const PATHS = { projectTokenFile: FILES.PANTHEON_PROJECT_TOKEN_FILE, credentialFile: FILES.PANTHEON_API_CREDENTIAL_FILE };
 
 /** Asserts that loading `env` fails naming exactly `variables`, and returns the message. */
 function rejects(env: Env, variables: string[]): string {
@@ -29,6 +31,7 @@ describe('loadToolsApiConfig', () => {
       port: 8080,
       host: '0.0.0.0',
       healthTimeoutMs: 1500,
+      ...PATHS,
     });
   });
 
@@ -41,6 +44,7 @@ describe('loadToolsApiConfig', () => {
       PORT: '3000',
       HOST: '::',
       HEALTH_TIMEOUT_MS: '250',
+      ...FILES,
     });
     assert.deepEqual(config, {
       projectId: PROJECT_ID,
@@ -50,6 +54,7 @@ describe('loadToolsApiConfig', () => {
       port: 3000,
       host: '::',
       healthTimeoutMs: 250,
+      ...PATHS,
     });
   });
 
@@ -66,8 +71,20 @@ describe('loadToolsApiConfig', () => {
     }
   });
 
+  it('requires both credential files as absolute paths', () => {
+    for (const name of Object.keys(FILES)) {
+      assert.equal(rejects({ ...VALID, [name]: undefined }, [name]), `${name} is required`);
+      assert.equal(rejects({ ...VALID, [name]: 'run/pantheon/x' }, [name]), `${name} must be an absolute path`);
+    }
+  });
+
+  it('refuses the project token as a variable: it only ever arrives as a file', () => {
+    const message = rejects({ ...VALID, PANTHEON_PROJECT_TOKEN: 'pt_canary' }, ['PANTHEON_PROJECT_TOKEN']);
+    assert.ok(!message.includes('pt_canary'));
+  });
+
   it('requires VM_HOST as an IPv4 address, not a name', () => {
-    rejects({ PROJECT_ID }, ['VM_HOST']);
+    rejects({ PROJECT_ID, ...FILES }, ['VM_HOST']);
     for (const bad of ['vm', 'localhost', '172.30.7', '172.30.7.256', '::1', '172.30.7.2:9000']) {
       assert.equal(rejects({ ...VALID, VM_HOST: bad }, ['VM_HOST']), 'VM_HOST must be an IPv4 address');
     }

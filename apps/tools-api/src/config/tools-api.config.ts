@@ -13,6 +13,10 @@ export interface ToolsApiConfig {
   host: string;
   /** Deadline for each call to the VM (health probes and proxied guest-agent requests). */
   healthTimeoutMs: number;
+  /** File holding the project token for the LLM gateway (read-only mount; the worker renews it). */
+  projectTokenFile: string;
+  /** File holding the credential every inbound route but `/live` requires. */
+  credentialFile: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -37,10 +41,10 @@ export class ConfigError extends Error {
  */
 const SECRET_NAME_PATTERN = /(API_KEY|SECRET|PASSWORD|MASTER_KEY|TOKEN)$/i;
 /**
- * The only exception: the project token, which is scoped to this one project, short-lived, revocable and
- * stored hashed by the platform. It authenticates calls to the LLM gateway; it is not a provider key.
+ * No exception: the project token and the inbound credential arrive as files (`*_FILE`, a path), so that
+ * `docker inspect` never shows them.
  */
-const ALLOWED_SECRET_NAMES = new Set(['PANTHEON_PROJECT_TOKEN']);
+const ALLOWED_SECRET_NAMES = new Set<string>();
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -77,6 +81,12 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return parsed;
 }
 
+function absolutePath(env: Env, name: string): string {
+  const value = required(env, name);
+  if (!value.startsWith('/')) throw new ConfigError([name], `${name} must be an absolute path`);
+  return value;
+}
+
 /**
  * Validates the environment and returns the typed configuration.
  * Messages name the offending variable but never echo a value.
@@ -102,6 +112,9 @@ export function loadToolsApiConfig(env: Env): ToolsApiConfig {
   // An address, not a name: nothing here should depend on DNS inside the project network.
   if (!isIPv4(vmHost)) throw new ConfigError(['VM_HOST'], 'VM_HOST must be an IPv4 address');
 
+  const projectTokenFile = absolutePath(env, 'PANTHEON_PROJECT_TOKEN_FILE');
+  const credentialFile = absolutePath(env, 'PANTHEON_API_CREDENTIAL_FILE');
+
   const host = read(env, 'HOST') ?? DEFAULTS.HOST;
   if (isIP(host) === 0) throw new ConfigError(['HOST'], 'HOST must be an IP address to listen on');
 
@@ -113,5 +126,7 @@ export function loadToolsApiConfig(env: Env): ToolsApiConfig {
     port: integer(env, 'PORT', DEFAULTS.PORT, 1, 65535),
     host,
     healthTimeoutMs: integer(env, 'HEALTH_TIMEOUT_MS', DEFAULTS.HEALTH_TIMEOUT_MS, 1, MAX_HEALTH_TIMEOUT_MS),
+    projectTokenFile,
+    credentialFile,
   };
 }

@@ -11,6 +11,9 @@ const TIMEOUT_MS = 300;
 
 const loopback = (port: number): URL => new URL(`http://127.0.0.1:${port}/`);
 
+/** The gateway token file as the health check sees it; `value` null = absent. */
+const token = { value: 'pt_spec' as string | null, read: async () => token.value };
+
 describe('HealthService against a VM on loopback', () => {
   let vm: FakeVm;
   let health: HealthService;
@@ -20,15 +23,29 @@ describe('HealthService against a VM on loopback', () => {
     health = new HealthService(PROJECT_ID, {
       viewer: new ViewerClient(loopback(vm.viewerPort), TIMEOUT_MS),
       agent: new GuestAgentClient(loopback(vm.agentPort), TIMEOUT_MS),
-    });
+    }, token);
   });
-  beforeEach(() => vm.reset());
+  beforeEach(() => {
+    vm.reset();
+    token.value = 'pt_spec';
+  });
   after(() => vm.close());
 
   it('is ok when the viewer and the guest agent both answer 200', async () => {
     assert.deepEqual(await health.check(), {
       status: 'ok',
       project_id: PROJECT_ID,
+      gateway_token: 'present',
+      vm: { viewer: 'up', agent: 'up', agent_info: AGENT_HEALTH },
+    });
+  });
+
+  it('is degraded while the gateway token file is missing', async () => {
+    token.value = null;
+    assert.deepEqual(await health.check(), {
+      status: 'degraded',
+      project_id: PROJECT_ID,
+      gateway_token: 'missing',
       vm: { viewer: 'up', agent: 'up', agent_info: AGENT_HEALTH },
     });
   });
@@ -38,6 +55,7 @@ describe('HealthService against a VM on loopback', () => {
     assert.deepEqual(await health.check(), {
       status: 'degraded',
       project_id: PROJECT_ID,
+      gateway_token: 'present',
       vm: { viewer: 'down', agent: 'up', agent_info: AGENT_HEALTH },
     });
   });
@@ -72,10 +90,11 @@ describe('HealthService against a VM on loopback', () => {
     const offline = new HealthService(PROJECT_ID, {
       viewer: new ViewerClient(loopback(port), TIMEOUT_MS),
       agent: new GuestAgentClient(loopback(port), TIMEOUT_MS),
-    });
+    }, token);
     assert.deepEqual(await offline.check(), {
       status: 'degraded',
       project_id: PROJECT_ID,
+      gateway_token: 'present',
       vm: { viewer: 'down', agent: 'down', agent_info: null },
     });
   });

@@ -6,6 +6,8 @@ export type ComponentState = 'up' | 'down';
 export interface HealthReport {
   status: 'ok' | 'degraded';
   project_id: string;
+  /** Whether the project token for the LLM gateway (a file the worker renews) is readable. */
+  gateway_token: 'present' | 'missing';
   vm: {
     viewer: ComponentState;
     agent: ComponentState;
@@ -19,8 +21,14 @@ export interface VmProbes {
   agent: { health(): Promise<AgentHealth> };
 }
 
+/** The gateway token's file (SecretFile in production). */
+export interface TokenSource {
+  read(): Promise<string | null>;
+}
+
 /**
- * Aggregates the VM's health: `ok` only when both the viewer and the guest agent answer, because a
+ * Aggregates the VM's health: `ok` only when both the viewer and the guest agent answer (and the gateway
+ * token is there), because a
  * project counts as running only once its desktop can be shown and driven (DESIGN §5). Probes run in
  * parallel and on every call: a cached answer could report a VM that has just stopped as up.
  */
@@ -28,13 +36,20 @@ export class HealthService {
   constructor(
     private readonly projectId: string,
     private readonly probes: VmProbes,
+    private readonly gatewayToken: TokenSource,
   ) {}
 
   async check(): Promise<HealthReport> {
-    const [viewerUp, agent] = await Promise.all([this.probes.viewer.isUp(), this.probes.agent.health()]);
+    const [viewerUp, agent, token] = await Promise.all([
+      this.probes.viewer.isUp(),
+      this.probes.agent.health(),
+      this.gatewayToken.read(),
+    ]);
     return {
-      status: viewerUp && agent.up ? 'ok' : 'degraded',
+      // Without its token the project cannot reach the gateway, so it is not ready either.
+      status: viewerUp && agent.up && token !== null ? 'ok' : 'degraded',
       project_id: this.projectId,
+      gateway_token: token !== null ? 'present' : 'missing',
       vm: { viewer: viewerUp ? 'up' : 'down', agent: agent.up ? 'up' : 'down', agent_info: agent.info },
     };
   }

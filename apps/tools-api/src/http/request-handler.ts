@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { BearerAuth } from '../auth/bearer-auth';
 import type { JsonLogger } from '../logging/json-logger';
 import { errorBody, HttpError } from './http-error';
 import type { JsonReply, Router } from './router';
@@ -28,12 +29,14 @@ function sendJson(res: ServerResponse, reply: JsonReply, requestId: string): voi
 }
 
 /**
- * Routes one request and answers in JSON. Logs exactly one line per request (method, path, status,
- * duration, request id), never headers or bodies. Unknown errors become a 500 whose details stay in
+ * Routes one request and answers in JSON. Authentication comes before routing, so an unauthenticated caller
+ * gets 401 for every path but `/live` and learns nothing about which routes exist. Logs exactly one line per
+ * request (method, path, status, duration, request id), never headers or bodies. Unknown errors become a 500 whose details stay in
  * the log, keyed by the request id the client also receives.
  */
 export async function handleRequest(
   router: Router,
+  auth: BearerAuth,
   logger: JsonLogger,
   req: IncomingMessage,
   res: ServerResponse,
@@ -52,9 +55,10 @@ export async function handleRequest(
     });
   });
 
-  const route = router.find(method, path);
   let reply: JsonReply;
   try {
+    if (!auth.isPublic(path)) await auth.check(req);
+    const route = router.find(method, path);
     reply = route
       ? await route.handle()
       : { status: 404, body: errorBody(404, `Cannot ${method} ${path}`) };

@@ -34,7 +34,9 @@ describe('DeprovisionProcessor', () => {
 
     assert.equal(await objectsOf(P), 0);
     assert.equal(await objectsOf(Q), 4, 'another project is untouched');
-    assert.deepEqual(Object.keys((await fx.engine.inspectContainer(BACKEND))?.networks ?? {}).sort(), [fx.config.PLATFORM_NETWORK, networkName(Q)].sort());
+    assert.deepEqual(Object.keys((await fx.engine.inspectContainer(BACKEND))?.networks ?? {}).sort(), [fx.config.PLATFORM_NETWORK, fx.config.TOOLS_NETWORK, networkName(Q)].sort());
+    assert.equal(existsSync(join(fx.secretsRoot, P)), false, "its tools credentials are gone");
+    assert.equal(existsSync(join(fx.secretsRoot, Q)), true);
     assert.equal(existsSync(join(fx.config.SHARE_ROOT, P)), false);
     assert.equal(existsSync(join(fx.config.SHARE_ROOT, Q)), true);
     const row = await fx.projects.get(P);
@@ -62,6 +64,17 @@ describe('DeprovisionProcessor', () => {
     fx.projects.markDeleting(half);
     assert.equal(await fx.deprovision.process(projectJob(half)), 'deleted');
     assert.equal(await objectsOf(half), 0);
+  });
+
+  it('deletes nothing for a forged job naming a project that is not being deleted, even with the right owner', async () => {
+    assert.equal((await fx.projects.get(Q))?.status, 'running');
+    assert.equal(await fx.deprovision.process(projectJob(Q)), 'not-deleting');
+    assert.equal(await objectsOf(Q), 4);
+    assert.equal((await fx.projects.get(Q))?.status, 'running');
+    assert.deepEqual([fx.calls, fx.published], [[], []]);
+    fx.projects.add({ id: STRANGER, status: 'failed' });
+    assert.equal(await fx.deprovision.process(projectJob(STRANGER)), 'not-deleting');
+    assert.equal((await fx.projects.get(STRANGER))?.status, 'failed');
   });
 
   it('ignores a job for someone else\'s project or one that does not exist', async () => {

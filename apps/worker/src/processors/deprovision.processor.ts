@@ -5,6 +5,7 @@ import { ProjectJobData, QueueJob } from '@pantheon/events';
 import { ContainerRuntime } from '@pantheon/runtime';
 import { removeShareFolder, shareDirFor } from '../provisioning/share-folder';
 import { removeProjectResources } from '../provisioning/teardown';
+import { removeToolsSecrets } from '../provisioning/tools-secrets';
 import { PROJECT_EVENTS, ProjectEventSink, PROJECTS, RUNTIME } from '../worker.tokens';
 
 /** What deprovisioning needs of the project store (ProjectSystemRepository in production). */
@@ -31,8 +32,14 @@ export class DeprovisionProcessor {
       await this.events.publish({ userId, projectId, status: 'deleted', step: 'deprovision', progress: 100 });
       return 'already-deleted';
     }
+    // Only the API's DELETE puts a project in `deleting`: a payload alone never deletes anything.
+    if (project.status !== 'deleting') {
+      this.logger.warn({ projectId, jobId: job.id, status: project.status }, 'deprovision job ignored: the project is not being deleted');
+      return 'not-deleting';
+    }
     const removed = await removeProjectResources(this.runtime, projectId, this.config.BACKEND_CONTAINER);
     await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, projectId));
+    await removeToolsSecrets(this.config.TOOLS_CREDENTIALS_ROOT, projectId);
     await this.projects.finishDeletion(projectId);
     await this.events.publish({ userId, projectId, status: 'deleted', step: 'deprovision', progress: 100 });
     this.logger.log({ projectId, userId, jobId: job.id, removed }, 'project deleted');

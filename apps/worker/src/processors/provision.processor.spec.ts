@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { containerName, networkName, projectSelector, RuntimeError, RuntimeErrorCode } from '@pantheon/runtime';
@@ -37,10 +37,11 @@ describe('ProvisionProcessor', () => {
       `ensureNetwork ${networkName(P)}`,
       `ensureContainer ${containerName('share', P)}`,
       `ensureContainer ${containerName('vm', P)}`,
-      `ensureNetwork ${fx.config.PLATFORM_NETWORK}`,
+      `inspectNetwork ${fx.config.TOOLS_NETWORK}`,
       `inspectContainer ${containerName('tools', P)}`,
       `ensureContainer ${containerName('tools', P)}`,
       `connectNetwork ${BACKEND} ${networkName(P)}`,
+      `connectNetwork ${BACKEND} ${fx.config.TOOLS_NETWORK}`,
       `inspectContainer ${containerName('tools', P)}`,
     ]);
     const row = await fx.projects.get(P);
@@ -49,9 +50,21 @@ describe('ProvisionProcessor', () => {
 
     const tools = await fx.engine.inspectContainer(containerName('tools', P));
     assert.equal(tools?.networks[networkName(P)], '172.30.7.1');
-    assert.deepEqual(fx.ready.urls, [`http://${tools?.networks[fx.config.PLATFORM_NETWORK]}:8080/health`], 'readiness asked on the platform leg');
-    assert.match(tools?.env.PANTHEON_PROJECT_TOKEN ?? '', new RegExp(`^${fx.projects.toolsTokens[0]?.prefix}`));
+    assert.deepEqual(Object.keys(tools?.networks ?? {}).sort(), [networkName(P), fx.config.TOOLS_NETWORK].sort(), 'not on the platform network');
+    assert.deepEqual(fx.ready.urls, [`http://${tools?.networks[fx.config.TOOLS_NETWORK]}:8080/health`], 'readiness asked on the tools network');
+    assert.deepEqual(fx.ready.credentials, [fx.toolsCredential(P)], 'with the credential');
     assert.equal((await fx.engine.inspectContainer(BACKEND))?.networks[networkName(P)], '172.30.7.3', 'backend joins at .3');
+    assert.ok(fx.config.TOOLS_NETWORK in ((await fx.engine.inspectContainer(BACKEND))?.networks ?? {}), 'and the tools network');
+
+    // The token and the credential are files (0400) in a folder mounted read-only, never in env.
+    const dir = join(fx.secretsRoot, P);
+    assert.deepEqual(tools?.mounts, [{ source: dir, target: '/run/pantheon', readOnly: true }]);
+    const token = readFileSync(join(dir, 'project-token'), 'utf8');
+    assert.ok(token.startsWith(fx.projects.toolsTokens[0]?.prefix ?? '?'));
+    assert.equal(readFileSync(join(dir, 'api-credential'), 'utf8'), fx.toolsCredential(P));
+    for (const f of ['project-token', 'api-credential']) assert.equal(statSync(join(dir, f)).mode & 0o777, 0o400, f);
+    assert.ok(!JSON.stringify(tools).includes(token) && !JSON.stringify(tools).includes(fx.toolsCredential(P)), 'not in the container');
+    assert.ok(Math.abs((fx.projects.toolsTokens[0]?.expiresAt.getTime() ?? 0) - (Date.now() + fx.config.TOOLS_TOKEN_TTL_S * 1000)) < 60_000);
     assert.equal(existsSync(join(fx.config.SHARE_ROOT, P, 'README.txt')), true);
   });
 
@@ -77,7 +90,7 @@ describe('ProvisionProcessor', () => {
     assert.equal(await fx.provision.process(projectJob(P, { attempt: 2 })), 'running');
     assert.deepEqual((await fx.engine.listByLabel(projectSelector(P))).containers.map((c) => c.id).sort(), before);
     assert.equal(fx.projects.toolsTokens.length, 1, 'the running tools container keeps its token');
-    assert.equal(fx.calls.filter((c) => c.startsWith('connectNetwork')).length, 2, 'the backend attach is re-checked, not duplicated');
+    assert.equal(fx.calls.filter((c) => c.startsWith('connectNetwork')).length, 4, 'the backend attaches are re-checked, not duplicated');
     assert.equal((await fx.projects.get(P))?.attempts, 2);
     assert.equal(steps().at(-1), 'running/ready/100');
   });
@@ -101,8 +114,40 @@ describe('ProvisionProcessor', () => {
     assert.equal(await fx.provision.process(projectJob(P, { attempt: 3 })), 'failed');
     assert.equal((await fx.projects.get(P))?.lastError, 'the VM did not become ready within 180 s (tools API health: HTTP 503)');
     assert.deepEqual(await leftovers(), []);
-    assert.deepEqual(Object.keys((await fx.engine.inspectContainer(BACKEND))?.networks ?? {}), [fx.config.PLATFORM_NETWORK]);
+    assert.deepEqual(Object.keys((await fx.engine.inspectContainer(BACKEND))?.networks ?? {}).sort(), [fx.config.PLATFORM_NETWORK, fx.config.TOOLS_NETWORK].sort());
     assert.equal(fx.published.at(-1)?.step, 'tools');
+    assert.deepEqual(fx.projects.toolsTokens.filter((t) => t.projectId === P && !t.revoked), [], "the failed project's tools token is revoked");
+    assert.equal(existsSync(join(fx.secretsRoot, P)), false, 'and its file removed');
+  });
+
+  it('as a container, probes the tools API over the project network at .4 and leaves it again (ICC is off on the tools network)', async () => {
+    await rebuild({ WORKER_CONTAINER: 'pantheon-worker-spec' });
+    await fx.engine.ensureContainer({
+      name: 'pantheon-worker-spec', image: 'pantheon/backend:spec', env: {}, labels: {},
+      network: { name: fx.config.PLATFORM_NETWORK, ip: fx.config.PLATFORM_SUBNET.replace(/\.0\/24$/, '.7') },
+    });
+    fx.projects.add({ id: P });
+    assert.equal(await fx.provision.process(projectJob(P)), 'running');
+    assert.deepEqual(fx.ready.urls, ['http://172.30.7.1:8080/health']);
+    assert.deepEqual(fx.calls.slice(-2), [`connectNetwork pantheon-worker-spec ${networkName(P)}`, `disconnectNetwork pantheon-worker-spec ${networkName(P)}`]);
+    assert.deepEqual(Object.keys((await fx.engine.inspectContainer('pantheon-worker-spec'))?.networks ?? {}), [fx.config.PLATFORM_NETWORK]);
+  });
+
+  it('never attaches a tools container to a tools network whose containers can reach each other', async () => {
+    await rebuild({ TOOLS_NETWORK: 'pantheon-tools-open', TOOLS_SUBNET: '10.0.9.0/24' });
+    await fx.engine.removeNetwork('pantheon-tools-open'); // the fixture made it as designed; make it open instead
+    await fx.engine.ensureNetwork({ name: 'pantheon-tools-open', subnet: '10.0.9.0/24', gateway: '10.0.9.1', labels: {} });
+    fx.projects.add({ id: P });
+    assert.equal(await fx.provision.process(projectJob(P, { attempt: 3 })), 'failed');
+    assert.match((await fx.projects.get(P))?.lastError ?? '', /enable_icc must be false/);
+    assert.equal(await fx.engine.inspectContainer(containerName('tools', P)), null);
+  });
+
+  it('rebuilds nothing for a forged job naming a failed project (the payload is re-checked against the row)', async () => {
+    fx.projects.add({ id: P, status: 'failed', lastError: 'x' });
+    assert.equal(await fx.provision.process(projectJob(P)), 'not-provisionable');
+    assert.deepEqual([fx.calls, fx.published, fx.projects.toolsTokens], [[], [], []]);
+    assert.equal((await fx.projects.get(P))?.status, 'failed');
   });
 
   it('never shows internal errors to the user, and fails a project without a subnet plainly', async () => {

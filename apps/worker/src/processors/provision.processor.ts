@@ -1,21 +1,51 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
-import { generateProjectToken } from '@pantheon/crypto';
 import type { ProjectRecord, ProjectSystemRepository } from '@pantheon/db';
 import { ProjectJobData, ProvisionStep, QueueJob } from '@pantheon/events';
 import { subnetForIndex } from '@pantheon/ipam';
 import { ContainerRuntime, RuntimeError } from '@pantheon/runtime';
 import { ProvisionFailure, userFacingReason } from '../provisioning/failure-reason';
-import { platformNetworkSpec, ProjectPlan, TOOLS_API_PORT, VmSpec } from '../provisioning/project-plan';
+import { ProjectPlan, TOOLS_API_PORT, toolsNetworkSpec, VmSpec } from '../provisioning/project-plan';
 import { prepareShareFolder, removeShareFolder, shareDirFor } from '../provisioning/share-folder';
 import { removeProjectResources } from '../provisioning/teardown';
+import { issueToolsToken, writeToolsCredential } from '../provisioning/tools-token';
+import { PROJECT_TOKEN_FILE, removeToolsSecrets } from '../provisioning/tools-secrets';
 import { WorkerMetrics } from '../worker.metrics';
-import { PROJECT_EVENTS, ProjectEventSink, PROJECTS, RUNTIME, TOOLS_READINESS, ToolsReadiness } from '../worker.tokens';
+import {
+  PROJECT_EVENTS,
+  ProjectEventSink,
+  PROJECTS,
+  RUNTIME,
+  TOOLS_CREDENTIAL,
+  TOOLS_READINESS,
+  ToolsCredential,
+  ToolsReadiness,
+} from '../worker.tokens';
 
 /** What provisioning needs of the project store (ProjectSystemRepository in production). */
-export type ProvisionProjects = Pick<ProjectSystemRepository, 'get' | 'countAttempt' | 'updateUnlessDeleting' | 'issueToolsToken'>;
+export type ProvisionProjects = Pick<
+  ProjectSystemRepository,
+  'get' | 'countAttempt' | 'updateUnlessDeleting' | 'issueToolsToken' | 'revokeToolsTokens'
+>;
+
+/** States a provision job may act on; anything else in a payload is not trusted to mean "build it". */
+const PROVISIONABLE = new Set(['queued', 'provisioning']);
 
 const STEP_PROGRESS: Record<ProvisionStep, number> = { network: 20, share: 40, vm: 60, tools: 80, ready: 100 };
+
+/** The worker's address on a project network while it probes (`.4`: tools .1, VM .2, backend .3). */
+function probeAddress(cidr: string): string {
+  return cidr.replace(/\.0\/24$/, '.4');
+}
+
+async function hasTokenFile(dir: string): Promise<boolean> {
+  return access(join(dir, PROJECT_TOKEN_FILE)).then(
+    () => true,
+    () => false,
+  );
+}
 
 /** The project was deleted while it was being built: stop quietly, deprovision cleans up. */
 class ProvisionCancelled extends Error {}
@@ -35,6 +65,7 @@ export class ProvisionProcessor {
     @Inject(PROJECTS) private readonly projects: ProvisionProjects,
     @Inject(PROJECT_EVENTS) private readonly events: ProjectEventSink,
     @Inject(TOOLS_READINESS) private readonly toolsReady: ToolsReadiness,
+    @Inject(TOOLS_CREDENTIAL) private readonly toolsCredential: ToolsCredential,
     private readonly metrics: WorkerMetrics,
   ) {}
 
@@ -51,6 +82,11 @@ export class ProvisionProcessor {
     }
     // A failed project whose lease the reconciler released has nothing to build on; its reason stays.
     if (project.status === 'failed' && !project.subnetIndex) return 'lease-released';
+    // A payload is only a request: a failed (or otherwise settled) project is never rebuilt by one.
+    if (!PROVISIONABLE.has(project.status)) {
+      this.logger.warn({ projectId, jobId: job.id, status: project.status }, 'provision job ignored: the project is not provisionable');
+      return 'not-provisionable';
+    }
     const attempt = await this.projects.countAttempt(projectId);
     this.logger.log({ projectId, userId, jobId: job.id, attempt, requestId: job.data.requestId }, 'provision started');
     try {
@@ -95,16 +131,20 @@ export class ProvisionProcessor {
       await this.runtime.ensureContainer(plan.vm());
     });
     await this.runStep(project, 'tools', async () => {
-      await this.runtime.ensureNetwork(platformNetworkSpec(this.config));
-      await this.runtime.ensureContainer(plan.tools(await this.toolsTokenIfNeeded(project, plan.tools().name)));
+      await this.ensureToolsNetwork();
+      await writeToolsCredential(this.config, project.id, this.toolsCredential(project.id));
+      // A fresh token for a new container; a retry keeps the running one's unless its file is gone.
+      if (!(await this.runtime.inspectContainer(plan.tools().name)) || !(await hasTokenFile(plan.toolsSecretsDir))) {
+        await issueToolsToken(this.config, this.projects, project);
+      }
+      await this.runtime.ensureContainer(plan.tools());
       if (this.config.BACKEND_CONTAINER) {
         await this.runtime.connectNetwork(this.config.BACKEND_CONTAINER, plan.network().name, subnet.backend);
+        await this.runtime.connectNetwork(this.config.BACKEND_CONTAINER, this.config.TOOLS_NETWORK);
       }
     });
     await this.runStep(project, 'ready', async () => {
-      const tools = await this.runtime.inspectContainer(plan.tools().name);
-      const address = tools?.networks[this.config.PLATFORM_NETWORK] ?? subnet.tools;
-      const health = await this.toolsReady(`http://${address}:${TOOLS_API_PORT}/health`, this.config.PROVISION_HEALTH_TIMEOUT_MS);
+      const health = await this.probeTools(plan, subnet.tools, probeAddress(subnet.cidr));
       if (!health.ok) {
         throw new ProvisionFailure(
           `the VM did not become ready within ${Math.round(this.config.PROVISION_HEALTH_TIMEOUT_MS / 1000)} s (tools API health: ${health.reason})`,
@@ -113,18 +153,38 @@ export class ProvisionProcessor {
     });
   }
 
-  /** A fresh project token only when the tools container is about to be created (a retry keeps the old one). */
-  private async toolsTokenIfNeeded(project: ProjectRecord, toolsContainer: string): Promise<string | undefined> {
-    if (await this.runtime.inspectContainer(toolsContainer)) return undefined;
-    const issued = generateProjectToken();
-    await this.projects.issueToolsToken({
-      projectId: project.id,
-      userId: project.ownerId,
-      hash: issued.hash,
-      prefix: issued.displayPrefix,
-      expiresAt: new Date(Date.now() + this.config.PROJECT_TOKEN_TTL_HOURS * 3600_000),
-    });
-    return issued.token;
+  /**
+   * Asks the tools API's /health with the project's credential. A worker on the host reaches it from the host
+   * side of the tools network; a worker container cannot (ICC is off), so it joins the project network at .4
+   * for the check only and leaves it again.
+   */
+  private async probeTools(plan: ProjectPlan, toolsIp: string, workerIp: string) {
+    const probe = (address: string) =>
+      this.toolsReady(`http://${address}:${TOOLS_API_PORT}/health`, this.config.PROVISION_HEALTH_TIMEOUT_MS, this.toolsCredential(plan.projectId));
+    const self = this.config.WORKER_CONTAINER;
+    if (!self) {
+      const tools = await this.runtime.inspectContainer(plan.tools().name);
+      return probe(tools?.networks[this.config.TOOLS_NETWORK] ?? toolsIp);
+    }
+    await this.runtime.connectNetwork(self, plan.network().name, workerIp);
+    try {
+      return await probe(toolsIp);
+    } finally {
+      await this.runtime.disconnectNetwork(self, plan.network().name).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Creates the tools network, or adopts the one a deployment made (the production compose declares it, without
+   * our label) as long as its containers cannot reach each other: otherwise tools containers are not attached.
+   */
+  private async ensureToolsNetwork(): Promise<void> {
+    const existing = await this.runtime.inspectNetwork(this.config.TOOLS_NETWORK);
+    if (existing === null) {
+      await this.runtime.ensureNetwork(toolsNetworkSpec(this.config));
+    } else if (!existing.isolated) {
+      throw new ProvisionFailure(`the tools network ${this.config.TOOLS_NETWORK} lets containers reach each other (enable_icc must be false)`);
+    }
   }
 
   /** Runs one step unless the project is being deleted, then records and announces its completion. */
@@ -159,6 +219,9 @@ export class ProvisionProcessor {
         this.logger.error({ projectId: project.id, err: err.message }, 'shared folder not removed after failure'),
       );
     }
+    // A failed project's tools token must not keep working at the gateway.
+    await this.projects.revokeToolsTokens(project.id);
+    await removeToolsSecrets(this.config.TOOLS_CREDENTIALS_ROOT, project.id).catch(() => undefined);
     const current = await this.projects.get(project.id);
     if (!(await this.projects.updateUnlessDeleting(project.id, { status: 'failed', lastError: reason }))) return false;
     await this.events.publish({

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { subnetForIndex } from '@pantheon/ipam';
@@ -54,9 +54,11 @@ describe('ReconcileProcessor', () => {
     assert.equal(existsSync(join(fx.config.SHARE_ROOT, UNKNOWN)), false);
     assert.equal(existsSync(join(fx.config.SHARE_ROOT, LIVE)), true);
     assert.ok(await fx.engine.inspectNetwork(fx.config.PLATFORM_NETWORK), 'the platform network carries no project label');
-    assert.deepEqual(Object.keys((await fx.engine.inspectContainer(BACKEND))?.networks ?? {}).sort(), [fx.config.PLATFORM_NETWORK, networkName(LIVE)].sort());
+    assert.deepEqual(Object.keys((await fx.engine.inspectContainer(BACKEND))?.networks ?? {}).sort(), [fx.config.PLATFORM_NETWORK, fx.config.TOOLS_NETWORK, networkName(LIVE)].sort());
+    assert.ok(await fx.engine.inspectNetwork(fx.config.TOOLS_NETWORK), 'the tools network carries no project label');
+    assert.equal(existsSync(join(fx.secretsRoot, DELETED)), false, "an orphan's tools credentials go too");
 
-    assert.deepEqual(await fx.reconcile.process(), { orphansRemoved: [], skipped: [], provisionRequeued: [], deprovisionRequeued: [], leasesReleased: [] }, 'a second pass finds nothing');
+    assert.deepEqual(await fx.reconcile.process(), { orphansRemoved: [], skipped: [], provisionRequeued: [], deprovisionRequeued: [], leasesReleased: [], toolsTokensRenewed: [] }, 'a second pass finds nothing');
   });
 
   it('skips an object whose project label is not a UUID and still reconciles the rest', async () => {
@@ -69,7 +71,7 @@ describe('ReconcileProcessor', () => {
     fx.projects.add({ id: STUCK, status: 'queued', updatedAt: LONG_AGO });
 
     const report = await fx.reconcile.process();
-    assert.deepEqual(report, { orphansRemoved: [UNKNOWN], skipped: ['pantheon-vm-hand-made'], provisionRequeued: [STUCK], deprovisionRequeued: [], leasesReleased: [] });
+    assert.deepEqual(report, { orphansRemoved: [UNKNOWN], skipped: ['pantheon-vm-hand-made'], provisionRequeued: [STUCK], deprovisionRequeued: [], leasesReleased: [], toolsTokensRenewed: [] });
     assert.equal(await objectsOf(UNKNOWN), 0);
     assert.ok(await fx.engine.inspectContainer('pantheon-vm-hand-made'), 'the unidentifiable object is left alone');
   });
@@ -116,6 +118,28 @@ describe('ReconcileProcessor', () => {
     ]);
     const again = await fx.reconcile.process();
     assert.deepEqual([again.provisionRequeued, again.deprovisionRequeued], [[], []], 'a re-driven job counts as busy');
+  });
+
+  it("renews a running project's tools token past half its lifetime, rewriting the file and revoking the old one", async () => {
+    fx.projects.add({ id: LIVE });
+    await fx.provision.process(projectJob(LIVE));
+    const file = join(fx.secretsRoot, LIVE, 'project-token');
+    const first = readFileSync(file, 'utf8');
+    assert.deepEqual((await fx.reconcile.process()).toolsTokensRenewed, [], 'a fresh token is kept');
+    assert.equal(readFileSync(file, 'utf8'), first);
+
+    fx.projects.toolsTokens[0]!.expiresAt = new Date(Date.now() + (fx.config.TOOLS_TOKEN_TTL_S * 1000) / 2 - 1000);
+    assert.deepEqual((await fx.reconcile.process()).toolsTokensRenewed, [LIVE]);
+    const second = readFileSync(file, 'utf8');
+    assert.notEqual(second, first);
+    assert.ok(second.startsWith(fx.projects.toolsTokens[1]!.prefix));
+    assert.deepEqual(fx.projects.toolsTokens.map((t) => t.revoked), [true, false], 'one valid token at a time');
+    assert.equal(statSync(file).mode & 0o777, 0o400);
+
+    // A lost credential file is rewritten too (e.g. after a master key rotation changed it).
+    unlinkSync(join(fx.secretsRoot, LIVE, 'api-credential'));
+    await fx.reconcile.process();
+    assert.equal(readFileSync(join(fx.secretsRoot, LIVE, 'api-credential'), 'utf8'), fx.toolsCredential(LIVE));
   });
 
   it('re-drives a running project whose job ran out of stall retries, so its running state is announced', async () => {

@@ -5,10 +5,15 @@ import type { ProjectJobQueue, ProvisionStep } from '@pantheon/events';
 import { ContainerRuntime, isProjectId, LABEL_KEYS, MANAGED_LABEL_VALUE } from '@pantheon/runtime';
 import { removeShareFolder, shareDirFor } from '../provisioning/share-folder';
 import { removeProjectResources } from '../provisioning/teardown';
-import { JOB_QUEUE, PROJECT_EVENTS, ProjectEventSink, PROJECTS, RUNTIME } from '../worker.tokens';
+import { removeToolsSecrets } from '../provisioning/tools-secrets';
+import { issueToolsToken, writeToolsCredential } from '../provisioning/tools-token';
+import { JOB_QUEUE, PROJECT_EVENTS, ProjectEventSink, PROJECTS, RUNTIME, TOOLS_CREDENTIAL, ToolsCredential } from '../worker.tokens';
 
 /** What reconciling needs of the project store (ProjectSystemRepository in production). */
-export type ReconcileProjects = Pick<ProjectSystemRepository, 'liveIds' | 'listStuck' | 'listFailedHoldingLease' | 'releaseFailedLease'>;
+export type ReconcileProjects = Pick<
+  ProjectSystemRepository,
+  'liveIds' | 'listStuck' | 'listFailedHoldingLease' | 'releaseFailedLease' | 'toolsTokenExpiries' | 'issueToolsToken'
+>;
 
 /** Appended to a failed project's reason once its network lease is released (the owner sees it). */
 export const LEASE_RELEASED_NOTE = "Its network was released; delete the project and create it again to retry.";
@@ -24,6 +29,8 @@ export interface ReconcileReport {
   deprovisionRequeued: string[];
   /** Failed projects whose subnet lease was released after FAILED_LEASE_GRACE_MS. */
   leasesReleased: string[];
+  /** Running projects whose tools token was past half its lifetime (or gone) and got a fresh one. */
+  toolsTokensRenewed: string[];
 }
 
 const BUSY_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
@@ -43,21 +50,31 @@ export class ReconcileProcessor {
     @Inject(PROJECTS) private readonly projects: ReconcileProjects,
     @Inject(JOB_QUEUE) private readonly queue: ReconcileQueue,
     @Inject(PROJECT_EVENTS) private readonly events: ProjectEventSink,
+    @Inject(TOOLS_CREDENTIAL) private readonly toolsCredential: ToolsCredential,
   ) {}
 
   async process(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { orphansRemoved: [], skipped: [], provisionRequeued: [], deprovisionRequeued: [], leasesReleased: [] };
+    const report: ReconcileReport = {
+      orphansRemoved: [],
+      skipped: [],
+      provisionRequeued: [],
+      deprovisionRequeued: [],
+      leasesReleased: [],
+      toolsTokensRenewed: [],
+    };
 
     const selector: Record<string, string> = { [LABEL_KEYS.managed]: MANAGED_LABEL_VALUE };
     // A test run only ever touches its own objects.
     if (this.config.RUNTIME_TEST_RUN_LABEL) selector[LABEL_KEYS.testRun] = this.config.RUNTIME_TEST_RUN_LABEL;
     const { containers, networks } = await this.runtime.listByLabel(selector);
     const seen = new Set<string>();
+    const withTools = new Set<string>();
     for (const o of [...containers, ...networks]) {
       const label = o.labels[LABEL_KEYS.project];
       if (!label) continue;
       if (isProjectId(label)) {
         seen.add(label.toLowerCase());
+        if (o.labels[LABEL_KEYS.role] === 'tools') withTools.add(label.toLowerCase());
         continue;
       }
       // One bad label (hand-made or corrupted object) must not stop the pass for every other project.
@@ -69,8 +86,10 @@ export class ReconcileProcessor {
       if (live.has(projectId)) continue;
       await removeProjectResources(this.runtime, projectId, this.config.BACKEND_CONTAINER);
       await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, projectId));
+      await removeToolsSecrets(this.config.TOOLS_CREDENTIALS_ROOT, projectId);
       report.orphansRemoved.push(projectId);
     }
+    await this.renewToolsTokens([...withTools].filter((id) => live.has(id)), report);
 
     const before = new Date(Date.now() - this.config.STUCK_AFTER_MS);
     for (const p of await this.projects.listStuck(['queued', 'provisioning'], before)) {
@@ -91,8 +110,7 @@ export class ReconcileProcessor {
       report.deprovisionRequeued.push(p.id);
     }
     await this.releaseFailedLeases(report);
-    const changes = [report.orphansRemoved, report.skipped, report.provisionRequeued, report.deprovisionRequeued, report.leasesReleased];
-    if (changes.some((list) => list.length > 0)) {
+    if (Object.values(report).some((list) => list.length > 0)) {
       this.logger.log(report, 'reconciled');
     }
     return report;
@@ -118,6 +136,26 @@ export class ReconcileProcessor {
           .catch((err: Error) => this.logger.warn({ projectId: p.id, err: err.message }, 'event publish failed'));
       } catch (err) {
         this.logger.warn({ projectId: p.id, err: (err as Error).message }, 'could not release the lease of a failed project; next pass retries');
+      }
+    }
+  }
+
+  /**
+   * Keeps each running tools container's files current: the credential (it follows the current master key)
+   * and the project token, renewed once less than half of TOOLS_TOKEN_TTL_S is left. The tools API re-reads
+   * the file when it changes. One project's failure is logged and does not stop the others.
+   */
+  private async renewToolsTokens(ids: string[], report: ReconcileReport): Promise<void> {
+    const expiries = await this.projects.toolsTokenExpiries(ids);
+    const renewBefore = Date.now() + (this.config.TOOLS_TOKEN_TTL_S * 1000) / 2;
+    for (const [projectId, { ownerId, expiresAt }] of expiries) {
+      try {
+        await writeToolsCredential(this.config, projectId, this.toolsCredential(projectId));
+        if (expiresAt !== null && expiresAt.getTime() > renewBefore) continue;
+        await issueToolsToken(this.config, this.projects, { id: projectId, ownerId });
+        report.toolsTokensRenewed.push(projectId);
+      } catch (err) {
+        this.logger.warn({ projectId, err: (err as Error).message }, 'tools token renewal failed; retried next run');
       }
     }
   }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { subnetForIndex } from '@pantheon/ipam';
 import { LABEL_KEYS } from '@pantheon/runtime';
 import { testConfig } from '../worker.fixture';
-import { platformNetworkSpec, ProjectPlan } from './project-plan';
+import { platformNetworkSpec, ProjectPlan, toolsNetworkSpec } from './project-plan';
 
 const PROJECT = '0b9f1c7e-4d6a-4f1e-9a51-1f2e3d4c5b6a';
 const OWNER = '7c1d2e3f-1111-4222-8333-944455566677';
@@ -71,14 +71,25 @@ describe('ProjectPlan', () => {
     assert.deepEqual(plan({ VM_DEVICES: '/dev/kvm,/dev/net/tun' }).vm().devices, ['/dev/kvm', '/dev/net/tun']);
   });
 
-  it('multi-homes the tools API at .1 and on the platform network, with no secrets in its env', () => {
-    const tools = plan().tools('pt_example');
+  it('multi-homes the tools API at .1 and on the tools network (not the platform one), credentials as files only', () => {
+    const tools = plan().tools();
     assert.equal(tools.network.ip, '172.30.7.1');
-    assert.deepEqual(tools.extraNetworks, [{ name: 'pantheon-platform' }]);
-    assert.deepEqual(Object.keys(tools.env).sort(), ['PANTHEON_GATEWAY_URL', 'PANTHEON_PROJECT_TOKEN', 'PORT', 'PROJECT_ID', 'VM_HOST', 'VM_VIEWER_PORT']);
+    assert.deepEqual(tools.extraNetworks, [{ name: 'pantheon-tools' }]);
+    assert.deepEqual(Object.keys(tools.env).sort(), [
+      'PANTHEON_API_CREDENTIAL_FILE', 'PANTHEON_GATEWAY_URL', 'PANTHEON_PROJECT_TOKEN_FILE', 'PORT', 'PROJECT_ID', 'VM_HOST', 'VM_VIEWER_PORT',
+    ]);
     assert.equal(tools.env.VM_HOST, '172.30.7.2');
-    assert.equal(tools.env.PANTHEON_PROJECT_TOKEN, 'pt_example', 'a project token, never a provider key');
-    assert.equal(plan().tools().env.PANTHEON_PROJECT_TOKEN, undefined, 'a retry keeps the existing container and token');
+    assert.equal(tools.env.PANTHEON_PROJECT_TOKEN_FILE, '/run/pantheon/project-token');
+    assert.equal(tools.env.PANTHEON_API_CREDENTIAL_FILE, '/run/pantheon/api-credential');
+    assert.equal(tools.env.PANTHEON_GATEWAY_URL, 'http://172.30.7.3:3000/v1', "the gateway at the backend's project-network address");
+    assert.deepEqual(tools.mounts, [{ source: `/srv/tools-credentials/${PROJECT}`, target: '/run/pantheon', readOnly: true }]);
+  });
+
+  it('describes the tools network with inter-container traffic off, gateway .1 (the host)', () => {
+    const n = toolsNetworkSpec(testConfig({ TOOLS_SUBNET: '10.9.2.0/24', TOOLS_NETWORK: 'tools-x', RUNTIME_TEST_RUN_LABEL: 'run-1' }));
+    assert.deepEqual([n.name, n.subnet, n.gateway, n.isolated, n.internal], ['tools-x', '10.9.2.0/24', '10.9.2.1', true, undefined]);
+    assert.equal(n.labels[LABEL_KEYS.project], undefined, 'never mistaken for a project object');
+    assert.equal(n.labels[LABEL_KEYS.testRun], 'run-1');
   });
 
   it('serves the shared folder read-only at .20', () => {

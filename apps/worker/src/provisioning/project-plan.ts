@@ -12,6 +12,7 @@ import {
   ResourceRole,
 } from '@pantheon/runtime';
 import { shareDirFor } from './share-folder';
+import { API_CREDENTIAL_FILE, PROJECT_TOKEN_FILE, TOOLS_SECRETS_MOUNT, toolsSecretsDirFor } from './tools-secrets';
 
 export interface VmSpec {
   ram_gb: number;
@@ -61,6 +62,15 @@ export class ProjectPlan {
 
   get shareDir(): string {
     return shareDirFor(this.config.SHARE_ROOT, this.input.projectId);
+  }
+
+  get projectId(): string {
+    return this.input.projectId;
+  }
+
+  /** The tools API's credential folder on the host (read-only in the container). */
+  get toolsSecretsDir(): string {
+    return toolsSecretsDirFor(this.config.TOOLS_CREDENTIALS_ROOT, this.input.projectId);
   }
 
   labels(role: ResourceRole): Labels {
@@ -126,10 +136,11 @@ export class ProjectPlan {
   }
 
   /**
-   * Multi-homed: `.1` on the project network, and a platform-network address the backend can reach. It gets
-   * a project token for the LLM gateway, never a provider key.
+   * Multi-homed: `.1` on the project network, and an address on the tools network (ICC off, no data services)
+   * that host processes reach it by; never on the platform network. Its project token (for the LLM gateway)
+   * and its inbound credential are files in a read-only mount, never env, so `docker inspect` shows neither.
    */
-  tools(projectToken?: string): ContainerSpec {
+  tools(): ContainerSpec {
     return {
       name: containerName('tools', this.input.projectId),
       image: this.config.TOOLS_IMAGE,
@@ -138,16 +149,30 @@ export class ProjectPlan {
         VM_HOST: this.input.subnet.vm,
         VM_VIEWER_PORT: String(VM_VIEWER_PORT),
         PORT: String(TOOLS_API_PORT),
-        PANTHEON_GATEWAY_URL: this.config.GATEWAY_URL_FOR_PROJECTS,
-        ...(projectToken ? { PANTHEON_PROJECT_TOKEN: projectToken } : {}),
+        PANTHEON_GATEWAY_URL: this.config.GATEWAY_URL_FOR_PROJECTS.replace('{backend_ip}', this.input.subnet.backend),
+        PANTHEON_PROJECT_TOKEN_FILE: `${TOOLS_SECRETS_MOUNT}/${PROJECT_TOKEN_FILE}`,
+        PANTHEON_API_CREDENTIAL_FILE: `${TOOLS_SECRETS_MOUNT}/${API_CREDENTIAL_FILE}`,
       },
       labels: this.labels('tools'),
       network: { name: networkName(this.input.projectId), ip: this.input.subnet.tools },
-      extraNetworks: [{ name: this.config.PLATFORM_NETWORK }],
+      extraNetworks: [{ name: this.config.TOOLS_NETWORK }],
+      mounts: [{ source: this.toolsSecretsDir, target: TOOLS_SECRETS_MOUNT, readOnly: true }],
       restartPolicy: 'unless-stopped',
       ...lockedDown(this.config.TOOLS_MEMORY_MB, this.config.TOOLS_CPU_MILLICORES, this.config.TOOLS_PIDS_LIMIT),
     };
   }
+}
+
+/**
+ * The tools network (shared, never removed by the reconciler): tools containers and the API only, with
+ * inter-container traffic off, so one project's tools container cannot reach another's. Gateway `.1` is the
+ * host, through which the worker (and an API on the host) reach the tools APIs.
+ */
+export function toolsNetworkSpec(config: AppConfig): NetworkSpec {
+  const base = config.TOOLS_SUBNET.replace(/\.0\/24$/, '');
+  const labels: Labels = { [LABEL_KEYS.managed]: MANAGED_LABEL_VALUE, [LABEL_KEYS.role]: 'tools-network' };
+  if (config.RUNTIME_TEST_RUN_LABEL) labels[LABEL_KEYS.testRun] = config.RUNTIME_TEST_RUN_LABEL;
+  return { name: config.TOOLS_NETWORK, subnet: config.TOOLS_SUBNET, gateway: `${base}.1`, labels, isolated: true };
 }
 
 /** The shared platform network (not per project: no project label, never removed by the reconciler). */

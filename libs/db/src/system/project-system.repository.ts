@@ -61,6 +61,38 @@ export class ProjectSystemRepository {
     ]);
   }
 
+  /** Revokes the project's worker-issued tokens (kind `tools`), e.g. when it failed; users' own tokens stay. */
+  async revokeToolsTokens(projectId: string): Promise<number> {
+    const { count } = await this.client.projectToken.updateMany({
+      where: { projectId, kind: 'tools', revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    return count;
+  }
+
+  /**
+   * Of the given running projects, each one's live tools token expiry (null when it has none), for renewal.
+   * One query; ids that are not running are left out.
+   */
+  async toolsTokenExpiries(ids: string[]): Promise<Map<string, { ownerId: string; expiresAt: Date | null }>> {
+    const out = new Map<string, { ownerId: string; expiresAt: Date | null }>();
+    if (ids.length === 0) return out;
+    const projects = await this.client.project.findMany({
+      where: { id: { in: ids }, status: 'running', deletedAt: null },
+      select: { id: true, ownerId: true },
+    });
+    for (const p of projects) out.set(p.id, { ownerId: p.ownerId, expiresAt: null });
+    const tokens = await this.client.projectToken.findMany({
+      where: { projectId: { in: [...out.keys()] }, kind: 'tools', revokedAt: null, expiresAt: { gt: new Date() } },
+      select: { projectId: true, expiresAt: true },
+    });
+    for (const t of tokens) {
+      const entry = out.get(t.projectId);
+      if (entry && (entry.expiresAt === null || t.expiresAt > entry.expiresAt)) entry.expiresAt = t.expiresAt;
+    }
+    return out;
+  }
+
   /** Projects in a transitional state whose last change is older than `before` (candidates to re-drive). */
   listStuck(statuses: string[], before: Date): Promise<ProjectRecord[]> {
     return this.client.project.findMany({

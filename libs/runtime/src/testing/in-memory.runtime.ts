@@ -106,6 +106,7 @@ export class InMemoryRuntime implements ContainerRuntime {
         subnet: spec.subnet,
         gateway: spec.gateway,
         internal: spec.internal ?? false,
+        isolated: spec.isolated ?? false,
         labels: { ...spec.labels, [LABEL_KEYS.managed]: MANAGED_LABEL_VALUE },
       },
     };
