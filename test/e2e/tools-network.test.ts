@@ -214,7 +214,7 @@ describe('tools network: a failed project', () => {
     // after the tools container (and its token file) exist.
     const env = {
       ...rt.env,
-      VM_IMAGE: `pantheon/share-standin:${testImageTag()}`,
+      VM_IMAGE: `pantheon/share:${testImageTag()}`,
       PROVISION_HEALTH_TIMEOUT_MS: '1000',
       REDIS_PREFIX: `${process.env.REDIS_PREFIX}:toolsfail`,
     };

@@ -44,6 +44,7 @@ const IMAGE = {
 const BUNDLE = `pantheon/bundle:${TAG}`;
 /** The app user of every image (the worker writes tools credentials for this uid: TOOLS_UID). */
 const APP_USER = '1000:1000';
+const APP_UID = 1000;
 const SECRET_NAME = /(API_KEY|SECRET|PASSWORD|PASSWD|MASTER_KEY|TOKEN|CREDENTIAL|PRIVATE)/i;
 /** Packages only the build and the tests use; npm keeps some of them unless pruned as prune-bundle.sh does. */
 const BUILD_ONLY_PACKAGES = ['typescript', 'prisma', '@prisma/internals', '@prisma/dev', '@prisma/studio-core', '@nestjs/cli', '@nestjs/testing', 'supertest', 'oidc-provider', 'tsc-alias', 'socket.io-client'];
@@ -431,12 +432,24 @@ describe('production images (deploy/*.Dockerfile)', { concurrency: false }, () =
     chmodSync(shared, 0o755);
     writeFileSync(path.join(shared, 'notes.txt'), 'from the images test\n', { mode: 0o644 });
     const hardened = ['--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', ...HEALTH_ARGS];
-    dockerRun(['--name', containers.tools, '--network', network, '--ip', `${base}.1`, ...hardened, IMAGE.toolsApi], {
-      PROJECT_ID: '6f1f7c1e-4a8e-4c55-9f59-3c1f2b7a9d10',
-      VM_HOST: `${base}.2`,
-      // A wildcard bind: the healthcheck probes it on loopback.
-      HOST: '0.0.0.0',
-    });
+    // Its credentials as the worker delivers them: 0400 files owned by the image's user, in a read-only mount.
+    const credentials = path.join(workDir, 'tools-credentials');
+    mkdirSync(credentials, { mode: 0o755 });
+    for (const [name, value] of [['api-credential', 'tac_images-test'], ['project-token', 'pt_images-test']]) {
+      writeFileSync(path.join(credentials, name), value, { mode: 0o400 });
+      chownSync(path.join(credentials, name), APP_UID, APP_UID);
+    }
+    dockerRun(
+      ['--name', containers.tools, '--network', network, '--ip', `${base}.1`, ...hardened, '-v', `${credentials}:/run/pantheon:ro`, IMAGE.toolsApi],
+      {
+        PROJECT_ID: '6f1f7c1e-4a8e-4c55-9f59-3c1f2b7a9d10',
+        VM_HOST: `${base}.2`,
+        // A wildcard bind: the healthcheck probes it on loopback.
+        HOST: '0.0.0.0',
+        PANTHEON_PROJECT_TOKEN_FILE: '/run/pantheon/project-token',
+        PANTHEON_API_CREDENTIAL_FILE: '/run/pantheon/api-credential',
+      },
+    );
     dockerRun(
       ['--name', containers.share, '--network', network, '--ip', `${base}.20`, ...hardened, '-v', `${shared}:/shared:ro`, IMAGE.share],
       { SHARE_ROOT: '/shared', SHARE_PORT: '8080' },

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -49,6 +49,7 @@ const GUARD = `pantheon-test-secret-guard-${RUN}`;
 /** The folder the worker would write (credential and gateway token, 0400), mounted read-only at /run/pantheon. */
 const SECRETS_DIR = mkdtempSync(path.join(tmpdir(), 'pantheon-tools-it-'));
 const CREDENTIAL = `tac_it-${RUN}`;
+const TOOLS_IMAGE_UID = 1000;
 const AUTH = { authorization: `Bearer ${CREDENTIAL}` };
 
 const runtime = new DockerRuntime();
@@ -207,8 +208,12 @@ describe('tools API image (real engine)', { concurrency: false }, () => {
       Array.from({ length: PLATFORM_ATTEMPTS }, () => `10.${randomInt(100, 250)}.${randomInt(0, 256)}.0/24`),
     );
     platformIp = platformCidr.replace(/\.0\/24$/, '.6');
-    writeFileSync(path.join(SECRETS_DIR, 'api-credential'), CREDENTIAL, { mode: 0o400 });
-    writeFileSync(path.join(SECRETS_DIR, 'project-token'), `pt_it-${RUN}`, { mode: 0o400 });
+    // As the worker writes them: 0400, owned by the image's app user (deploy/tools-api.Dockerfile, uid 1000).
+    chmodSync(SECRETS_DIR, 0o755);
+    for (const [name, value] of [['api-credential', CREDENTIAL], ['project-token', `pt_it-${RUN}`]]) {
+      writeFileSync(path.join(SECRETS_DIR, name), value, { mode: 0o400 });
+      chownSync(path.join(SECRETS_DIR, name), TOOLS_IMAGE_UID, TOOLS_IMAGE_UID);
+    }
 
     await runtime.ensureContainer({
       name: VM,
