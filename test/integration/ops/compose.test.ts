@@ -127,7 +127,7 @@ describe('docker-compose.production.yml', () => {
     for (const [name, s] of Object.entries(compose.services)) {
       for (const [key, value] of Object.entries(s.environment ?? {})) {
         if (/PASSWORD|SECRET|TOKEN|MASTER_KEYS|_URL$/.test(key) && !/^(KC_DB_URL|KC_HOSTNAME)$/.test(key)) {
-          assert.match(String(value), /^(\$\{[A-Z0-9_]+(:[-?][^}]*)?\}|\/run\/secrets\/[a-z_]+)$/, `${name}.${key} is a reference`);
+          assert.match(String(value), /^(\$\{[A-Z0-9_]+(:[-?][^}]*)?\}|\$\{CONTAINER_SECRETS_DIR:-\/run\/secrets\}\/[a-z_]+)$/, `${name}.${key} is a reference`);
         }
       }
     }
