@@ -79,6 +79,12 @@ image_label() {
   docker image inspect --format "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true
 }
 
+# is_current <image:tag> <hash>: the image exists with that source hash (and --force was not given); says so.
+is_current() {
+  [ "$FORCE" -eq 0 ] && [ "$(image_label "$1" pantheon.source-hash)" = "$2" ] || return 1
+  echo "$1 up to date"
+}
+
 # A fresh, empty rootfs directory under WORK_DIR (main removes WORK_DIR on exit, even on failure).
 new_rootfs() {
   mktemp -d "$WORK_DIR/rootfs.XXXXXX"
@@ -125,10 +131,7 @@ import_rootfs() {
 build_image() {
   local name=$1 entrypoint=$2 app_dir=${3:-} hash rootfs
   hash=$(source_hash "$app_dir")
-  if [ "$FORCE" -eq 0 ] && [ "$(image_label "$name:$TAG" pantheon.source-hash)" = "$hash" ]; then
-    echo "$name:$TAG up to date"
-    return 0
-  fi
+  if is_current "$name:$TAG" "$hash"; then return 0; fi
   rootfs=$(new_rootfs)
   make_base_rootfs "$rootfs"
   if [ -n "$app_dir" ]; then
@@ -198,10 +201,7 @@ build_bundle() {
     (cd "$REPO_ROOT" && find dist/apps dist/libs dist/generated prisma -type f ! -name '*.map' -print0 |
       LC_ALL=C sort -z | xargs -0 -r sha256sum)
   } | sha256sum | cut -d' ' -f1)
-  if [ "$FORCE" -eq 0 ] && [ "$(image_label "$name:$TAG" pantheon.source-hash)" = "$hash" ]; then
-    echo "$name:$TAG up to date"
-    return 0
-  fi
+  if is_current "$name:$TAG" "$hash"; then return 0; fi
   root="$WORK_DIR/bundle"
   mkdir -p "$root/app/dist"
   cp "$REPO_ROOT/package.json" "$REPO_ROOT/package-lock.json" "$root/app/"
@@ -255,10 +255,7 @@ build_app_image() {
     [ "$name" = share ] && sha256sum "$IMAGES_DIR/share-server/server.js"
     echo "${PANTHEON_IMAGE_LABELS:-}"
   } | sha256sum | cut -d' ' -f1)
-  if [ "$FORCE" -eq 0 ] && [ "$(image_label "pantheon/$name:$TAG" pantheon.source-hash)" = "$hash" ]; then
-    echo "pantheon/$name:$TAG up to date"
-    return 0
-  fi
+  if is_current "pantheon/$name:$TAG" "$hash"; then return 0; fi
   docker_build "pantheon/$name" "$dockerfile" "$hash" "$bundle"
   echo "pantheon/$name:$TAG built"
 }
@@ -328,9 +325,7 @@ build_postgres_image() {
   local name=pantheon/postgres-standin hash rootfs
   [ -x /usr/lib/postgresql/15/bin/postgres ] || die "postgres: Debian's postgresql-15 is not installed"
   hash=$(source_hash "$IMAGES_DIR/postgres-standin")
-  if [ "$FORCE" -eq 0 ] && [ "$(image_label "$name:$TAG" pantheon.source-hash)" = "$hash" ]; then
-    echo "$name:$TAG up to date"; return 0
-  fi
+  if is_current "$name:$TAG" "$hash"; then return 0; fi
   rootfs=$(new_rootfs)
   make_shell_rootfs "$rootfs" postgres 999
   copy_binaries "$rootfs" /usr/lib/postgresql/15/bin/{postgres,initdb,pg_ctl,psql,pg_isready,pg_dump}
@@ -352,9 +347,7 @@ build_redis_image() {
   local name=pantheon/redis-standin hash rootfs
   command -v redis-server >/dev/null || die "redis: Debian's redis-server is not installed"
   hash=$(source_hash)
-  if [ "$FORCE" -eq 0 ] && [ "$(image_label "$name:$TAG" pantheon.source-hash)" = "$hash" ]; then
-    echo "$name:$TAG up to date"; return 0
-  fi
+  if is_current "$name:$TAG" "$hash"; then return 0; fi
   rootfs=$(new_rootfs)
   make_shell_rootfs "$rootfs" redis 999
   copy_binaries "$rootfs" "$(command -v redis-server)" "$(command -v redis-cli)"
