@@ -18,7 +18,9 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CompactSign } from 'jose';
 
-const READY_TIMEOUT_MS = 20_000;
+// A loaded CI machine has been seen to take over 20 s for one start; a second try gets a fresh process.
+const READY_TIMEOUT_MS = 45_000;
+const START_ATTEMPTS = 2;
 const STOP_TIMEOUT_MS = 5_000;
 const STDERR_LIMIT = 16 * 1024;
 const DEFAULT_TEST_USER_PASSWORD = 'test-password';
@@ -171,6 +173,45 @@ async function signJwt(
     .sign(key);
 }
 
+class IssuerStartTimeout extends Error {}
+
+interface StartedIssuer {
+  ready: ReadyInfo;
+  keyFile: string;
+  stop: () => Promise<void>;
+}
+
+/** One issuer process in its own temp dir; stopped again (and the dir removed) if it never gets ready. */
+async function spawnIssuer(serverScript: string, env: Record<string, string>): Promise<StartedIssuer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pantheon-oidc-'));
+  const keyFile = path.join(dir, 'signing-key.jwk.json');
+  const readyFile = path.join(dir, 'ready.json');
+  const child = spawn(process.execPath, [serverScript], {
+    env: { ...process.env, ...env, OIDC_KEY_FILE: keyFile, OIDC_READY_FILE: readyFile },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_LIMIT);
+    // Surface the issuer's own error reports; oidc-provider's start-up notices stay quiet.
+    for (const line of chunk.split('\n')) {
+      if (line.startsWith('oidc-issuer:')) process.stderr.write(`${line}\n`);
+    }
+  });
+  const exited = new Promise<string>((resolve) => {
+    child.once('error', (err) => resolve(`failed to start (${err.message})`));
+    child.once('exit', (code, signal) => resolve(`exited (${signal ?? `code ${code}`})`));
+  });
+  const stop = stoppableChild(child, exited, dir, STOP_TIMEOUT_MS);
+  try {
+    return { ready: await waitForReady(readyFile, exited, () => stderr), keyFile, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
 async function waitForReady(
   readyFile: string,
   exited: Promise<string>,
@@ -191,7 +232,7 @@ async function waitForReady(
       throw new Error(`OIDC issuer ${exitReason} before it was ready:\n${stderr()}`);
     }
     if (Date.now() > deadline) {
-      throw new Error(`OIDC issuer not ready after ${READY_TIMEOUT_MS} ms:\n${stderr()}`);
+      throw new IssuerStartTimeout(`OIDC issuer not ready after ${READY_TIMEOUT_MS} ms:\n${stderr()}`);
     }
     await delay(25);
   }
@@ -212,46 +253,24 @@ export async function startOidcIssuer(
   const fixtureDir = path.join(root, 'test', 'fixtures', 'oidc-issuer');
   const usersFile = path.join(fixtureDir, 'users.json');
   const testUserPassword = process.env.OIDC_TEST_USER_PASSWORD || DEFAULT_TEST_USER_PASSWORD;
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'pantheon-oidc-'));
-  const keyFile = path.join(dir, 'signing-key.jwk.json');
-  const readyFile = path.join(dir, 'ready.json');
-
-  const child = spawn(process.execPath, [path.join(fixtureDir, 'server.mjs')], {
-    env: {
-      ...process.env,
-      OIDC_HOST: '127.0.0.1',
-      OIDC_PORT: '0',
-      ...(opts.realm ? { OIDC_REALM: opts.realm } : {}),
-      OIDC_KEY_FILE: keyFile,
-      OIDC_READY_FILE: readyFile,
-      OIDC_USERS_FILE: usersFile,
-      ...(opts.accessTokenTtl ? { OIDC_ACCESS_TOKEN_TTL: String(opts.accessTokenTtl) } : {}),
-      OIDC_TEST_USER_PASSWORD: testUserPassword,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-STDERR_LIMIT);
-    // Surface the issuer's own error reports; oidc-provider's start-up notices stay quiet.
-    for (const line of chunk.split('\n')) {
-      if (line.startsWith('oidc-issuer:')) process.stderr.write(`${line}\n`);
+  const env = {
+    OIDC_HOST: '127.0.0.1',
+    OIDC_PORT: '0',
+    ...(opts.realm ? { OIDC_REALM: opts.realm } : {}),
+    OIDC_USERS_FILE: usersFile,
+    ...(opts.accessTokenTtl ? { OIDC_ACCESS_TOKEN_TTL: String(opts.accessTokenTtl) } : {}),
+    OIDC_TEST_USER_PASSWORD: testUserPassword,
+  };
+  let started: StartedIssuer | undefined;
+  for (let attempt = 1; started === undefined; attempt += 1) {
+    try {
+      started = await spawnIssuer(path.join(fixtureDir, 'server.mjs'), env);
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS || !(err instanceof IssuerStartTimeout)) throw err;
+      process.stderr.write(`oidc-issuer: ${err.message.split('\n')[0]}; starting it again\n`);
     }
-  });
-  const exited = new Promise<string>((resolve) => {
-    child.once('error', (err) => resolve(`failed to start (${err.message})`));
-    child.once('exit', (code, signal) => resolve(`exited (${signal ?? `code ${code}`})`));
-  });
-  const stop = stoppableChild(child, exited, dir, STOP_TIMEOUT_MS);
-
-  let ready: ReadyInfo;
-  try {
-    ready = await waitForReady(readyFile, exited, () => stderr);
-  } catch (err) {
-    await stop();
-    throw err;
   }
+  const { ready, stop, keyFile } = started;
 
   const { issuer, port } = ready;
   const authServerUrl = new URL(issuer).origin;
