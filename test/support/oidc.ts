@@ -179,6 +179,8 @@ interface StartedIssuer {
   ready: ReadyInfo;
   keyFile: string;
   stop: () => Promise<void>;
+  signal: (name: NodeJS.Signals) => boolean;
+  stderr: () => string;
 }
 
 /** One issuer process in its own temp dir; stopped again (and the dir removed) if it never gets ready. */
@@ -205,7 +207,13 @@ async function spawnIssuer(serverScript: string, env: Record<string, string>): P
   });
   const stop = stoppableChild(child, exited, dir, STOP_TIMEOUT_MS);
   try {
-    return { ready: await waitForReady(readyFile, exited, () => stderr), keyFile, stop };
+    return {
+      ready: await waitForReady(readyFile, exited, () => stderr),
+      keyFile,
+      stop,
+      signal: (name) => child.kill(name),
+      stderr: () => stderr,
+    };
   } catch (err) {
     await stop();
     throw err;
@@ -270,7 +278,7 @@ export async function startOidcIssuer(
       process.stderr.write(`oidc-issuer: ${err.message.split('\n')[0]}; starting it again\n`);
     }
   }
-  const { ready, stop, keyFile } = started;
+  const { ready, stop, keyFile, signal, stderr } = started;
 
   const { issuer, port } = ready;
   const authServerUrl = new URL(issuer).origin;
@@ -368,7 +376,7 @@ export async function startOidcIssuer(
   const rotateKey = (): Promise<{ kid: string; previousKid: string }> => {
     const done = rotations.then(async () => {
       const previousKid = issuerJwk.kid;
-      if (!child.kill('SIGUSR2')) throw new Error('rotateKey(): the issuer is not running');
+      if (!signal('SIGUSR2')) throw new Error('rotateKey(): the issuer is not running');
       const deadline = Date.now() + READY_TIMEOUT_MS;
       for (;;) {
         const jwk = JSON.parse(await readFile(keyFile, 'utf8').catch(() => '{}')) as { kid?: string };
@@ -380,7 +388,7 @@ export async function startOidcIssuer(
             return { kid: jwk.kid, previousKid };
           }
         }
-        if (Date.now() > deadline) throw new Error(`rotateKey(): no new key served after ${READY_TIMEOUT_MS} ms:\n${stderr}`);
+        if (Date.now() > deadline) throw new Error(`rotateKey(): no new key served after ${READY_TIMEOUT_MS} ms:\n${stderr()}`);
         await delay(25);
       }
     });
