@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createUser, TestUser } from '../factories';
 import { startTestApi, TestApi } from '../support/api';
 import { adminPool } from '../support/db';
-import { FakeProviders, startFakeProviders } from '../support/fake-providers';
+import { fakeProviderKey, FakeProviders, startFakeProviders } from '../support/fake-providers';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
 import { eventually } from '../support/eventually';
 
@@ -77,7 +76,7 @@ describe('budgets: reserve before the call, settle after it', () => {
     alice = await createUser(api, issuer, 'budget-alice');
     bob = await createUser(api, issuer, 'budget-bob');
     for (const u of [alice, bob]) {
-      await api.http().post('/api/user/api-keys').set(auth(u)).send({ name: 'openai', provider: 'openai', key: `fk-budget-${randomBytes(8).toString('hex')}` }).expect(201);
+      await api.http().post('/api/user/api-keys').set(auth(u)).send({ name: 'openai', provider: 'openai', key: fakeProviderKey('budget') }).expect(201);
     }
   });
 
