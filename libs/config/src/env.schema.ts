@@ -131,6 +131,16 @@ export const envSchema = z.object({
   VM_IMAGE: z.string().min(1).default('dockurr/windows:6.02'),
   TOOLS_IMAGE: z.string().min(1).default('pantheon/tools-api:dev'),
   SHARE_IMAGE: z.string().min(1).default('pantheon/share:dev'),
+  /**
+   * Credentials for pulling absent images from a private registry (optional; public images need none). The
+   * password is a secret: pass it as REGISTRY_PASSWORD_FILE in containers.
+   */
+  REGISTRY_USERNAME: z.string().min(1).optional(),
+  REGISTRY_PASSWORD: z.string().min(1).optional(),
+  /** Registry the credentials are for, e.g. ghcr.io; default: each image reference's own registry. */
+  REGISTRY_SERVER: z.string().min(1).optional(),
+  /** Upper bound of one image pull (the Windows image is several GB). */
+  IMAGE_PULL_TIMEOUT_MS: z.coerce.number().int().min(10_000).max(6 * 3_600_000).default(3_600_000),
   /** Host devices passed to the VM container, comma-separated; `none` where there is no KVM (stand-in images). */
   VM_DEVICES: z.string().regex(/^(none|\/dev\/[A-Za-z0-9_/-]+(,\/dev\/[A-Za-z0-9_/-]+)*)$/, 'a comma-separated list of /dev paths, or none').default('/dev/kvm'),
   /** Host folder under which each project gets its shared folder (mounted read-only into the share server). */
@@ -289,4 +299,5 @@ export const SENSITIVE_VARS: ReadonlySet<keyof Env> = new Set<keyof Env>([
   'DATABASE_WORKER_URL',
   'REDIS_URL',
   'PANTHEON_MASTER_KEYS',
+  'REGISTRY_PASSWORD',
 ]);

@@ -100,6 +100,7 @@ export class ProjectEventPublisher {
       status: input.status,
       step: input.step,
       progress: input.progress,
+      ...(input.pull !== undefined ? { pull: { image: input.pull.image, percent: input.pull.percent } } : {}),
       ...(input.error !== undefined ? { error: input.error } : {}),
       at: new Date().toISOString(),
     };

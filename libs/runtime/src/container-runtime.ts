@@ -145,6 +145,27 @@ export interface EnsureContainerResult {
   drift: ConfigDrift[];
 }
 
+/** Credentials for a private registry (Docker's `X-Registry-Auth`); never logged. */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  /** e.g. `ghcr.io`; defaults to the image reference's registry. */
+  serverAddress?: string;
+}
+
+export interface EnsureImageOptions {
+  auth?: RegistryAuth;
+  /** Called with 0 when a pull starts, then 1–99 while layers download (never for an image already present). */
+  onProgress?: (percent: number) => void;
+  /** Upper bound of the whole pull. */
+  timeoutMs?: number;
+}
+
+export interface EnsureImageResult {
+  /** False when the image was already present. */
+  pulled: boolean;
+}
+
 /**
  * Driver interface for the engine that runs project networks and containers.
  *
@@ -156,6 +177,12 @@ export interface EnsureContainerResult {
 export interface ContainerRuntime {
   /** Resolves when the engine answers; RuntimeError DOCKER_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
+
+  /**
+   * Pulls the image if it is not present locally. IMAGE_PULL_FAILED (with the registry's reason) when it
+   * cannot be pulled: unknown image, denied, registry unreachable, or the timeout.
+   */
+  ensureImage(reference: string, options?: EnsureImageOptions): Promise<EnsureImageResult>;
 
   /** Creates the network if absent. An existing one is returned with its drift from `spec`. */
   ensureNetwork(spec: NetworkSpec): Promise<EnsureNetworkResult>;

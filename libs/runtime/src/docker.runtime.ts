@@ -7,6 +7,8 @@ import type {
   ContainerState,
   ContainerSummary,
   EnsureContainerResult,
+  EnsureImageOptions,
+  EnsureImageResult,
   EnsureNetworkResult,
   LabelledObjects,
   MountSpec,
@@ -15,6 +17,7 @@ import type {
   NetworkSummary,
   RestartPolicy,
 } from './container-runtime';
+import { PullProgress, pullStreamError, type PullStreamEvent } from './pull-progress';
 import { isManaged, LABEL_KEYS, MANAGED_LABEL_VALUE, type Labels } from './labels';
 import { RuntimeError, RuntimeErrorCode } from './runtime.errors';
 import { validateContainerSpec, validateNetworkSpec } from './spec.validator';
@@ -35,6 +38,8 @@ interface EngineError {
 
 const DEFAULT_SOCKET_PATH = '/var/run/docker.sock';
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** A Windows image is several GB: a pull gets this long unless the caller says otherwise. */
+const DEFAULT_PULL_TIMEOUT_MS = 60 * 60_000;
 
 /** The spellings the engine accepts (and reports back) for no-new-privileges. */
 const NO_NEW_PRIVILEGES = new Set(['no-new-privileges', 'no-new-privileges:true', 'no-new-privileges=true']);
@@ -53,6 +58,18 @@ const CONTAINER_STATES: readonly ContainerState[] = [
 function engineReason(error: EngineError): string {
   const json = error.json as { message?: unknown } | undefined;
   return typeof json?.message === 'string' ? json.message.trim() : 'no reason given';
+}
+
+/**
+ * A refused pull request carries its reason in the message rather than a JSON body:
+ * `(HTTP code 500) server error - Get "…": dial tcp …: connection refused`.
+ */
+function pullRequestReason(error: unknown): string {
+  const fromJson = engineReason((error ?? {}) as EngineError);
+  if (fromJson !== 'no reason given') return fromJson;
+  const message = error instanceof Error ? error.message : '';
+  const dash = message.indexOf(' - ');
+  return dash >= 0 ? message.slice(dash + 3).trim() : fromJson;
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -252,6 +269,48 @@ export class DockerRuntime implements ContainerRuntime {
 
   async ping(): Promise<void> {
     await this.call('ping', () => this.docker.ping());
+  }
+
+  async ensureImage(reference: string, options: EnsureImageOptions = {}): Promise<EnsureImageResult> {
+    if ((await this.findImageId(reference)) !== null) return { pulled: false };
+    const auth = options.auth
+      ? { username: options.auth.username, password: options.auth.password, serveraddress: options.auth.serverAddress }
+      : undefined;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
+    const fail = (reason: string) => new RuntimeError(RuntimeErrorCode.IMAGE_PULL_FAILED, `pull ${reference}: ${reason}`);
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = (await this.docker.pull(reference, auth ? { authconfig: auth } : {})) as NodeJS.ReadableStream;
+    } catch (error) {
+      const converted = this.convert(error, `pull ${reference}`);
+      if (converted.code === RuntimeErrorCode.DOCKER_UNAVAILABLE) throw converted;
+      throw fail(pullRequestReason(error));
+    }
+    const progress = new PullProgress();
+    options.onProgress?.(0);
+    await new Promise<void>((resolve, reject) => {
+      // The engine reports a failed pull inside the stream, after a 200: the last error event decides.
+      let streamError: string | null = null;
+      const timer = setTimeout(() => {
+        (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+        reject(fail(`no result within ${Math.round(timeoutMs / 1000)} s`));
+      }, timeoutMs);
+      this.docker.modem.followProgress(
+        stream,
+        (error: Error | null) => {
+          clearTimeout(timer);
+          if (error || streamError) reject(fail(streamError ?? 'the pull stream broke off'));
+          else resolve();
+        },
+        (event: PullStreamEvent) => {
+          streamError = pullStreamError(event) ?? streamError;
+          const percent = progress.update(event);
+          if (percent !== null) options.onProgress?.(percent);
+        },
+      );
+    });
+    if ((await this.findImageId(reference)) === null) throw fail('the engine finished without the image');
+    return { pulled: true };
   }
 
   async ensureNetwork(spec: NetworkSpec): Promise<EnsureNetworkResult> {

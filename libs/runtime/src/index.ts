@@ -6,6 +6,9 @@ export {
   type ContainerState,
   type ContainerSummary,
   type EnsureContainerResult,
+  type EnsureImageOptions,
+  type EnsureImageResult,
+  type RegistryAuth,
   type EnsureNetworkResult,
   type LabelledObjects,
   type MountSpec,
@@ -31,3 +34,4 @@ export {
   type ResourceRole,
 } from './labels';
 export { RuntimeError, RuntimeErrorCode } from './runtime.errors';
+export { PullProgress, pullStreamError, type PullStreamEvent } from './pull-progress';

@@ -2,8 +2,10 @@ import { CodedError } from '@pantheon/errors';
 
 /** Stable codes for {@link RuntimeError}; callers map these, never the engine's raw errors. */
 export enum RuntimeErrorCode {
-  /** The image is not present locally (there is no registry to pull from). */
+  /** The image is not present locally. */
   IMAGE_NOT_FOUND = 'IMAGE_NOT_FOUND',
+  /** The image is absent and could not be pulled (unknown, denied, registry unreachable, timed out). */
+  IMAGE_PULL_FAILED = 'IMAGE_PULL_FAILED',
   /** A referenced container or network does not exist. */
   NOT_FOUND = 'NOT_FOUND',
   /** The object exists in a state that prevents the operation (e.g. a network with containers attached). */

@@ -19,6 +19,14 @@ describe('ProvisionProcessor', () => {
     fx = await workerFixture(env);
   };
 
+  /** The VM's image disappears between the pull check and the create (e.g. pruned by an operator). */
+  const vmImageVanishes = () => {
+    const ensure = fx.engine.ensureContainer.bind(fx.engine);
+    fx.engine.ensureContainer = async (spec) => {
+      if (spec.name === containerName('vm', P)) throw new RuntimeError(RuntimeErrorCode.IMAGE_NOT_FOUND, `image ${spec.image} is not present`);
+      return ensure(spec);
+    };
+  };
   const steps = () => fx.published.map((e) => `${e.status}/${e.step}/${e.progress}`);
   const leftovers = async () => {
     const { containers, networks } = await fx.engine.listByLabel(projectSelector(P));
@@ -34,6 +42,9 @@ describe('ProvisionProcessor', () => {
       'provisioning/tools/80', 'running/ready/100',
     ]);
     assert.deepEqual(fx.calls, [
+      `ensureImage ${fx.config.VM_IMAGE}`,
+      `ensureImage ${fx.config.SHARE_IMAGE}`,
+      `ensureImage ${fx.config.TOOLS_IMAGE}`,
       `ensureNetwork ${networkName(P)}`,
       `ensureContainer ${containerName('share', P)}`,
       `ensureContainer ${containerName('vm', P)}`,
@@ -69,7 +80,7 @@ describe('ProvisionProcessor', () => {
   });
 
   it('rethrows a failure on a non-last attempt and keeps the steps already built for the retry', async () => {
-    await rebuild({ VM_IMAGE: 'pantheon/absent:spec' });
+    vmImageVanishes();
     fx.projects.add({ id: P });
     await assert.rejects(
       fx.provision.process(projectJob(P, { attempt: 1, attempts: 3 })),
@@ -95,8 +106,33 @@ describe('ProvisionProcessor', () => {
     assert.equal(steps().at(-1), 'running/ready/100');
   });
 
+  it('pulls an absent image first, announcing a pulling step with its percentage, and none for present images', async () => {
+    await rebuild({ VM_IMAGE: 'registry.example/windows:pull-me' });
+    fx.engine.addPullableImage('registry.example/windows:pull-me');
+    fx.projects.add({ id: P });
+    assert.equal(await fx.provision.process(projectJob(P)), 'running');
+    const pulls = fx.published.filter((e) => e.step === 'pulling');
+    assert.deepEqual(
+      pulls.map((e) => [e.status, e.pull?.image, e.pull?.percent]),
+      [0, 50, 99, 100].map((p) => ['provisioning', 'registry.example/windows:pull-me', p]),
+    );
+    assert.deepEqual(steps().slice(0, 2), ['provisioning/network/0', 'provisioning/pulling/0'], 'pulling comes before the network');
+    assert.equal(steps().at(-1), 'running/ready/100');
+    assert.equal((await fx.engine.ensureImage('registry.example/windows:pull-me')).pulled, false, 'the image is now present');
+  });
+
+  it('fails the project with a reason the owner understands when an image cannot be pulled', async () => {
+    await rebuild({ VM_IMAGE: 'registry.example/windows:missing' });
+    fx.projects.add({ id: P });
+    assert.equal(await fx.provision.process(projectJob(P, { attempt: 3, attempts: 3 })), 'failed');
+    const reason = 'the image registry.example/windows:missing could not be downloaded: the registry has no such image';
+    assert.equal((await fx.projects.get(P))?.lastError, reason);
+    assert.equal(fx.published.at(-1)?.error, reason);
+    assert.deepEqual(await leftovers(), [], 'nothing was built');
+  });
+
   it('on the last attempt removes everything it built and marks the project failed with a reason for the user', async () => {
-    await rebuild({ VM_IMAGE: 'pantheon/absent:spec' });
+    vmImageVanishes();
     fx.projects.add({ id: P });
     assert.equal(await fx.provision.process(projectJob(P, { attempt: 3, attempts: 3 })), 'failed');
 

@@ -5,8 +5,8 @@ import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import type { ProjectRecord, ProjectSystemRepository } from '@pantheon/db';
 import { ProjectJobData, ProvisionStep, QueueJob } from '@pantheon/events';
 import { subnetForIndex } from '@pantheon/ipam';
-import { ContainerRuntime, RuntimeError } from '@pantheon/runtime';
-import { ProvisionFailure, userFacingReason } from '../provisioning/failure-reason';
+import { ContainerRuntime, RegistryAuth, RuntimeError, RuntimeErrorCode } from '@pantheon/runtime';
+import { ProvisionFailure, pullFailureReason, userFacingReason } from '../provisioning/failure-reason';
 import { ProjectPlan, TOOLS_API_PORT, toolsNetworkSpec, VmSpec } from '../provisioning/project-plan';
 import { prepareShareFolder, removeShareFolder, shareDirFor } from '../provisioning/share-folder';
 import { removeProjectResources } from '../provisioning/teardown';
@@ -33,7 +33,10 @@ export type ProvisionProjects = Pick<
 /** States a provision job may act on; anything else in a payload is not trusted to mean "build it". */
 const PROVISIONABLE = new Set(['queued', 'provisioning']);
 
-const STEP_PROGRESS: Record<ProvisionStep, number> = { network: 20, share: 40, vm: 60, tools: 80, ready: 100 };
+const STEP_PROGRESS: Record<ProvisionStep, number> = { pulling: 0, network: 20, share: 40, vm: 60, tools: 80, ready: 100 };
+
+/** Percentage points between two pull progress events. */
+const PULL_EVENT_STEP = 5;
 
 /** The worker's address on a project network while it probes (`.4`: tools .1, VM .2, backend .3). */
 function probeAddress(cidr: string): string {
@@ -116,6 +119,7 @@ export class ProvisionProcessor {
     });
     await this.setStatus(project, 'provisioning', 'network', 0);
 
+    await this.pullImages(project, [plan.vm().image, plan.share().image, plan.tools().image]);
     await this.runStep(project, 'network', async () => {
       await this.runtime.ensureNetwork(plan.network());
     });
@@ -151,6 +155,50 @@ export class ProvisionProcessor {
         );
       }
     });
+  }
+
+  /**
+   * Pulls every image that is absent, announcing a `pulling` step with the download's percentage (at most one
+   * event per PULL_EVENT_STEP points, so a multi-GB pull does not flood subscribers). Nothing is announced
+   * when every image is present. A pull that cannot succeed fails the attempt with a reason the owner reads.
+   */
+  private async pullImages(project: ProjectRecord, images: string[]): Promise<void> {
+    const auth: RegistryAuth | undefined =
+      this.config.REGISTRY_USERNAME && this.config.REGISTRY_PASSWORD
+        ? { username: this.config.REGISTRY_USERNAME, password: this.config.REGISTRY_PASSWORD, serverAddress: this.config.REGISTRY_SERVER }
+        : undefined;
+    for (const image of new Set(images)) {
+      if (await this.isBeingDeleted(project.id)) throw new ProvisionCancelled();
+      let announced = -PULL_EVENT_STEP;
+      const announce = (percent: number) => {
+        if (percent - announced < PULL_EVENT_STEP && percent !== 0) return;
+        announced = percent;
+        void this.announcePull(project, image, percent);
+      };
+      try {
+        await this.metrics.timeStep('pulling', () =>
+          this.runtime.ensureImage(image, {
+            auth,
+            timeoutMs: this.config.IMAGE_PULL_TIMEOUT_MS,
+            // The first event says the pull started; the engine's first progress line can take seconds.
+            onProgress: announce,
+          }),
+        );
+      } catch (err) {
+        if (err instanceof RuntimeError && err.code === RuntimeErrorCode.IMAGE_PULL_FAILED) {
+          this.logger.warn({ projectId: project.id, userId: project.ownerId, image, err: err.message }, 'image pull failed');
+          throw new ProvisionFailure(pullFailureReason(image, err.message));
+        }
+        throw err;
+      }
+      if (announced >= 0) await this.announcePull(project, image, 100);
+    }
+  }
+
+  private async announcePull(project: ProjectRecord, image: string, percent: number): Promise<void> {
+    await this.events
+      .publish({ userId: project.ownerId, projectId: project.id, status: 'provisioning', step: 'pulling', progress: 0, pull: { image, percent } })
+      .catch((err: Error) => this.logger.warn({ projectId: project.id, err: err.message }, 'pull progress event not published'));
   }
 
   /**

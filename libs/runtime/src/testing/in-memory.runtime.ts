@@ -7,6 +7,8 @@ import type {
   ContainerState,
   ContainerSummary,
   EnsureContainerResult,
+  EnsureImageOptions,
+  EnsureImageResult,
   EnsureNetworkResult,
   LabelledObjects,
   NetworkDetails,
@@ -82,6 +84,27 @@ export class InMemoryRuntime implements ContainerRuntime {
 
   async ping(): Promise<void> {
     this.assertAvailable();
+  }
+
+  /** References that "pull" successfully (in two progress steps); any other absent image fails to pull. */
+  private readonly pullable = new Set<string>();
+
+  /** Makes an absent image pullable, as if a registry held it. */
+  addPullableImage(reference: string): void {
+    this.pullable.add(reference);
+  }
+
+  async ensureImage(reference: string, options: EnsureImageOptions = {}): Promise<EnsureImageResult> {
+    this.assertAvailable();
+    if (this.images.has(reference)) return { pulled: false };
+    if (!this.pullable.has(reference)) {
+      throw new RuntimeError(RuntimeErrorCode.IMAGE_PULL_FAILED, `pull ${reference}: manifest unknown`);
+    }
+    options.onProgress?.(0);
+    options.onProgress?.(50);
+    options.onProgress?.(99);
+    this.addImage(reference);
+    return { pulled: true };
   }
 
   async ensureNetwork(spec: NetworkSpec): Promise<EnsureNetworkResult> {
