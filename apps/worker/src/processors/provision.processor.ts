@@ -8,7 +8,7 @@ import { subnetForIndex } from '@pantheon/ipam';
 import { ContainerRuntime, RegistryAuth, RuntimeError, RuntimeErrorCode } from '@pantheon/runtime';
 import { ProvisionFailure, pullFailureReason, userFacingReason } from '../provisioning/failure-reason';
 import { ProjectPlan, TOOLS_API_PORT, toolsNetworkSpec, VmSpec } from '../provisioning/project-plan';
-import { prepareShareFolder, removeShareFolder, shareDirFor } from '../provisioning/share-folder';
+import { prepareShareFolder, removeShareFolder, shareDirFor, writeShareConfig } from '../provisioning/share-folder';
 import { removeProjectResources } from '../provisioning/teardown';
 import { issueToolsToken, writeToolsCredential } from '../provisioning/tools-token';
 import { PROJECT_TOKEN_FILE, removeToolsSecrets } from '../provisioning/tools-secrets';
@@ -128,6 +128,10 @@ export class ProvisionProcessor {
       if (readme !== 'created' && readme !== 'kept') {
         // The VM can write the folder: a link or special file in place of README.txt was planted by the guest.
         this.logger.warn({ projectId: project.id, userId: project.ownerId, readme }, 'shared folder: README.txt was not a regular file; handled without following it');
+      }
+      const configured = await writeShareConfig(plan.shareDir, plan.shareClientConfig());
+      if (configured !== 'created') {
+        this.logger.warn({ projectId: project.id, userId: project.ownerId, outcome: configured }, 'shared folder: pantheon.json was not a regular file; handled without following it');
       }
       await this.runtime.ensureContainer(plan.share());
     });

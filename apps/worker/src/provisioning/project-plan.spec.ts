@@ -92,6 +92,16 @@ describe('ProjectPlan', () => {
     assert.equal(n.labels[LABEL_KEYS.testRun], 'run-1');
   });
 
+  it("tells programs in the VM both gateway formats and the MCP relay, at the backend's .3", () => {
+    const config = plan().shareClientConfig();
+    assert.deepEqual(config, {
+      projectId: PROJECT,
+      openaiBaseUrl: 'http://172.30.7.3:3000/v1',
+      anthropicBaseUrl: 'http://172.30.7.3:3000',
+      mcpUrl: `http://172.30.7.3:3000/api/projects/${PROJECT}/mcp`,
+    });
+  });
+
   it('serves the shared folder read-only at .20', () => {
     const share = plan().share();
     assert.equal(share.network.ip, '172.30.7.20');

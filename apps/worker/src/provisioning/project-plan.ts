@@ -11,7 +11,7 @@ import {
   resourceLabels,
   ResourceRole,
 } from '@pantheon/runtime';
-import { shareDirFor } from './share-folder';
+import { ShareClientConfig, shareDirFor } from './share-folder';
 import { API_CREDENTIAL_FILE, PROJECT_TOKEN_FILE, TOOLS_SECRETS_MOUNT, toolsSecretsDirFor } from './tools-secrets';
 
 export interface VmSpec {
@@ -71,6 +71,26 @@ export class ProjectPlan {
   /** The tools API's credential folder on the host (read-only in the container). */
   get toolsSecretsDir(): string {
     return toolsSecretsDirFor(this.config.TOOLS_CREDENTIALS_ROOT, this.input.projectId);
+  }
+
+  /** The gateway as the project's containers reach it (the backend's .3 on the project network). */
+  get gatewayUrl(): string {
+    return this.config.GATEWAY_URL_FOR_PROJECTS.replace('{backend_ip}', this.input.subnet.backend);
+  }
+
+  /**
+   * What programs in the VM are told (pantheon.json in the shared folder): both gateway formats and the MCP
+   * relay on the API, all authenticated with the project token, so the VM needs no other credential.
+   */
+  shareClientConfig(): ShareClientConfig {
+    const openaiBaseUrl = this.gatewayUrl.replace(/\/+$/, '');
+    const origin = openaiBaseUrl.replace(/\/v1$/, '');
+    return {
+      projectId: this.input.projectId,
+      openaiBaseUrl,
+      anthropicBaseUrl: origin,
+      mcpUrl: `${origin}/api/projects/${this.input.projectId}/mcp`,
+    };
   }
 
   labels(role: ResourceRole): Labels {
@@ -149,7 +169,7 @@ export class ProjectPlan {
         VM_HOST: this.input.subnet.vm,
         VM_VIEWER_PORT: String(VM_VIEWER_PORT),
         PORT: String(TOOLS_API_PORT),
-        PANTHEON_GATEWAY_URL: this.config.GATEWAY_URL_FOR_PROJECTS.replace('{backend_ip}', this.input.subnet.backend),
+        PANTHEON_GATEWAY_URL: this.gatewayUrl,
         PANTHEON_PROJECT_TOKEN_FILE: `${TOOLS_SECRETS_MOUNT}/${PROJECT_TOKEN_FILE}`,
         PANTHEON_API_CREDENTIAL_FILE: `${TOOLS_SECRETS_MOUNT}/${API_CREDENTIAL_FILE}`,
       },

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { userFacingReason } from './failure-reason';
-import { prepareShareFolder, removeShareFolder, ShareFolderError, shareDirFor } from './share-folder';
+import { prepareShareFolder, removeShareFolder, SHARE_CONFIG_NAME, ShareFolderError, shareDirFor, writeShareConfig } from './share-folder';
 
 const CANARY = 'canary: the worker must never write here\n';
 
@@ -33,6 +33,32 @@ describe('shared folder (written by the VM, so never followed through links)', (
     writeFileSync(join(dir, 'README.txt'), 'my notes');
     assert.equal(await prepareShareFolder(dir), 'kept');
     assert.equal(readFileSync(join(dir, 'README.txt'), 'utf8'), 'my notes');
+  });
+
+  const clientConfig = {
+    projectId: 'project-1',
+    openaiBaseUrl: 'http://172.30.7.3:3000/v1',
+    anthropicBaseUrl: 'http://172.30.7.3:3000',
+    mcpUrl: 'http://172.30.7.3:3000/api/projects/project-1/mcp',
+  };
+
+  it('writes pantheon.json with the gateway URLs and the MCP endpoint, and rewrites it on the next build', async () => {
+    assert.equal(await writeShareConfig(dir, clientConfig), 'created');
+    const doc = JSON.parse(readFileSync(join(dir, SHARE_CONFIG_NAME), 'utf8'));
+    assert.deepEqual(doc.gateway, { openai_base_url: clientConfig.openaiBaseUrl, anthropic_base_url: clientConfig.anthropicBaseUrl });
+    assert.deepEqual(doc.mcp, { url: clientConfig.mcpUrl, transport: 'streamable-http' });
+    assert.doesNotMatch(JSON.stringify(doc), /fk-|sk-|"token"\s*:/, 'no credential in it');
+    writeFileSync(join(dir, SHARE_CONFIG_NAME), '{"tampered":true}');
+    await writeShareConfig(dir, { ...clientConfig, mcpUrl: 'http://172.30.7.3:3000/api/projects/project-1/mcp?v=2' });
+    assert.match(readFileSync(join(dir, SHARE_CONFIG_NAME), 'utf8'), /v=2/);
+  });
+
+  it('replaces a pantheon.json symlink planted by the guest without writing through it', async () => {
+    await prepareShareFolder(dir);
+    symlinkSync(canary, join(dir, SHARE_CONFIG_NAME));
+    assert.equal(await writeShareConfig(dir, clientConfig), 'replaced-link');
+    assert.equal(readFileSync(canary, 'utf8'), CANARY);
+    assert.equal(lstatSync(join(dir, SHARE_CONFIG_NAME)).isFile(), true);
   });
 
   it('replaces a README.txt symlink planted by the guest without writing through it', async () => {

@@ -97,6 +97,50 @@ export async function prepareShareFolder(dir: string): Promise<ReadmeOutcome> {
   return existing?.isSymbolicLink() ? 'replaced-link' : existing ? 'replaced-special' : 'created';
 }
 
+/** Where programs inside the VM reach the platform; written to the shared folder, with no secret in it. */
+export interface ShareClientConfig {
+  projectId: string;
+  /** The gateway for OpenAI-format clients (`OPENAI_BASE_URL`), e.g. `http://172.30.7.3:3000/v1`. */
+  openaiBaseUrl: string;
+  /** The gateway for Anthropic-format clients (`ANTHROPIC_BASE_URL`; the SDKs append /v1/messages). */
+  anthropicBaseUrl: string;
+  /** The project's MCP endpoint (Streamable HTTP), authenticated with the project token. */
+  mcpUrl: string;
+}
+
+export const SHARE_CONFIG_NAME = 'pantheon.json';
+
+/** The file's content: endpoints and how to authenticate, never a token or key. */
+export function shareConfigDocument(config: ShareClientConfig): string {
+  return `${JSON.stringify(
+    {
+      project_id: config.projectId,
+      auth: 'Send the project token as "Authorization: Bearer <token>" (the guest agent sets PANTHEON_PROJECT_TOKEN). No key is stored here.',
+      mcp: { url: config.mcpUrl, transport: 'streamable-http' },
+      gateway: {
+        openai_base_url: config.openaiBaseUrl,
+        anthropic_base_url: config.anthropicBaseUrl,
+      },
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+/**
+ * Writes (or rewrites) `pantheon.json` in the shared folder. The platform owns the file, so whatever the guest
+ * left under that name that is not a directory is unlinked (never followed) and the file created afresh.
+ */
+export async function writeShareConfig(dir: string, config: ShareClientConfig): Promise<ReadmeOutcome> {
+  await ensureRealDirectory(dir);
+  const path = join(dir, SHARE_CONFIG_NAME);
+  const existing = await lstatOrNull(path);
+  if (existing?.isDirectory()) return 'left-directory';
+  if (existing) await unlinkIfPresent(path);
+  if (!(await createExclusive(path, shareConfigDocument(config)))) return 'contended';
+  return existing?.isSymbolicLink() ? 'replaced-link' : existing && !existing.isFile() ? 'replaced-special' : 'created';
+}
+
 /**
  * Removes a tree without following links: entries are classified with lstat semantics (readdir's d_type),
  * links and files are unlinked, and before descending a directory its real path must still lie inside
