@@ -10,9 +10,11 @@ import { REDIS, RedisModule } from '@pantheon/events';
 import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import type { NextFunction, Request, Response } from 'express';
 import { RedisAuthAttemptLimiter } from './common/auth-attempts.limiter';
 import { bodyShapeMiddleware } from './common/body-shape.middleware';
 import { jsonBodyMiddleware } from './common/json-body.middleware';
+import { ProjectMcpModule } from './project-mcp/project-mcp.module';
 import { httpLoggerOptions } from './common/logger.options';
 import { UserThrottlerGuard } from './common/user-throttler.guard';
 import { AuditModule } from './audit/audit.module';
@@ -36,6 +38,9 @@ export interface AppModuleOptions {
 }
 
 const list = (csv: string): string[] => csv.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** `/api/projects/<id>/mcp`, the one route whose body is not parsed as JSON by the API. */
+const MCP_RELAY_PATH = /^\/api\/projects\/[^/]+\/mcp\/?$/;
 
 @Module({})
 export class AppModule implements NestModule {
@@ -107,6 +112,7 @@ export class AppModule implements NestModule {
         ProjectModule,
         ProjectTokensModule,
         LlmProxyModule,
+        ProjectMcpModule,
         RealtimeModule.forRoot(auth),
       ],
       // Global guards run in this order: authenticate first, so the rate limit can count per user.
@@ -124,8 +130,12 @@ export class AppModule implements NestModule {
    * exception filter and get the same JSON error shape as everything else.
    */
   configure(consumer: MiddlewareConsumer): void {
+    // The MCP relay streams its body through unparsed (the tools API validates it; file writes are large).
+    const unlessMcpRelay =
+      (mw: (req: Request, res: Response, next: NextFunction) => void) => (req: Request, res: Response, next: NextFunction) =>
+        MCP_RELAY_PATH.test(req.originalUrl.split('?')[0] ?? '') ? next() : mw(req, res, next);
     consumer
-      .apply(jsonBodyMiddleware(this.config.BODY_LIMIT), bodyShapeMiddleware)
+      .apply(unlessMcpRelay(jsonBodyMiddleware(this.config.BODY_LIMIT)), unlessMcpRelay(bodyShapeMiddleware))
       .forRoutes({ path: '*path', method: RequestMethod.ALL });
   }
 }
