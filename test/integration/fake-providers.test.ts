@@ -24,7 +24,7 @@ import { fakeProviderKey, startFakeProviders, type FakeProviders, type RecordedR
  * as the platform will drive the real APIs.
  */
 
-const MODELS = ['fake-echo', 'fake-tool', 'fake-429', 'fake-500', 'fake-slow', 'fake-long', 'fake-length'];
+const MODELS = ['fake-echo', 'fake-tool', 'fake-screenshot', 'fake-429', 'fake-500', 'fake-slow', 'fake-long', 'fake-length'];
 const SYSTEM = 'You are terse';
 const QUESTION = 'hello brave new world';
 const ECHO = `echo: ${QUESTION}`;

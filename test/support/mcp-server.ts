@@ -10,8 +10,11 @@ export interface ToolCallRecord {
   auth?: string;
 }
 
-/** A real MCP server (the SDK's, over Streamable HTTP) standing in for a project's tools API. */
-export function startMcpServer(calls: ToolCallRecord[]): Promise<Server> {
+/**
+ * A real MCP server (the SDK's, over Streamable HTTP) standing in for a project's tools API: `get_weather`, and
+ * with `screenshotPng` a `computer` tool whose screenshot action returns that PNG as image content.
+ */
+export function startMcpServer(calls: ToolCallRecord[], options: { screenshotPng?: Buffer } = {}): Promise<Server> {
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -25,6 +28,17 @@ export function startMcpServer(calls: ToolCallRecord[]): Promise<Server> {
         return { content: [{ type: 'text', text: `sunny in ${city}` }] };
       },
     );
+    const png = options.screenshotPng;
+    if (png) {
+      mcp.registerTool(
+        'computer',
+        { description: 'Screen, mouse and keyboard', inputSchema: { action: z.enum(['screenshot', 'left_click']) } },
+        async ({ action }) => {
+          calls.push({ name: 'computer', args: { action }, auth: req.headers.authorization });
+          return { content: [{ type: 'text', text: 'screenshot' }, { type: 'image', data: png.toString('base64'), mimeType: 'image/png' }] };
+        },
+      );
+    }
     // Stateless: one server and transport per request.
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => void transport.close());

@@ -5,6 +5,7 @@ export type {
   ChatRequest,
   ChatResult,
   ChatStreamEvent,
+  ImageContent,
   ModelParameters,
   ToolDefinition,
   Usage,
@@ -16,6 +17,7 @@ export { ProviderRegistry } from './provider.registry';
 export { ProvidersModule } from './providers.module';
 export { OpenAICompatibleProvider } from './openai/openai-compatible.provider';
 export { AnthropicProvider } from './anthropic/anthropic.provider';
+export { GoogleProvider } from './google/google.provider';
 export { ChatStreamAccumulator, collectChatStream } from './wire/stream-accumulator';
 export type { SseFrame } from './wire/sse';
 export { WireFormatError, WireFormatErrorCode } from './wire/wire-format.error';

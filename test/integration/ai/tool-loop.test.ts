@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { OpenAICompatibleProvider, AnthropicProvider, ChatProvider, ChatRequest } from '@pantheon/providers';
+import sharp from 'sharp';
+import { OpenAICompatibleProvider, AnthropicProvider, ChatProvider, ChatRequest, GoogleProvider } from '@pantheon/providers';
 import { McpToolSource, runToolLoop } from '@pantheon/api/testing';
 import { FakeProviders, startFakeProviders } from '../../support/fake-providers';
 import { startMcpServer, ToolCallRecord } from '../../support/mcp-server';
@@ -51,6 +52,34 @@ describe('tool loop over MCP', () => {
         assert.ok(out.usage.promptTokens > 0 && out.usage.completionTokens > 0);
       } finally {
         await tools.close();
+      }
+    });
+  }
+
+  for (const [label, provider] of [
+    ['openai', () => new OpenAICompatibleProvider('openai', { baseUrl: fakes.baseUrls.openai })],
+    ['anthropic', () => new AnthropicProvider({ baseUrl: fakes.baseUrls.anthropic })],
+    ['google', () => new GoogleProvider({ baseUrl: fakes.baseUrls.google })],
+  ] as const) {
+    it(`hands a screenshot from the MCP computer tool to the ${label} model as an image`, async () => {
+      const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#0078d4' } }).png().toBuffer();
+      const screenCalls: ToolCallRecord[] = [];
+      const screen = await startMcpServer(screenCalls, { screenshotPng: png });
+      const tools = await McpToolSource.connect(`http://127.0.0.1:${(screen.address() as AddressInfo).port}/mcp`);
+      try {
+        const out = await runToolLoop(
+          { messages: [{ role: 'user', content: 'What is on the screen?' }], parameters: {} },
+          tools,
+          completeWith(provider(), 'fake-screenshot'),
+          5,
+        );
+        assert.deepEqual(screenCalls.map((c) => [c.name, c.args]), [['computer', { action: 'screenshot' }]]);
+        assert.equal(out.result.text, 'I see image/png 64x48', 'the model received the PNG itself');
+        const toolTurn = out.transcript.find((m) => m.role === 'tool');
+        assert.equal(toolTurn?.role === 'tool' && toolTurn.images?.[0]?.data, png.toString('base64'));
+      } finally {
+        await tools.close();
+        await new Promise((r) => screen.close(r));
       }
     });
   }

@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { ToolDefinition } from '@pantheon/providers';
-import type { ToolSource } from './tool-loop';
+import type { ToolOutcome, ToolSource } from './tool-loop';
 
 /** A project's tools over MCP (Streamable HTTP), as served by its tools API. */
 export class McpToolSource implements ToolSource {
@@ -22,11 +22,14 @@ export class McpToolSource implements ToolSource {
     return tools.map((t) => ({ name: t.name, description: t.description, parameters: t.inputSchema as Record<string, unknown> }));
   }
 
-  async callTool(name: string, args: Record<string, unknown>): Promise<{ text: string; isError: boolean }> {
+  async callTool(name: string, args: Record<string, unknown>): Promise<ToolOutcome> {
     const res = await this.client.callTool({ name, arguments: args });
-    const content = (res.content ?? []) as { type: string; text?: string }[];
+    const content = (res.content ?? []) as { type: string; text?: string; data?: string; mimeType?: string }[];
     const text = content.filter((c) => c.type === 'text' && typeof c.text === 'string').map((c) => c.text).join('\n');
-    return { text, isError: Boolean(res.isError) };
+    const images = content
+      .filter((c) => c.type === 'image' && typeof c.data === 'string' && typeof c.mimeType === 'string')
+      .map((c) => ({ mimeType: c.mimeType!, data: c.data! }));
+    return { text, isError: Boolean(res.isError), ...(images.length ? { images } : {}) };
   }
 
   close(): Promise<void> {

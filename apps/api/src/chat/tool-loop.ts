@@ -1,11 +1,18 @@
-import type { ChatMessage, ChatRequest, ChatResult, ToolDefinition, Usage } from '@pantheon/providers';
+import type { ChatMessage, ChatRequest, ChatResult, ImageContent, ToolDefinition, Usage } from '@pantheon/providers';
 
 /** Where a chat's tools come from (a project's MCP server, or anything else that can list and call tools). */
 export interface ToolSource {
   listTools(): Promise<ToolDefinition[]>;
-  /** Runs one tool; the returned text goes back to the model. Errors are reported to the model, not thrown. */
-  callTool(name: string, args: Record<string, unknown>): Promise<{ text: string; isError: boolean }>;
+  /** Runs one tool; its text and images go back to the model. Errors are reported to the model, not thrown. */
+  callTool(name: string, args: Record<string, unknown>): Promise<ToolOutcome>;
   close(): Promise<void>;
+}
+
+export interface ToolOutcome {
+  text: string;
+  isError: boolean;
+  /** Screenshots and other images the tool returned. */
+  images?: ImageContent[];
 }
 
 export interface ToolLoopResult {
@@ -41,14 +48,21 @@ export async function runToolLoop(
     transcript.push(assistant);
     for (const call of result.toolCalls) {
       let args: Record<string, unknown> = {};
-      let outcome: { text: string; isError: boolean };
+      let outcome: ToolOutcome;
       try {
         args = call.arguments ? (JSON.parse(call.arguments) as Record<string, unknown>) : {};
         outcome = await tools.callTool(call.name, args);
       } catch (err) {
         outcome = { text: `tool ${call.name} failed: ${(err as Error).message}`, isError: true };
       }
-      const toolMessage: ChatMessage = { role: 'tool', toolCallId: call.id, name: call.name, content: outcome.text, isError: outcome.isError };
+      const toolMessage: ChatMessage = {
+        role: 'tool',
+        toolCallId: call.id,
+        name: call.name,
+        content: outcome.text,
+        isError: outcome.isError,
+        ...(outcome.images?.length ? { images: outcome.images } : {}),
+      };
       messages.push(toolMessage);
       transcript.push(toolMessage);
     }

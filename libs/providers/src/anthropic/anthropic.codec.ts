@@ -254,7 +254,20 @@ function blocksOf(message: Exclude<ChatMessage, { role: 'system' }>): AnthropicM
     case 'tool':
       return {
         role: 'user',
-        content: [compact({ type: 'tool_result' as const, tool_use_id: message.toolCallId, content: message.content, is_error: message.isError || undefined })],
+        content: [
+          compact({
+            type: 'tool_result' as const,
+            tool_use_id: message.toolCallId,
+            // Anthropic tool results hold images directly (a screenshot beside its caption).
+            content: message.images?.length
+              ? [
+                  ...(message.content ? [{ type: 'text' as const, text: message.content }] : []),
+                  ...message.images.map((image) => ({ type: 'image' as const, source: { type: 'base64' as const, media_type: image.mimeType, data: image.data } })),
+                ]
+              : message.content,
+            is_error: message.isError || undefined,
+          }),
+        ],
       };
   }
 }

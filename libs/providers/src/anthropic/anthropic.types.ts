@@ -15,10 +15,15 @@ export interface AnthropicToolUseBlock {
   input: unknown;
 }
 
+export interface AnthropicImageBlock {
+  type: 'image';
+  source: { type: 'base64'; media_type: string; data: string };
+}
+
 interface AnthropicToolResultBlock {
   type: 'tool_result';
   tool_use_id: string;
-  content?: string | AnthropicTextBlock[];
+  content?: string | (AnthropicTextBlock | AnthropicImageBlock)[];
   is_error?: boolean;
 }
 

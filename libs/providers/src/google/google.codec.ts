@@ -59,6 +59,8 @@ function partsOf(message: Exclude<ChatMessage, { role: 'system' }>, history: Cha
               response: message.isError ? { error: message.content } : { output: message.content },
             },
           },
+          // Gemini reads images as inline parts of the same user turn.
+          ...(message.images ?? []).map((image) => ({ inlineData: { mimeType: image.mimeType, data: image.data } })),
         ],
       };
   }

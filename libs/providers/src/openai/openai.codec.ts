@@ -213,6 +213,30 @@ function messageToOpenAI(message: ChatMessage): OpenAIMessage {
   }
 }
 
+/**
+ * Chat Completions tool messages hold text only, and must follow their assistant turn without a gap: the images
+ * of a run of tool results go into one user turn right after the run, each labelled with its call.
+ */
+function messagesToOpenAI(messages: ChatMessage[]): OpenAIMessage[] {
+  const out: OpenAIMessage[] = [];
+  let parts: ({ type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } })[] = [];
+  const flush = () => {
+    if (parts.length) out.push({ role: 'user', content: parts });
+    parts = [];
+  };
+  for (const message of messages) {
+    if (message.role !== 'tool') flush();
+    out.push(messageToOpenAI(message));
+    if (message.role === 'tool' && message.images?.length) {
+      const label = message.images.length > 1 ? 'Images' : 'Image';
+      parts.push({ type: 'text', text: `${label} returned by tool ${message.name ?? message.toolCallId} (call ${message.toolCallId}):` });
+      for (const image of message.images) parts.push({ type: 'image_url', image_url: { url: `data:${image.mimeType};base64,${image.data}` } });
+    }
+  }
+  flush();
+  return out;
+}
+
 function toolToOpenAI(tool: ToolDefinition): OpenAITool {
   return { type: 'function', function: compact({ name: tool.name, description: tool.description, parameters: tool.parameters }) };
 }
@@ -230,7 +254,7 @@ export function neutralToOpenAIRequest(request: ChatRequest, options: { stream?:
   const p = request.parameters;
   return compact({
     model: request.model,
-    messages: request.messages.map(messageToOpenAI),
+    messages: messagesToOpenAI(request.messages),
     tools: request.tools?.length ? request.tools.map(toolToOpenAI) : undefined,
     tool_choice: toolChoiceToOpenAI(request.toolChoice),
     temperature: p.temperature,

@@ -8,6 +8,11 @@ interface OpenAITextPart {
   text: string;
 }
 
+interface OpenAIImagePart {
+  type: 'image_url';
+  image_url: { url: string; detail?: 'auto' | 'low' | 'high' };
+}
+
 export interface OpenAIToolCall {
   id: string;
   type: 'function';
@@ -16,7 +21,7 @@ export interface OpenAIToolCall {
 
 export type OpenAIMessage =
   | { role: 'system' | 'developer'; content: string | OpenAITextPart[]; name?: string }
-  | { role: 'user'; content: string | OpenAITextPart[]; name?: string }
+  | { role: 'user'; content: string | (OpenAITextPart | OpenAIImagePart)[]; name?: string }
   | {
       role: 'assistant';
       content?: string | OpenAITextPart[] | null;

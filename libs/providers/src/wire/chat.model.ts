@@ -32,11 +32,19 @@ export interface AssistantMessage {
   toolCalls?: ToolCall[];
 }
 
+/** An image a tool returned (a screenshot), base64 without a data: prefix. */
+export interface ImageContent {
+  mimeType: string;
+  data: string;
+}
+
 /** The result of one tool call, answering the assistant message that carried `toolCallId`. */
 interface ToolMessage {
   role: 'tool';
   toolCallId: string;
   content: string;
+  /** Images beside the text; formats whose tool results cannot hold images carry them in a user turn after. */
+  images?: ImageContent[];
   /** The tool's name; adapters that need it (Gemini) fall back to the matching earlier tool call. */
   name?: string;
   isError?: boolean;
