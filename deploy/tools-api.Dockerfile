@@ -20,10 +20,10 @@ COPY --from=bundle /app/dist/apps/tools-api/src /app/dist/apps/tools-api/src
 COPY deploy/healthcheck.js /app/healthcheck.js
 # The worker writes this project's credential files owned by this uid (TOOLS_UID), mode 0400.
 USER 1000:1000
-EXPOSE 8080
+EXPOSE 8090
 # /live: this process alone; the VM's state is reported by /health and must not get the container restarted.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-  CMD ["node", "/app/healthcheck.js", "http://${HOST:-127.0.0.1}:${PORT:-8080}/live"]
+  CMD ["node", "/app/healthcheck.js", "http://${HOST:-127.0.0.1}:${PORT:-8090}/live"]
 # No entrypoint wrapper: `docker run <image> node <script>` runs exactly that (migrations, check-env).
 ENTRYPOINT []
 CMD ["node", "dist/apps/tools-api/src/main.js"]

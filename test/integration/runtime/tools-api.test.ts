@@ -237,7 +237,7 @@ describe('tools API image (real engine)', { concurrency: false }, () => {
       extraNetworks: [{ name: PLATFORM_NETWORK, ip: platformIp }],
     };
     await runtime.ensureContainer(toolsSpec);
-    toolsUrl = `http://${project.tools}:8080`;
+    toolsUrl = `http://${project.tools}:8090`;
   });
 
   after(async () => {
@@ -274,7 +274,7 @@ describe('tools API image (real engine)', { concurrency: false }, () => {
       CPU_CORES: '3',
       DISK_SIZE: '64G',
     });
-    assert.deepEqual(await getJson(`http://${platformIp}:8080/live`), { status: 200, body: { status: 'ok' } });
+    assert.deepEqual(await getJson(`http://${platformIp}:8090/live`), { status: 200, body: { status: 'ok' } });
     assert.deepEqual(await getJson(`${toolsUrl}/secrets`), {
       status: 404,
       body: { statusCode: 404, error: 'Not Found', message: 'Cannot GET /secrets' },
