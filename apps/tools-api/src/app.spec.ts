@@ -64,11 +64,14 @@ describe('tools API server', () => {
       vmHost: '127.0.0.1',
       vmViewerPort: vm.viewerPort,
       guestAgentPort: vm.agentPort,
+      vmVncPort: 5900,
+      screenshotMaxWidth: 1280,
       port: 0,
       host: '127.0.0.1',
       healthTimeoutMs: 300,
       projectTokenFile: tokenFile,
       credentialFile,
+      guestAgentTokenFile: null,
     };
     rewrite(credentialFile, CREDENTIAL);
     rewrite(tokenFile, 'pt_spec-token');
