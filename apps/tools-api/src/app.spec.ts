@@ -125,7 +125,7 @@ describe('tools API server', () => {
       { authorization: `Bearer ${CREDENTIAL}x` },
       { authorization: `Basic ${CREDENTIAL}` },
     ];
-    for (const path of ['/health', '/vm/info', '/nope', '/live/']) {
+    for (const path of ['/health', '/vm/info', '/mcp', '/nope', '/live/']) {
       for (const headers of refused) {
         const answer = await call('GET', path, headers);
         assert.equal(answer.status, 401, `${path} ${JSON.stringify(headers)}`);
@@ -134,6 +134,9 @@ describe('tools API server', () => {
       }
     }
     assert.equal((await call('POST', '/health', {})).status, 401);
+    for (const method of ['POST', 'DELETE']) {
+      for (const headers of refused) assert.equal((await call(method, '/mcp', headers)).status, 401, `${method} /mcp`);
+    }
     assert.deepEqual(vm.received, [], 'nothing reached the VM');
   });
 
