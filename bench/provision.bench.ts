@@ -32,7 +32,7 @@ const N = positiveInt('BENCH_N', 5);
 const WARMUP = positiveInt('BENCH_WARMUP', 1, 0);
 const RUN_TIMEOUT_MS = 60_000;
 const HEALTH_POLL_MS = 500;
-const TOOLS_PORT = 8080;
+const TOOLS_PORT = 8090;
 const STOP_TIMEOUT_MS = 15_000;
 
 const run = promisify(execFile);

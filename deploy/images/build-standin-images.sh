@@ -14,9 +14,10 @@
 #   build-standin-images.sh [--force] postgres | redis              pantheon/postgres-standin, pantheon/redis-standin:
 #                                                                   the host's Debian PostgreSQL 15 / Redis packages,
 #                                                                   for the compose smoke test (no registry here)
-#   build-standin-images.sh [--force] tools [<compiled-dir>]        pantheon/tools-api from tsc's output of
-#                                                                   apps/tools-api (default dist/apps/tools-api/src,
-#                                                                   so run `npm run build` first)
+#   build-standin-images.sh [--force] tools [<compiled-dir>]        pantheon/tools-api on pantheon/bundle (built
+#                                                                   first) from the host's dist/ (run `npm run build`
+#                                                                   first; <compiled-dir>, if given, must be
+#                                                                   dist/apps/tools-api/src)
 #   build-standin-images.sh [--force] bundle                        pantheon/bundle from the host's dist/ and a
 #                                                                   production-pruned copy of node_modules
 #   build-standin-images.sh [--force] app <api|worker|tools-api|share>
@@ -56,11 +57,24 @@ node_libraries() {
   ' | sort -u
 }
 
+# System libraries the native add-ons of the production bundle need beyond node's own (sharp's prebuilt
+# libvips also wants libresolv), as ldd lists them; the add-ons' own libraries ship inside node_modules.
+addon_libraries() {
+  local addon
+  for addon in "$REPO_ROOT"/node_modules/@img/sharp-linux-x64/lib/*.node; do
+    [ -f "$addon" ] || continue
+    ldd "$addon" | awk '
+      $2 == "=>" && $3 ~ /^\// { print $3 }
+      $1 ~ /^\// { print $1 }
+    ' | grep -v '/node_modules/' || true
+  done | sort -u
+}
+
 # Hash of this script, the node binary and its libraries; computed once per run (node is ~100 MB).
 runtime_hash() {
   {
     sha256sum "$SCRIPT_PATH" "$(node_binary)"
-    node_libraries | while read -r lib; do sha256sum "$(readlink -f "$lib")"; done
+    { node_libraries; addon_libraries; } | sort -u | while read -r lib; do sha256sum "$(readlink -f "$lib")"; done
   } | sha256sum | cut -d' ' -f1
 }
 
@@ -96,8 +110,9 @@ make_base_rootfs() {
   mkdir -p "$rootfs/usr/local/bin" "$rootfs/etc" "$rootfs/tmp" "$rootfs/app"
   chmod 1777 "$rootfs/tmp"
   cp "$(node_binary)" "$rootfs/usr/local/bin/node"
-  # Copy each library to the path ldd names (the loader searches there), dereferencing symlinks.
-  for lib in $(node_libraries); do
+  # Copy each library to the path ldd names (the loader searches there), dereferencing symlinks; with the
+  # add-ons' system libraries, so the bundle's sharp loads on this base as on node:*-bookworm-slim.
+  for lib in $(node_libraries) $(addon_libraries); do
     mkdir -p "$rootfs$(dirname "$lib")"
     cp -L "$lib" "$rootfs$lib"
   done
@@ -192,9 +207,12 @@ import_bundle() {
 # node_modules, pruned by the same script as deploy/bundle.Dockerfile's prune stage. The copy is made of hard
 # links (fast, ~300 MB): npm prune only unlinks, and the one file it rewrites is replaced by a real copy first.
 build_bundle() {
-  local name=pantheon/bundle hash root
+  local name=pantheon/bundle hash root modules
   [ -f "$REPO_ROOT/dist/apps/api/src/main.js" ] || die "bundle: dist/ not found (run npm run build first)"
   [ -d "$REPO_ROOT/node_modules" ] || die "bundle: node_modules not found (run npm ci first)"
+  # A worktree may link node_modules from another checkout: copy (and prune) the real folder, never the link,
+  # or the prune would run on the original.
+  modules=$(readlink -f "$REPO_ROOT/node_modules")
   hash=$({
     echo "$RUNTIME_HASH"
     sha256sum "$REPO_ROOT/package.json" "$REPO_ROOT/package-lock.json" "$IMAGES_DIR/prune-bundle.sh"
@@ -205,8 +223,9 @@ build_bundle() {
   root="$WORK_DIR/bundle"
   mkdir -p "$root/app/dist"
   cp "$REPO_ROOT/package.json" "$REPO_ROOT/package-lock.json" "$root/app/"
-  cp -al "$REPO_ROOT/node_modules" "$root/app/node_modules"
-  cp --remove-destination "$REPO_ROOT/node_modules/.package-lock.json" "$root/app/node_modules/.package-lock.json"
+  cp -al "$modules" "$root/app/node_modules"
+  [ ! -L "$root/app/node_modules" ] || die "bundle: node_modules copy is a link"
+  cp --remove-destination "$modules/.package-lock.json" "$root/app/node_modules/.package-lock.json"
   cp -a "$REPO_ROOT/dist/apps" "$REPO_ROOT/dist/libs" "$REPO_ROOT/dist/generated" "$root/app/dist/"
   cp -a "$REPO_ROOT/prisma" "$root/app/prisma"
   sh "$IMAGES_DIR/prune-bundle.sh" "$root/app" || die "bundle: pruning failed"
@@ -261,22 +280,16 @@ build_app_image() {
 }
 
 # build_tools_api_image [compiled-dir]
-#   From deploy/tools-api.Dockerfile, on a bundle holding only the compiled tools API (it imports node
-#   built-ins only): the .js files without specs and spec helpers (testing/), as prune-bundle.sh leaves them.
-#   The bundle is throw-away: the image copies its files.
+#   From deploy/tools-api.Dockerfile on pantheon/bundle, like api and worker: the tools API needs the bundle's
+#   production node_modules (MCP SDK, zod, sharp) and the compiled guest-agent protocol. The bundle is built
+#   from the repository's dist/, so a compiled-dir other than dist/apps/tools-api/src is refused.
 build_tools_api_image() {
-  local compiled=${1:-$REPO_ROOT/dist/apps/tools-api/src} root staged hash bundle=pantheon/tools-bundle
+  local compiled=${1:-$REPO_ROOT/dist/apps/tools-api/src}
   [ -f "$compiled/main.js" ] || die "tools-api: $compiled/main.js not found (run npm run build first)"
-  root="$WORK_DIR/tools-bundle"
-  staged="$root/app/dist/apps/tools-api/src"
-  mkdir -p "$staged"
-  (cd "$compiled" &&
-    find . -type f -name '*.js' ! -name '*.spec.js' ! -path './testing/*' -print0 |
-    xargs -0 -r cp --parents -t "$staged")
-  hash=$(source_hash "$root")
-  import_bundle "$bundle" "$root" "$hash"
-  build_app_image tools-api "$bundle:$TAG"
-  docker image rm "$bundle:$TAG" >/dev/null 2>&1 || true
+  [ "$(cd "$compiled" && pwd -P)" = "$(cd "$REPO_ROOT/dist/apps/tools-api/src" && pwd -P)" ] ||
+    die "tools-api: the image is built from $REPO_ROOT/dist (got $compiled)"
+  build_bundle
+  build_app_image tools-api "pantheon/bundle:$TAG"
 }
 
 # copy_binaries <rootfs> <path>...: each file (dereferenced) and every library ldd lists for it, at their paths.

@@ -317,7 +317,7 @@ describe('projects: the worker is SIGKILLed at random points, repeatedly', () =>
         assert.deepEqual(Object.keys(c.networks).sort(), (role === 'tools' ? [networkName(p.id), env.TOOLS_NETWORK] : [networkName(p.id)]).sort());
       }
       const credential = toolsApiCredential(KeyRing.parse(process.env.PANTHEON_MASTER_KEYS!), p.id);
-      const health = await fetch(`http://${body.network.tools_ip}:8080/health`, {
+      const health = await fetch(`http://${body.network.tools_ip}:8090/health`, {
         headers: { authorization: `Bearer ${credential}` },
         signal: AbortSignal.timeout(5000),
       });

@@ -157,7 +157,7 @@ describe('projects: provisioning on a real Docker engine, status over socket.io'
     };
     assert.equal(await probe(`${a}.20`, 8080), true, "A's VM reaches its own share (the probe works)");
     assert.equal(await probe(`${b}.2`, 9000), false, "A's VM cannot reach B's VM");
-    assert.equal(await probe(`${b}.1`, 8080), false, "A's VM cannot reach B's tools API");
+    assert.equal(await probe(`${b}.1`, 8090), false, "A's VM cannot reach B's tools API");
     assert.equal(await probe(`${b}.20`, 8080), false, "A's VM cannot reach B's share");
 
     const read = await api.as(bob).get(`/api/projects/${projectA.id}`);

@@ -207,7 +207,7 @@ describe('SSRF: the outbound policy for a custom provider base_url', () => {
       [`http://169.254.169.254/latest/meta-data`, /link-local address/],
       [`http://db.evil.test:5432/v1`, /platform network \(10\.0\.1\.0\/24\)/],
       [`http://10.0.1.3:6379/v1`, /platform network/],
-      [`http://172.30.7.1:8080/v1`, /project networks \(172\.30\.0\.0\/16\)/],
+      [`http://172.30.7.1:8090/v1`, /project networks \(172\.30\.0\.0\/16\)/],
       [`http://192.168.1.1/v1`, /private \(RFC 1918\) address/],
       [`http://100.64.0.1/v1`, /carrier-grade NAT/],
       [`http://198.18.0.1/v1`, /benchmarking address/],

@@ -66,7 +66,7 @@ async function gatewayStatus(api: TestApi, token: string): Promise<number> {
 }
 
 async function toolsGet(ip: string, path: string, credential?: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`http://${ip}:8080${path}`, { headers: credential ? { authorization: `Bearer ${credential}` } : {} });
+  const res = await fetch(`http://${ip}:8090${path}`, { headers: credential ? { authorization: `Bearer ${credential}` } : {} });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -149,7 +149,7 @@ describe('tools network: isolation, authenticated tools API, token files', () =>
   });
 
   it("project A's tools container cannot reach project B's tools API", async () => {
-    const seen = await probeFrom(containerName('tools', a.id), [[b.toolsIp, 8080], [`${b.base}.1`, 8080], [`${b.base}.2`, 9000]]);
+    const seen = await probeFrom(containerName('tools', a.id), [[b.toolsIp, 8090], [`${b.base}.1`, 8090], [`${b.base}.2`, 9000]]);
     for (const [target, result] of Object.entries(seen)) assert.notEqual(result, 'open', `${target} reachable from A's tools container`);
     assert.equal((await toolsGet(b.toolsIp, '/live')).status, 200, "B's tools API is up (seen from the host)");
   });

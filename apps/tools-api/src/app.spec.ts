@@ -64,11 +64,14 @@ describe('tools API server', () => {
       vmHost: '127.0.0.1',
       vmViewerPort: vm.viewerPort,
       guestAgentPort: vm.agentPort,
+      vmVncPort: 5900,
+      screenshotMaxWidth: 1280,
       port: 0,
       host: '127.0.0.1',
       healthTimeoutMs: 300,
       projectTokenFile: tokenFile,
       credentialFile,
+      guestAgentTokenFile: null,
     };
     rewrite(credentialFile, CREDENTIAL);
     rewrite(tokenFile, 'pt_spec-token');
@@ -122,7 +125,7 @@ describe('tools API server', () => {
       { authorization: `Bearer ${CREDENTIAL}x` },
       { authorization: `Basic ${CREDENTIAL}` },
     ];
-    for (const path of ['/health', '/vm/info', '/nope', '/live/']) {
+    for (const path of ['/health', '/vm/info', '/mcp', '/nope', '/live/']) {
       for (const headers of refused) {
         const answer = await call('GET', path, headers);
         assert.equal(answer.status, 401, `${path} ${JSON.stringify(headers)}`);
@@ -131,6 +134,9 @@ describe('tools API server', () => {
       }
     }
     assert.equal((await call('POST', '/health', {})).status, 401);
+    for (const method of ['POST', 'DELETE']) {
+      for (const headers of refused) assert.equal((await call(method, '/mcp', headers)).status, 401, `${method} /mcp`);
+    }
     assert.deepEqual(vm.received, [], 'nothing reached the VM');
   });
 

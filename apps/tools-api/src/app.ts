@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { BearerAuth } from './auth/bearer-auth';
 import { SecretFile } from './auth/secret-file';
+import { unavailableDesktopFactory, type DesktopFactory } from './computer/desktop.factory';
 import type { ToolsApiConfig } from './config/tools-api.config';
 import { GuestAgentClient } from './guest-agent/guest-agent.client';
 import { healthRoutes } from './health/health.routes';
@@ -8,6 +9,9 @@ import { HealthService } from './health/health.service';
 import { handleRequest } from './http/request-handler';
 import { Router } from './http/router';
 import type { JsonLogger } from './logging/json-logger';
+import { mcpRoutes } from './mcp/mcp.routes';
+import { createMcpServer } from './mcp/mcp.server';
+import { VmStatusService } from './mcp/vm-status.service';
 import { vmRoutes } from './vm/vm.routes';
 import { ViewerClient } from './vnc/viewer.client';
 
@@ -16,20 +20,41 @@ function vmUrl(host: string, port: number): URL {
   return new URL(`http://${host}:${port}/`);
 }
 
+export interface ToolsApiDeps {
+  /** Builds the one Desktop of this process (screen and input over RFB); default: none available. */
+  createDesktop?: DesktopFactory;
+}
+
 /**
  * Wires clients, services and routes into an HTTP server that is not listening yet. The gateway token file
  * (renewed by the worker) is re-read when it changes; every inbound route but `/live` needs the credential
- * in `config.credentialFile`.
+ * in `config.credentialFile`. The Desktop is created here and closed with the server.
  */
-export function createToolsApiServer(config: ToolsApiConfig, logger: JsonLogger): Server {
+export function createToolsApiServer(config: ToolsApiConfig, logger: JsonLogger, deps: ToolsApiDeps = {}): Server {
   const auth = new BearerAuth(new SecretFile(config.credentialFile));
   const viewer = new ViewerClient(vmUrl(config.vmHost, config.vmViewerPort), config.healthTimeoutMs);
-  const agent = new GuestAgentClient(vmUrl(config.vmHost, config.guestAgentPort), config.healthTimeoutMs);
+  const agentToken = config.guestAgentTokenFile === null ? null : new SecretFile(config.guestAgentTokenFile);
+  const agent = new GuestAgentClient(vmUrl(config.vmHost, config.guestAgentPort), config.healthTimeoutMs, agentToken);
   const projectToken = new SecretFile(config.projectTokenFile);
   const health = new HealthService(config.projectId, { viewer, agent }, projectToken);
-  const router = new Router([...healthRoutes(health), ...vmRoutes(agent)]);
-  return createServer((req, res) => {
+  const desktop = (deps.createDesktop ?? unavailableDesktopFactory)({
+    host: config.vmHost,
+    port: config.vmVncPort,
+    maxWidth: config.screenshotMaxWidth,
+    logger,
+  });
+  const status = new VmStatusService(desktop, { viewer, agent });
+  const router = new Router([
+    ...healthRoutes(health),
+    ...vmRoutes(agent),
+    ...mcpRoutes(() => createMcpServer({ desktop, agent, status, logger })),
+  ]);
+  const server = createServer((req, res) => {
     // handleRequest answers every error itself; this only guards against a failure while logging.
     handleRequest(router, auth, logger, req, res).catch(() => res.destroy());
   });
+  server.once('close', () => {
+    desktop.close().catch(() => logger.error('desktop close failed'));
+  });
+  return server;
 }

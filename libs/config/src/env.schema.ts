@@ -236,7 +236,7 @@ export const envSchema = z.object({
       }
     }, 'must be JSON like {"provider/model": {"input": 2.5, "output": 10}}'),
   /** Where the API reaches a project's MCP tools; `{tools_ip}` is the project's tools API address (.1). */
-  TOOLS_MCP_URL_TEMPLATE: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL template').default('http://{tools_ip}:8080/mcp'),
+  TOOLS_MCP_URL_TEMPLATE: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL template').default('http://{tools_ip}:8090/mcp'),
   /** Turns a chat may keep calling tools before it must answer. */
   CHAT_MAX_TOOL_STEPS: z.coerce.number().int().min(1).max(50).default(8),
   /** Earlier messages of a conversation sent as context with a single new message. */

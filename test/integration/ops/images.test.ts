@@ -312,8 +312,8 @@ describe('production images (deploy/*.Dockerfile)', { concurrency: false }, () =
     const expected: Record<string, Partial<Report>> = {
       [IMAGE.api]: { hasNodeModules: true, apps: ['api'], migrations: migrationDirs },
       [IMAGE.worker]: { hasNodeModules: true, apps: ['worker'], migrations: 0 },
-      // It imports node built-ins only (apps/tools-api/src/self-contained.spec.ts).
-      [IMAGE.toolsApi]: { hasNodeModules: false, apps: ['tools-api'], migrations: 0 },
+      // The bundle's node_modules for the MCP SDK, zod and sharp (apps/tools-api/src/allowed-imports.spec.ts).
+      [IMAGE.toolsApi]: { hasNodeModules: true, apps: ['tools-api'], migrations: 0 },
     };
     for (const [image, want] of Object.entries(expected)) {
       const report = inspectFiles<Report>(image, script);
@@ -324,6 +324,17 @@ describe('production images (deploy/*.Dockerfile)', { concurrency: false }, () =
       assert.equal(report.writable, false, `${image}: /app is writable by the app user`);
       assert.deepEqual({ hasNodeModules: report.hasNodeModules, apps: report.apps, migrations: report.migrations }, want, image);
     }
+  });
+
+  it("tools-api: loads sharp's native libvips, the MCP SDK and zod on the shipped base", async () => {
+    const script = `
+      const sharp = require('sharp');
+      require('@modelcontextprotocol/sdk/server/mcp.js');
+      require('zod');
+      sharp({ create: { width: 16, height: 9, channels: 3, background: '#336699' } }).png().toBuffer()
+        .then((png) => sharp(png).metadata())
+        .then((m) => console.log(JSON.stringify({ format: m.format, width: m.width, height: m.height })));`;
+    assert.deepEqual(inspectFiles(IMAGE.toolsApi, script), { format: 'png', width: 16, height: 9 });
   });
 
   it('api: boots hardened on PostgreSQL and Redis, migrates the empty database, answers /ready and turns healthy', async () => {
@@ -456,7 +467,7 @@ describe('production images (deploy/*.Dockerfile)', { concurrency: false }, () =
     );
     await becomesHealthy(containers.tools);
     await becomesHealthy(containers.share);
-    assert.deepEqual(JSON.parse((await get(`http://${base}.1:8080/live`)).text), { status: 'ok' });
+    assert.deepEqual(JSON.parse((await get(`http://${base}.1:8090/live`)).text), { status: 'ok' });
     assert.equal((await get(`http://${base}.20:8080/health`)).status, 200);
     assert.equal((await get(`http://${base}.20:8080/shared/notes.txt`)).text, 'from the images test\n');
   });

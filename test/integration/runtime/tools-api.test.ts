@@ -26,6 +26,9 @@ import {
   type Labels,
 } from '@pantheon/runtime';
 import { subnetForIndex, type ProjectSubnet } from '@pantheon/ipam';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
 const BUILD_SCRIPT = 'deploy/images/build-standin-images.sh';
 // test/run.sh builds this run's images under its own tag and removes them afterwards.
@@ -237,7 +240,7 @@ describe('tools API image (real engine)', { concurrency: false }, () => {
       extraNetworks: [{ name: PLATFORM_NETWORK, ip: platformIp }],
     };
     await runtime.ensureContainer(toolsSpec);
-    toolsUrl = `http://${project.tools}:8080`;
+    toolsUrl = `http://${project.tools}:8090`;
   });
 
   after(async () => {
@@ -274,11 +277,38 @@ describe('tools API image (real engine)', { concurrency: false }, () => {
       CPU_CORES: '3',
       DISK_SIZE: '64G',
     });
-    assert.deepEqual(await getJson(`http://${platformIp}:8080/live`), { status: 200, body: { status: 'ok' } });
+    assert.deepEqual(await getJson(`http://${platformIp}:8090/live`), { status: 200, body: { status: 'ok' } });
     assert.deepEqual(await getJson(`${toolsUrl}/secrets`), {
       status: 404,
       body: { statusCode: 404, error: 'Not Found', message: 'Cannot GET /secrets' },
     });
+  });
+
+  it('serves MCP at /mcp behind the credential: lists the tools and answers tool errors, not crashes', async () => {
+    const connect = async (credential: string | null): Promise<Client> => {
+      const client = new Client({ name: 'pantheon-runtime-it', version: '1.0.0' });
+      const headers: Record<string, string> = credential === null ? {} : { authorization: `Bearer ${credential}` };
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${toolsUrl}/mcp`), { requestInit: { headers } }));
+      return client;
+    };
+    for (const credential of [null, 'tac_wrong']) {
+      await assert.rejects(connect(credential), (error: unknown) => error instanceof StreamableHTTPError && error.code === 401);
+    }
+    const client = await connect(CREDENTIAL);
+    try {
+      const { tools } = await client.listTools();
+      for (const name of ['computer', 'computer_batch', 'vm_status', 'shell', 'file_read', 'type_text']) {
+        assert.ok(tools.some((tool) => tool.name === name), name);
+      }
+      // No RFB client is plugged into this build yet: the screen is refused as a tool error, in time.
+      const shot = (await client.callTool({ name: 'computer', arguments: { action: 'screenshot' } })) as CallToolResult;
+      assert.equal(shot.isError, true);
+      const status = (await client.callTool({ name: 'vm_status', arguments: {} })) as CallToolResult;
+      const text = status.content[0]?.type === 'text' ? status.content[0].text : '{}';
+      assert.equal((JSON.parse(text) as { viewer: string }).viewer, 'up');
+    } finally {
+      await client.close();
+    }
   });
 
   it('is attached to the project and the platform network and holds no secret-like env', async () => {

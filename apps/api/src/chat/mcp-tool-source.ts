@@ -7,7 +7,7 @@ import type { ToolOutcome, ToolSource } from './tool-loop';
 export class McpToolSource implements ToolSource {
   private constructor(private readonly client: Client) {}
 
-  /** Connects to `url` (e.g. `http://172.30.n.1:8080/mcp`), authenticating with the project token if given. */
+  /** Connects to `url` (e.g. `http://172.30.n.1:8090/mcp`), authenticating with the project token if given. */
   static async connect(url: string, opts: { token?: string; signal?: AbortSignal } = {}): Promise<McpToolSource> {
     const client = new Client({ name: 'pantheon-chat', version: '1.0.0' });
     const transport = new StreamableHTTPClientTransport(new URL(url), {

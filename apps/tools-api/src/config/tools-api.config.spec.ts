@@ -28,10 +28,13 @@ describe('loadToolsApiConfig', () => {
       vmHost: '172.30.7.2',
       vmViewerPort: 8006,
       guestAgentPort: 9000,
-      port: 8080,
+      vmVncPort: 5900,
+      screenshotMaxWidth: 1280,
+      port: 8090,
       host: '0.0.0.0',
       healthTimeoutMs: 1500,
       ...PATHS,
+      guestAgentTokenFile: null,
     });
   });
 
@@ -41,6 +44,9 @@ describe('loadToolsApiConfig', () => {
       VM_HOST: '10.1.2.3',
       VM_VIEWER_PORT: '18006',
       GUEST_AGENT_PORT: '19000',
+      VM_VNC_PORT: '15900',
+      SCREENSHOT_MAX_WIDTH: '1024',
+      GUEST_AGENT_TOKEN_FILE: '/run/pantheon/guest-agent-token',
       PORT: '3000',
       HOST: '::',
       HEALTH_TIMEOUT_MS: '250',
@@ -51,16 +57,19 @@ describe('loadToolsApiConfig', () => {
       vmHost: '10.1.2.3',
       vmViewerPort: 18006,
       guestAgentPort: 19000,
+      vmVncPort: 15900,
+      screenshotMaxWidth: 1024,
       port: 3000,
       host: '::',
       healthTimeoutMs: 250,
       ...PATHS,
+      guestAgentTokenFile: '/run/pantheon/guest-agent-token',
     });
   });
 
   it('ignores unrelated variables and reads empty optional ones as unset', () => {
     const config = loadToolsApiConfig({ ...VALID, PATH: '/usr/bin', NODE_ENV: 'production', PORT: '' });
-    assert.equal(config.port, 8080);
+    assert.equal(config.port, 8090);
   });
 
   it('requires PROJECT_ID as a UUID', () => {
@@ -91,7 +100,12 @@ describe('loadToolsApiConfig', () => {
   });
 
   it('accepts ports 1..65535 written as plain digits only', () => {
-    const fields = { VM_VIEWER_PORT: 'vmViewerPort', GUEST_AGENT_PORT: 'guestAgentPort', PORT: 'port' } as const;
+    const fields = {
+      VM_VIEWER_PORT: 'vmViewerPort',
+      GUEST_AGENT_PORT: 'guestAgentPort',
+      VM_VNC_PORT: 'vmVncPort',
+      PORT: 'port',
+    } as const;
     for (const [name, field] of Object.entries(fields)) {
       assert.equal(loadToolsApiConfig({ ...VALID, [name]: '1' })[field], 1);
       assert.equal(loadToolsApiConfig({ ...VALID, [name]: '65535' })[field], 65535);
@@ -99,6 +113,17 @@ describe('loadToolsApiConfig', () => {
         assert.equal(rejects({ ...VALID, [name]: bad }, [name]), `${name} must be an integer in 1..65535`);
       }
     }
+  });
+
+  it('bounds SCREENSHOT_MAX_WIDTH and takes GUEST_AGENT_TOKEN_FILE as an absolute path', () => {
+    rejects({ ...VALID, SCREENSHOT_MAX_WIDTH: '319' }, ['SCREENSHOT_MAX_WIDTH']);
+    rejects({ ...VALID, SCREENSHOT_MAX_WIDTH: '7681' }, ['SCREENSHOT_MAX_WIDTH']);
+    assert.equal(loadToolsApiConfig({ ...VALID, SCREENSHOT_MAX_WIDTH: '320' }).screenshotMaxWidth, 320);
+    assert.equal(
+      rejects({ ...VALID, GUEST_AGENT_TOKEN_FILE: 'run/x' }, ['GUEST_AGENT_TOKEN_FILE']),
+      'GUEST_AGENT_TOKEN_FILE must be an absolute path',
+    );
+    assert.equal(loadToolsApiConfig({ ...VALID, GUEST_AGENT_TOKEN_FILE: '' }).guestAgentTokenFile, null);
   });
 
   it('bounds HEALTH_TIMEOUT_MS and requires HOST to be an IP address', () => {

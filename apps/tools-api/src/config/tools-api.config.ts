@@ -8,6 +8,10 @@ export interface ToolsApiConfig {
   vmHost: string;
   vmViewerPort: number;
   guestAgentPort: number;
+  /** The VM container's VNC server (QEMU's `-vnc`; dockurr/windows), the screen and input of the `computer` tool. */
+  vmVncPort: number;
+  /** Screenshots wider than this are scaled down (actions use the scaled coordinate space). */
+  screenshotMaxWidth: number;
   /** Port and address the tools API listens on. */
   port: number;
   host: string;
@@ -17,6 +21,11 @@ export interface ToolsApiConfig {
   projectTokenFile: string;
   /** File holding the credential every inbound route but `/live` requires. */
   credentialFile: string;
+  /**
+   * File holding the guest agent's bearer token (read-only mount, like the others). Null when unset: the guest
+   * tools then answer that the agent token is not configured.
+   */
+  guestAgentTokenFile: string | null;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -51,7 +60,10 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 const DEFAULTS = {
   VM_VIEWER_PORT: 8006,
   GUEST_AGENT_PORT: 9000,
-  PORT: 8080,
+  VM_VNC_PORT: 5900,
+  SCREENSHOT_MAX_WIDTH: 1280,
+  // The original product's port; the worker's TOOLS_API_PORT and TOOLS_MCP_URL_TEMPLATE follow it.
+  PORT: 8090,
   HOST: '0.0.0.0',
   HEALTH_TIMEOUT_MS: 1500,
 } as const;
@@ -87,6 +99,10 @@ function absolutePath(env: Env, name: string): string {
   return value;
 }
 
+function optionalAbsolutePath(env: Env, name: string): string | null {
+  return read(env, name) === undefined ? null : absolutePath(env, name);
+}
+
 /**
  * Validates the environment and returns the typed configuration.
  * Messages name the offending variable but never echo a value.
@@ -114,6 +130,7 @@ export function loadToolsApiConfig(env: Env): ToolsApiConfig {
 
   const projectTokenFile = absolutePath(env, 'PANTHEON_PROJECT_TOKEN_FILE');
   const credentialFile = absolutePath(env, 'PANTHEON_API_CREDENTIAL_FILE');
+  const guestAgentTokenFile = optionalAbsolutePath(env, 'GUEST_AGENT_TOKEN_FILE');
 
   const host = read(env, 'HOST') ?? DEFAULTS.HOST;
   if (isIP(host) === 0) throw new ConfigError(['HOST'], 'HOST must be an IP address to listen on');
@@ -123,10 +140,13 @@ export function loadToolsApiConfig(env: Env): ToolsApiConfig {
     vmHost,
     vmViewerPort: integer(env, 'VM_VIEWER_PORT', DEFAULTS.VM_VIEWER_PORT, 1, 65535),
     guestAgentPort: integer(env, 'GUEST_AGENT_PORT', DEFAULTS.GUEST_AGENT_PORT, 1, 65535),
+    vmVncPort: integer(env, 'VM_VNC_PORT', DEFAULTS.VM_VNC_PORT, 1, 65535),
+    screenshotMaxWidth: integer(env, 'SCREENSHOT_MAX_WIDTH', DEFAULTS.SCREENSHOT_MAX_WIDTH, 320, 7680),
     port: integer(env, 'PORT', DEFAULTS.PORT, 1, 65535),
     host,
     healthTimeoutMs: integer(env, 'HEALTH_TIMEOUT_MS', DEFAULTS.HEALTH_TIMEOUT_MS, 1, MAX_HEALTH_TIMEOUT_MS),
     projectTokenFile,
     credentialFile,
+    guestAgentTokenFile,
   };
 }

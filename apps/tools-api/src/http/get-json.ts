@@ -20,6 +20,18 @@ export interface UpstreamResponse {
 /** The VM's answers are small status documents; anything larger is refused rather than buffered. */
 export const MAX_UPSTREAM_BODY_BYTES = 64 * 1024;
 
+export interface JsonRequest {
+  method: 'GET' | 'POST';
+  /** Serialised as the JSON body (POST only). */
+  body?: unknown;
+  /** Extra request headers (the guest agent's bearer token); never logged. */
+  headers?: Record<string, string>;
+  /** Bounds the whole exchange: connect, headers and body. */
+  timeoutMs: number;
+  /** Default MAX_UPSTREAM_BODY_BYTES. */
+  maxBytes?: number;
+}
+
 /**
  * GET `url` and parse its JSON body. `timeoutMs` bounds the whole exchange (connect, headers and body),
  * so a hung VM costs a caller at most that long. No keep-alive agent: calls are rare and a pooled socket
@@ -27,6 +39,16 @@ export const MAX_UPSTREAM_BODY_BYTES = 64 * 1024;
  * @throws UpstreamError
  */
 export function getJson(url: URL, timeoutMs: number): Promise<UpstreamResponse> {
+  return requestJson(url, { method: 'GET', timeoutMs });
+}
+
+/**
+ * One JSON exchange with the VM, bounded in time and size (a larger answer is refused, never buffered).
+ * @throws UpstreamError
+ */
+export function requestJson(url: URL, options: JsonRequest): Promise<UpstreamResponse> {
+  const maxBytes = options.maxBytes ?? MAX_UPSTREAM_BODY_BYTES;
+  const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body), 'utf8');
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (outcome: () => void): void => {
@@ -41,14 +63,19 @@ export function getJson(url: URL, timeoutMs: number): Promise<UpstreamResponse> 
       req.destroy();
     };
 
+    const headers: Record<string, string | number> = { accept: 'application/json', ...options.headers };
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = payload.length;
+    }
     // Created first so `settle` never sees it uninitialised; it fires only after `req` exists.
-    const timer = setTimeout(() => fail('timeout'), timeoutMs);
-    const req = request(url, { method: 'GET', agent: false, headers: { accept: 'application/json' } }, (res) => {
+    const timer = setTimeout(() => fail('timeout'), options.timeoutMs);
+    const req = request(url, { method: options.method, agent: false, headers }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_UPSTREAM_BODY_BYTES) fail('too_large');
+        if (size > maxBytes) fail('too_large');
         else chunks.push(chunk);
       });
       res.on('end', () => {
@@ -59,7 +86,7 @@ export function getJson(url: URL, timeoutMs: number): Promise<UpstreamResponse> 
       res.on('error', () => fail('unreachable'));
     });
     req.on('error', () => fail('unreachable'));
-    req.end();
+    req.end(payload);
   });
 }
 

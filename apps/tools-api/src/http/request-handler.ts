@@ -16,7 +16,11 @@ function pathOf(url: string | undefined): string {
 }
 
 function sendJson(res: ServerResponse, reply: JsonReply, requestId: string): void {
-  if (res.headersSent || res.destroyed) return;
+  if (res.headersSent || res.destroyed) {
+    // A streaming route failed mid-answer: cut the connection rather than leave the client waiting.
+    if (!res.writableEnded) res.destroy();
+    return;
+  }
   const payload = JSON.stringify(reply.body);
   res.writeHead(reply.status, {
     'content-type': 'application/json; charset=utf-8',
@@ -59,6 +63,11 @@ export async function handleRequest(
   try {
     if (!auth.isPublic(path)) await auth.check(req);
     const route = router.find(method, path);
+    if (route !== undefined && 'serve' in route) {
+      // The route answers itself; an error before its first byte still gets the JSON error below.
+      await route.serve(req, res);
+      return;
+    }
     reply = route
       ? await route.handle()
       : { status: 404, body: errorBody(404, `Cannot ${method} ${path}`) };

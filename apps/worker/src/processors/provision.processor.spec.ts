@@ -62,7 +62,7 @@ describe('ProvisionProcessor', () => {
     const tools = await fx.engine.inspectContainer(containerName('tools', P));
     assert.equal(tools?.networks[networkName(P)], '172.30.7.1');
     assert.deepEqual(Object.keys(tools?.networks ?? {}).sort(), [networkName(P), fx.config.TOOLS_NETWORK].sort(), 'not on the platform network');
-    assert.deepEqual(fx.ready.urls, [`http://${tools?.networks[fx.config.TOOLS_NETWORK]}:8080/health`], 'readiness asked on the tools network');
+    assert.deepEqual(fx.ready.urls, [`http://${tools?.networks[fx.config.TOOLS_NETWORK]}:8090/health`], 'readiness asked on the tools network');
     assert.deepEqual(fx.ready.credentials, [fx.toolsCredential(P)], 'with the credential');
     assert.equal((await fx.engine.inspectContainer(BACKEND))?.networks[networkName(P)], '172.30.7.3', 'backend joins at .3');
     assert.ok(fx.config.TOOLS_NETWORK in ((await fx.engine.inspectContainer(BACKEND))?.networks ?? {}), 'and the tools network');
@@ -164,7 +164,7 @@ describe('ProvisionProcessor', () => {
     });
     fx.projects.add({ id: P });
     assert.equal(await fx.provision.process(projectJob(P)), 'running');
-    assert.deepEqual(fx.ready.urls, ['http://172.30.7.1:8080/health']);
+    assert.deepEqual(fx.ready.urls, ['http://172.30.7.1:8090/health']);
     assert.deepEqual(fx.calls.slice(-2), [`connectNetwork pantheon-worker-spec ${networkName(P)}`, `disconnectNetwork pantheon-worker-spec ${networkName(P)}`]);
     assert.deepEqual(Object.keys((await fx.engine.inspectContainer('pantheon-worker-spec'))?.networks ?? {}), [fx.config.PLATFORM_NETWORK]);
   });

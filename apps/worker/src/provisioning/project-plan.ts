@@ -29,7 +29,7 @@ export interface ProjectPlanInput {
 }
 
 /** Port of the tools API inside its container (apps/tools-api). */
-export const TOOLS_API_PORT = 8080;
+export const TOOLS_API_PORT = 8090;
 export const VM_VIEWER_PORT = 8006;
 export const SHARE_SERVER_PORT = 8080;
 
