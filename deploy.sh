@@ -51,6 +51,26 @@ ENV
   log "created $ENV_FILE with random secrets"
 }
 
+# Docker, the project images and where the worker keeps project files, for dev mode. Without /dev/kvm the
+# Windows image cannot boot: projects then run the stand-in VM (a real VNC desktop and the real guest agent).
+prepare_runtime() {
+  bash scripts/ensure-docker.sh
+  export PANTHEON_IMAGE_TAG=${PANTHEON_IMAGE_TAG:-dev}
+  log "building the tools API, shared-folder and stand-in images (tag $PANTHEON_IMAGE_TAG)"
+  bash deploy/images/build-standin-images.sh >/dev/null
+  bash deploy/images/build-standin-images.sh tools >/dev/null
+  export TOOLS_IMAGE="pantheon/tools-api:$PANTHEON_IMAGE_TAG" SHARE_IMAGE="pantheon/share:$PANTHEON_IMAGE_TAG"
+  if [ -e /dev/kvm ]; then
+    log "KVM is available: projects run ${VM_IMAGE:-dockurr/windows} (pulled on first use, several GB)"
+  else
+    log "no /dev/kvm on this machine: projects run the stand-in VM pantheon/vm-standin:$PANTHEON_IMAGE_TAG instead of Windows"
+    export VM_IMAGE="pantheon/vm-standin:$PANTHEON_IMAGE_TAG" VM_DEVICES=none VM_CAP_ADD=none
+  fi
+  # Project files live under .dev/ (not /var/lib/pantheon); the guest agent and Windows node go into each /oem.
+  export SHARE_ROOT="$DEV_DIR/data/shares" OEM_DIR="$DEV_DIR/data/oem" TOOLS_CREDENTIALS_ROOT="$DEV_DIR/data/tools-credentials"
+  mkdir -p "$SHARE_ROOT" "$OEM_DIR" "$TOOLS_CREDENTIALS_ROOT"
+}
+
 dev() {
   mkdir -p "$DEV_DIR/logs"
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -62,6 +82,8 @@ dev() {
   bash scripts/ensure-services.sh
   [ -f "$ENV_FILE" ] || write_env_file
   set -a; . "$ENV_FILE"; set +a
+
+  prepare_runtime
 
   log "preparing database $PANTHEON_DB_NAME"
   bash scripts/db-setup.sh "$PANTHEON_DB_NAME" "$PANTHEON_DB_OWNER_PASSWORD" "$PANTHEON_DB_APP_PASSWORD" "$PANTHEON_DB_WORKER_PASSWORD"
