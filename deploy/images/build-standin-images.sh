@@ -302,9 +302,10 @@ VM_STANDIN_BINARIES=(/usr/bin/tini /usr/bin/Xvnc /usr/bin/xkbcomp /usr/bin/twm /
   /usr/bin/xdotool /usr/bin/xclip)
 VM_STANDIN_TOOLS=(sh cat ls sleep env id mkdir rm head tail uname)
 # X data Xvnc and the clients read at run time (keymaps, the fonts xterm/twm/cursors use, Xlib locales, twm's
-# default config and app-defaults); Xvnc's compiled-in font path starts with misc.
+# default config and app-defaults, the C.UTF-8 locale xdotool decodes typed text with); Xvnc's compiled-in font
+# path starts with misc.
 VM_STANDIN_DATA=(/usr/share/X11/xkb /usr/share/X11/locale /usr/share/X11/rgb.txt /usr/share/X11/XErrorDB
-  /usr/share/fonts/X11/misc /etc/X11/twm /etc/X11/app-defaults)
+  /usr/share/fonts/X11/misc /etc/X11/twm /etc/X11/app-defaults /usr/lib/locale/C.utf8)
 
 vm_standin_tools() {
   local tool
