@@ -129,7 +129,8 @@ export async function startXvnc(options: XvncOptions = {}): Promise<XvncDisplay>
       break;
     } catch (error) {
       if (attempt >= 20 || !/already active for display/.test((error as Error).message)) throw error;
-      await server?.stop();
+      // launch() set `server` to the exited one (TS cannot see the closure assign it).
+      await (server as { stop: () => Promise<void> } | null)?.stop();
       display = `:${nextDisplay++}`;
       env.DISPLAY = display;
     }
