@@ -5,7 +5,9 @@
 # - the product images (api, worker, tools-api, share) from the production Dockerfiles deploy/*.Dockerfile,
 #   with BASE_IMAGE=pantheon/node-base and BUNDLE_IMAGE = a bundle imported from the host's build (the same
 #   layout deploy/bundle.Dockerfile produces), so tests run exactly what operators build;
-# - pantheon/vm-standin: a stand-in for dockurr/windows (imported, not a product image).
+# - pantheon/vm-standin: a stand-in for dockurr/windows (imported, not a product image): TigerVNC's Xvnc on 5900,
+#   twm and an xterm, the real guest agent (from the project's /oem, else the copy baked in from dist/) and the
+#   viewer's port 8006, started by deploy/images/vm-standin/init.js under tini. Needs `npm run build` first.
 #
 # Usage:
 #   build-standin-images.sh [--force]                              node-base, vm-standin, share
@@ -308,6 +310,67 @@ copy_binaries() {
   done
 }
 
+# What the stand-in VM runs besides node: the X server, a desktop, the agent's helpers and a shell for exec.
+VM_STANDIN_BINARIES=(/usr/bin/tini /usr/bin/Xvnc /usr/bin/xkbcomp /usr/bin/twm /usr/bin/xterm /usr/bin/xsetroot
+  /usr/bin/xdotool /usr/bin/xclip)
+VM_STANDIN_TOOLS=(sh cat ls sleep env id mkdir rm head tail uname)
+# X data Xvnc and the clients read at run time (keymaps, the fonts xterm/twm/cursors use, Xlib locales, twm's
+# default config and app-defaults, the C.UTF-8 locale xdotool decodes typed text with); Xvnc's compiled-in font
+# path starts with misc.
+VM_STANDIN_DATA=(/usr/share/X11/xkb /usr/share/X11/locale /usr/share/X11/rgb.txt /usr/share/X11/XErrorDB
+  /usr/share/fonts/X11/misc /etc/X11/twm /etc/X11/app-defaults /usr/lib/locale/C.utf8)
+
+vm_standin_tools() {
+  local tool
+  for tool in "${VM_STANDIN_TOOLS[@]}"; do readlink -f "$(command -v "$tool")"; done
+}
+
+# The compiled guest agent, as the OEM bundle lays it out (apps/guest-agent/src + libs/guest-agent/src, .js only).
+stage_agent() {
+  local target=$1 sub
+  for sub in apps/guest-agent/src libs/guest-agent/src; do
+    mkdir -p "$target/$sub"
+    (cd "$REPO_ROOT/dist/$sub" && find . -type f -name '*.js' ! -name '*.spec.js' -print0 | xargs -0 -r cp --parents -t "$target/$sub")
+  done
+}
+
+build_vm_standin_image() {
+  local name=pantheon/vm-standin hash rootfs f tool path
+  [ -f "$REPO_ROOT/dist/apps/guest-agent/src/main.js" ] || die "vm-standin: dist/apps/guest-agent not found (run npm run build first)"
+  for f in "${VM_STANDIN_BINARIES[@]}" "${VM_STANDIN_DATA[@]}"; do
+    [ -e "$f" ] || die "vm-standin: $f not found (install tigervnc-standalone-server, twm, xterm, x11-xserver-utils, xdotool, xclip, tini, xfonts-base)"
+  done
+  hash=$({
+    echo "$RUNTIME_HASH"
+    sha256sum "$IMAGES_DIR/vm-standin/init.js"
+    (cd "$REPO_ROOT/dist" && find apps/guest-agent/src libs/guest-agent/src -type f -name '*.js' ! -name '*.spec.js' -print0 |
+      LC_ALL=C sort -z | xargs -0 -r sha256sum)
+    for f in "${VM_STANDIN_BINARIES[@]}" $(vm_standin_tools); do sha256sum "$(readlink -f "$f")"; done
+    # Data trees: names and sizes are enough to notice a package update, without hashing every font.
+    find "${VM_STANDIN_DATA[@]}" -printf '%p %s\n' 2>/dev/null | LC_ALL=C sort
+  } | sha256sum | cut -d' ' -f1)
+  if is_current "$name:$TAG" "$hash"; then return 0; fi
+  rootfs=$(new_rootfs)
+  make_base_rootfs "$rootfs"
+  copy_binaries "$rootfs" "${VM_STANDIN_BINARIES[@]}" $(vm_standin_tools)
+  mkdir -p "$rootfs/var/lib/xkb" "$rootfs/run" "$rootfs/root" "$rootfs/oem" "$rootfs/opt/pantheon/agent"
+  ln -s usr/bin "$rootfs/bin"
+  for tool in "${VM_STANDIN_TOOLS[@]}"; do
+    path=$(command -v "$tool")
+    [ -e "$rootfs$path" ] || ln -sf "$(readlink -f "$path")" "$rootfs$path"
+  done
+  for f in "${VM_STANDIN_DATA[@]}"; do
+    mkdir -p "$rootfs$(dirname "$f")"
+    cp -a "$f" "$rootfs$f"
+  done
+  sed -i 's|^root:x:0:0:root:/root:/sbin/nologin|root:x:0:0:root:/root:/bin/sh|' "$rootfs/etc/passwd"
+  stage_agent "$rootfs/opt/pantheon/agent"
+  cp "$IMAGES_DIR/vm-standin/init.js" "$rootfs/app/init.js"
+  import_rootfs "$rootfs" "$name" "$hash" '["/usr/bin/tini", "--", "/usr/local/bin/node", "/app/init.js"]'
+  rm -rf "$rootfs"
+  echo "$name:$TAG built"
+}
+
 # A minimal rootfs with a shell and the tools the services' scripts use (their healthchecks, init scripts).
 make_shell_rootfs() {
   local rootfs=$1 user=$2 uid=$3 tool
@@ -382,7 +445,7 @@ main() {
   case "${1:-}" in
     "")
       ensure_node_base
-      build_node_image pantheon/vm-standin "$IMAGES_DIR/vm-standin" server.js
+      build_vm_standin_image
       build_app_image share
       ;;
     image)

@@ -67,7 +67,7 @@ export async function startXvnc(options: XvncOptions = {}): Promise<XvncDisplay>
   const width = options.width ?? 1024;
   const height = options.height ?? 768;
   const rfbPort = await freePort();
-  const display = `:${nextDisplay++}`;
+  let display = `:${nextDisplay++}`;
   const env = { ...process.env, DISPLAY: display };
   const clients: { stop: () => Promise<void> }[] = [];
   let server: { stop: () => Promise<void> } | null = null;
@@ -122,7 +122,19 @@ export async function startXvnc(options: XvncOptions = {}): Promise<XvncDisplay>
     server = null;
   };
 
-  await launch();
+  // Another run's Xvnc may hold this display (its lock file says so): take the next one.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (error) {
+      if (attempt >= 20 || !/already active for display/.test((error as Error).message)) throw error;
+      // launch() set `server` to the exited one (TS cannot see the closure assign it).
+      await (server as { stop: () => Promise<void> } | null)?.stop();
+      display = `:${nextDisplay++}`;
+      env.DISPLAY = display;
+    }
+  }
   startDesktop();
   return {
     display,

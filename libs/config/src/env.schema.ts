@@ -147,6 +147,11 @@ export const envSchema = z.object({
   SHARE_ROOT: z.string().min(1).default('/var/lib/pantheon/shares'),
   /** Host folder with the in-guest agent installer, mounted at /oem in the VM. */
   OEM_DIR: z.string().min(1).default('/var/lib/pantheon/oem'),
+  /**
+   * Windows node.exe copied into each project's /oem for the guest agent (scripts/fetch-windows-node.sh writes
+   * .cache/windows-node/node.exe). Unset or missing: bundles are written without it, with a warning.
+   */
+  GUEST_AGENT_WINDOWS_NODE: z.string().min(1).optional(),
   /** The platform network the tools API is also attached to (multi-homed). */
   PLATFORM_NETWORK: z.string().min(1).default('pantheon-platform'),
   PLATFORM_SUBNET: z.string().regex(/^\d+\.\d+\.\d+\.0\/24$/, 'must be an a.b.c.0/24 CIDR').default('10.0.1.0/24'),

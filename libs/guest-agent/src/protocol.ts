@@ -2,7 +2,9 @@
  * The Pantheon guest-agent protocol: HTTP JSON on port 9000 inside the VM (forwarded by dockurr/windows from
  * the VM container's address). Shared by the agent (`apps/guest-agent`) and its client in the tools API.
  *
- * - `GET /health` and `GET /version`: no auth (liveness and what runs).
+ * - `GET /health` and `GET /version`: no auth (liveness and what runs). `GET /info` (VM spec) and
+ *   `GET /probe?host=<ipv4>&port=<n>` (TCP reachability from inside the VM, for isolation checks) are also
+ *   unauthenticated for now: the tools API and the isolation tests call them before the agent token reaches them.
  * - Everything else: `Authorization: Bearer <agent token>` (unique per project, shipped in its /oem), else 401.
  * - `POST /v1/<command>` with a JSON body `{ id, ...params }`; the answer is `{ id, ok: true, result }` or
  *   `{ id, ok: false, error: { code, message } }` with a 4xx/5xx status; `id` is echoed (the caller's request id).
@@ -21,13 +23,54 @@ export interface AgentHealth {
   hostname: string;
 }
 
+/** `GET /version`. */
+export interface AgentVersion {
+  agent: typeof GUEST_AGENT_NAME;
+  version: string;
+  protocol: number;
+  platform: string;
+  commands: AgentCommandName[];
+}
+
+/** `GET /info`: the VM spec from the env dockurr/windows reads (absent keys left out). */
+export interface AgentInfo {
+  hostname: string;
+  platform: string;
+  os: string;
+  spec: Partial<Record<'VERSION' | 'RAM_SIZE' | 'CPU_CORES' | 'DISK_SIZE', string>>;
+}
+
+/** `GET /probe?host=<ipv4>&port=<n>`. */
+export interface AgentProbeResult {
+  host: string;
+  port: number;
+  reachable: boolean;
+}
+
+/** Limits the agent enforces (and a client may check first). */
+export const GUEST_AGENT_LIMITS = {
+  /** Request body, bytes (a 16 MiB file as base64 plus the JSON around it). */
+  bodyBytes: 24 * 1024 * 1024,
+  /** file_read / file_write content, bytes. */
+  fileBytes: 16 * 1024 * 1024,
+  /** exec stdout and stderr, bytes each; beyond it `truncated` is set. */
+  execOutputBytes: 1024 * 1024,
+  /** exec default and maximum timeout, ms. */
+  execDefaultTimeoutMs: 60_000,
+  execMaxTimeoutMs: 30 * 60_000,
+  /** type_text and clipboard_set, characters. */
+  textChars: 64 * 1024,
+} as const;
+
 export type ShellKind = 'powershell' | 'cmd' | 'sh';
 
 export interface AgentCommands {
+  /** `shell` defaults to powershell on Windows and sh on Linux; the process tree is killed on timeout. */
   exec: {
     params: { shell?: ShellKind; command: string; cwd?: string; timeout_ms?: number };
     result: { exit_code: number | null; stdout: string; stderr: string; timed_out: boolean; truncated: boolean };
   };
+  /** Paths are absolute; `max_bytes` defaults to (and is capped at) GUEST_AGENT_LIMITS.fileBytes. */
   file_read: {
     params: { path: string; offset?: number; max_bytes?: number };
     result: { content_base64: string; size: number; truncated: boolean };
@@ -43,12 +86,26 @@ export interface AgentCommands {
   clipboard_get: { params: Record<string, never>; result: { text: string } };
   clipboard_set: { params: { text: string }; result: Record<string, never> };
   windows_list: { params: Record<string, never>; result: { windows: { id: string; title: string; focused: boolean }[] } };
+  /** By `id` (from windows_list), else the first window whose title equals `title`, else contains it. */
   window_focus: { params: { id?: string; title?: string }; result: { id: string; title: string } };
   app_launch: { params: { command: string; args?: string[] }; result: { pid: number | null } };
   type_text: { params: { text: string }; result: { characters: number } };
 }
 
 export type AgentCommandName = keyof AgentCommands;
+
+export const AGENT_COMMAND_NAMES: readonly AgentCommandName[] = [
+  'exec',
+  'file_read',
+  'file_write',
+  'file_list',
+  'clipboard_get',
+  'clipboard_set',
+  'windows_list',
+  'window_focus',
+  'app_launch',
+  'type_text',
+];
 
 export type AgentErrorCode =
   | 'bad_request'
@@ -58,6 +115,17 @@ export type AgentErrorCode =
   | 'timeout'
   | 'unsupported'
   | 'failed';
+
+/** HTTP status of each error code. */
+export const AGENT_ERROR_STATUS: Record<AgentErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  too_large: 413,
+  timeout: 504,
+  unsupported: 501,
+  failed: 500,
+};
 
 export type AgentResponse<C extends AgentCommandName> =
   | { id: string; ok: true; result: AgentCommands[C]['result'] }

@@ -320,8 +320,9 @@ describe('DockerRuntime (real engine)', { concurrency: false }, () => {
     const health = (await waitForOk(`http://${netA.vm}:9000/health`)) as Record<string, unknown>;
     assert.equal(health.status, 'ok');
     assert.equal(health.agent, 'pantheon-guest-agent');
-    assert.equal(health.version, '1');
-    assert.equal(health.os, 'windows-11-standin');
+    // The real guest agent (baked into the stand-in: this VM has no agent in /oem), with its Linux adapter.
+    assert.equal(health.protocol, 1);
+    assert.equal(health.platform, 'linux');
     const info = (await waitForOk(`http://${netA.vm}:9000/info`)) as { spec: Record<string, string> };
     assert.deepEqual(info.spec, { VERSION: '11', RAM_SIZE: '6G', CPU_CORES: '3', DISK_SIZE: '80G' });
   });

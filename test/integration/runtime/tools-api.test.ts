@@ -255,8 +255,8 @@ describe('tools API image (real engine)', { concurrency: false }, () => {
     assert.equal(body.vm.viewer, 'up');
     assert.equal(body.vm.agent, 'up');
     assert.equal(body.vm.agent_info?.agent, 'pantheon-guest-agent');
-    assert.equal(body.vm.agent_info?.version, '1');
-    assert.equal(body.vm.agent_info?.os, 'windows-11-standin');
+    assert.equal(body.vm.agent_info?.protocol, 1);
+    assert.equal(body.vm.agent_info?.platform, 'linux');
     assert.equal((body as unknown as { gateway_token: string }).gateway_token, 'present', 'the mounted token file is readable');
   });
 

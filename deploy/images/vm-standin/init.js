@@ -1,0 +1,222 @@
+'use strict';
+/**
+ * Init of the stand-in for dockurr/windows (machines without KVM or a registry), run by tini as PID 1.
+ *
+ * Boots like the real VM, in phases (GET :8006/status):
+ *   booting      Xvnc starts: a real RFB server on :5900 (TigerVNC, no password, like QEMU's VNC in dockurr);
+ *   desktop      the X display is up: background, twm and an xterm are started, then the guest agent;
+ *   agent_ready  the guest agent answers GET /health on :9000 (before that, :9000 refuses connections).
+ * The agent is the REAL one, from the project's /oem, exactly the files the Windows install.bat starts
+ * (/oem/pantheon/agent/apps/guest-agent/src/main.js, token /oem/pantheon/agent-token), run by this image's Linux
+ * node with the Linux adapter (xdotool, xclip) on DISPLAY=:0. When /oem holds no agent (an empty OEM folder, as
+ * older tests use) the copy baked into the image at /opt/pantheon/agent runs instead, with /oem's token if there
+ * is one, else a random token nobody knows: its public routes (/health, /version, /info, /probe) work, commands
+ * are refused. Like the VBScript supervisor on Windows, the agent is restarted when it exits.
+ *
+ * Port 8006 stands for dockurr's viewer: GET /health → {"status":"ok","role":"vm"}, GET / a page, GET /status the
+ * phase. noVNC is not served yet: serveViewerAsset and the `upgrade` handler are the seam for it.
+ *
+ * Dependency-free (node built-ins), like everything in the stand-in rootfs.
+ */
+const { spawn } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const { existsSync, mkdirSync, writeFileSync } = require('node:fs');
+const http = require('node:http');
+const net = require('node:net');
+const os = require('node:os');
+
+const DISPLAY = ':0';
+const RFB_PORT = 5900;
+const VIEWER_PORT = 8006;
+const AGENT_PORT = 9000;
+const NODE = process.execPath;
+const OEM_AGENT = '/oem/pantheon/agent/apps/guest-agent/src/main.js';
+const OEM_TOKEN = '/oem/pantheon/agent-token';
+const BAKED_AGENT = '/opt/pantheon/agent/apps/guest-agent/src/main.js';
+const FALLBACK_TOKEN = '/run/pantheon/agent-token';
+const SPEC_DEFAULTS = { VERSION: '11', RAM_SIZE: '4G', CPU_CORES: '2', DISK_SIZE: '64G' };
+
+const state = { phase: 'booting', agent: null, since: new Date().toISOString() };
+const children = new Set();
+let stopping = false;
+
+function log(msg, extra = {}) {
+  process.stdout.write(`${JSON.stringify({ msg, phase: state.phase, ...extra })}\n`);
+}
+
+function setPhase(phase) {
+  state.phase = phase;
+  state.since = new Date().toISOString();
+  log('phase');
+}
+
+/** dockurr/windows reads the VM spec from env with these defaults; the agent reports it in /info. */
+function vmEnv() {
+  const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/root', DISPLAY, LANG: 'C.UTF-8' };
+  for (const [key, fallback] of Object.entries(SPEC_DEFAULTS)) env[key] = process.env[key] || fallback;
+  return env;
+}
+
+function start(name, file, args, options = {}) {
+  const child = spawn(file, args, { env: vmEnv(), stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'] });
+  children.add(child);
+  let tail = '';
+  child.stderr.on('data', (chunk) => {
+    tail = (tail + chunk.toString()).slice(-2000);
+  });
+  child.once('error', (error) => log('spawn failed', { name, code: error.code }));
+  child.once('exit', (code, signal) => {
+    children.delete(child);
+    if (!stopping) log('exited', { name, code, signal, stderr: tail.split('\n').slice(-5).join('\n') });
+    if (options.onExit) options.onExit(code);
+  });
+  return child;
+}
+
+function waitForPort(port, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`port ${port} not open after ${timeoutMs} ms`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+function agentHealthy() {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port: AGENT_PORT, path: '/health', timeout: 1000, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.once('error', () => resolve(false));
+    req.once('timeout', () => req.destroy());
+  });
+}
+
+/** Which agent to run: the project's own from /oem, else the baked copy (see the header). */
+function agentCommand() {
+  if (existsSync(OEM_AGENT)) {
+    state.agent = 'oem';
+    return [OEM_AGENT, '--token-file', OEM_TOKEN];
+  }
+  state.agent = 'baked';
+  if (existsSync(OEM_TOKEN)) return [BAKED_AGENT, '--token-file', OEM_TOKEN];
+  if (!existsSync(FALLBACK_TOKEN)) {
+    mkdirSync('/run/pantheon', { recursive: true, mode: 0o700 });
+    writeFileSync(FALLBACK_TOKEN, randomBytes(32).toString('base64url'), { mode: 0o400 });
+  }
+  return [BAKED_AGENT, '--token-file', FALLBACK_TOKEN];
+}
+
+function startAgent() {
+  const args = [...agentCommand(), '--port', String(AGENT_PORT), '--host', '0.0.0.0', '--adapter', 'linux'];
+  log('agent starting', { agent: state.agent });
+  start('guest-agent', NODE, args, {
+    stdout: 'inherit',
+    onExit: () => {
+      if (stopping) return;
+      if (state.phase === 'agent_ready') setPhase('desktop');
+      setTimeout(startAgent, 2000);
+    },
+  });
+  const poll = async () => {
+    if (stopping || state.phase === 'agent_ready') return;
+    if (await agentHealthy()) setPhase('agent_ready');
+    else setTimeout(poll, 250);
+  };
+  poll();
+}
+
+async function boot() {
+  const xvncArgs = [DISPLAY, '-rfbport', String(RFB_PORT), '-SecurityTypes', 'None', '-geometry', '1024x768', '-depth', '24',
+    '-AlwaysShared', '-desktop', `Windows ${vmEnv().VERSION} (stand-in)`, '-nolisten', 'tcp'];
+  start('Xvnc', '/usr/bin/Xvnc', xvncArgs, {
+    onExit: () => {
+      // No display, no desktop: exit so the container's restart policy boots it again.
+      if (!stopping) shutdown(1);
+    },
+  });
+  await waitForPort(RFB_PORT, 30_000);
+  setPhase('desktop');
+  start('xsetroot', '/usr/bin/xsetroot', ['-solid', '#0078d4']);
+  start('twm', '/usr/bin/twm', []);
+  start('xterm', '/usr/bin/xterm', ['-geometry', '80x24+40+40', '-fa', '', '-bg', 'white', '-fg', 'black', '-T', 'Terminal']);
+  startAgent();
+}
+
+function viewerPage() {
+  const env = vmEnv();
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Pantheon VM viewer (stand-in)</title></head>
+<body>
+<h1>Windows ${env.VERSION} (stand-in)</h1>
+<p>Host ${os.hostname()} &middot; ${env.CPU_CORES} CPU &middot; ${env.RAM_SIZE} RAM &middot; ${env.DISK_SIZE} disk &middot; phase ${state.phase}</p>
+<p>VNC (RFB) on port ${RFB_PORT}; the noVNC client is not bundled in this image yet.</p>
+</body>
+</html>
+`;
+}
+
+function sendJson(res, status, body) {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload), 'cache-control': 'no-store' });
+  res.end(payload);
+}
+
+/**
+ * Seam for noVNC (dockurr/windows serves it on 8006): its static files (vnc.html, core/, vendor/) are to be served
+ * here and the `upgrade` handler below is to bridge the WebSocket to 127.0.0.1:5900. Returns false (nothing served)
+ * while the image carries no noVNC.
+ */
+function serveViewerAsset(_pathname, _res) {
+  return false;
+}
+
+const viewer = http.createServer((req, res) => {
+  const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+  if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method_not_allowed' });
+  if (pathname === '/health') return sendJson(res, 200, { status: 'ok', role: 'vm' });
+  if (pathname === '/status') {
+    return sendJson(res, 200, { phase: state.phase, since: state.since, agent: state.agent, rfb_port: RFB_PORT, agent_port: AGENT_PORT });
+  }
+  if (pathname === '/') {
+    const page = viewerPage();
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(page) });
+    return res.end(page);
+  }
+  if (serveViewerAsset(pathname, res)) return undefined;
+  return sendJson(res, 404, { error: 'not_found' });
+});
+viewer.on('upgrade', (_req, socket) => {
+  socket.end('HTTP/1.1 501 Not Implemented\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+});
+viewer.listen(VIEWER_PORT, '0.0.0.0');
+
+function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  viewer.close();
+  for (const child of children) child.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 1000).unref();
+  setInterval(() => {
+    if (children.size === 0) process.exit(code);
+  }, 50).unref();
+}
+
+for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => shutdown(0));
+
+boot().catch((error) => {
+  log('boot failed', { error: error.message });
+  shutdown(1);
+});
