@@ -21,6 +21,8 @@ LABEL org.opencontainers.image.title="pantheon-worker" \
       org.opencontainers.image.description="Pantheon worker: project provisioning, reconciliation and key rotation" \
       org.opencontainers.image.version="${PANTHEON_VERSION}"
 COPY --from=bundle /app/dist/apps/worker /app/dist/apps/worker
+# The guest agent the worker copies into each project's /oem (GUEST_AGENT_DIST_DIR defaults to this dist/).
+COPY --from=bundle /app/dist/apps/guest-agent /app/dist/apps/guest-agent
 COPY deploy/healthcheck.js /app/healthcheck.js
 # Numeric and non-root. The Docker socket is root-owned on most hosts: give this uid access with the
 # compose file's `group_add` (the socket's gid), not by running as root.

@@ -199,7 +199,8 @@ function recordCalls(runtime: ContainerRuntime, calls: string[]): ContainerRunti
 export async function workerFixture(env: Record<string, string> = {}) {
   const shareRoot = mkdtempSync(join(tmpdir(), 'pantheon-worker-spec-'));
   const secretsRoot = mkdtempSync(join(tmpdir(), 'pantheon-worker-spec-secrets-'));
-  const config = testConfig({ SHARE_ROOT: shareRoot, TOOLS_CREDENTIALS_ROOT: secretsRoot, TOOLS_UID: String(process.getuid?.() ?? 0), BACKEND_CONTAINER: BACKEND, ...env });
+  const oemRoot = mkdtempSync(join(tmpdir(), 'pantheon-worker-spec-oem-'));
+  const config = testConfig({ SHARE_ROOT: shareRoot, OEM_DIR: oemRoot, TOOLS_CREDENTIALS_ROOT: secretsRoot, TOOLS_UID: String(process.getuid?.() ?? 0), BACKEND_CONTAINER: BACKEND, ...env });
   const ring = KeyRing.parse(config.masterKeysSpec!);
   const toolsCredential = (projectId: string) => toolsApiCredential(ring, projectId);
   // The default config's images: a spec that names another one meets IMAGE_NOT_FOUND.
@@ -245,6 +246,7 @@ export async function workerFixture(env: Record<string, string> = {}) {
     close: () => {
       rmSync(shareRoot, { recursive: true, force: true });
       rmSync(secretsRoot, { recursive: true, force: true });
+      rmSync(oemRoot, { recursive: true, force: true });
     },
   };
 }

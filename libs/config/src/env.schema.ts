@@ -145,13 +145,15 @@ export const envSchema = z.object({
   VM_DEVICES: z.string().regex(/^(none|\/dev\/[A-Za-z0-9_/-]+(,\/dev\/[A-Za-z0-9_/-]+)*)$/, 'a comma-separated list of /dev paths, or none').default('/dev/kvm'),
   /** Host folder under which each project gets its shared folder (mounted read-only into the share server). */
   SHARE_ROOT: z.string().min(1).default('/var/lib/pantheon/shares'),
-  /** Host folder with the in-guest agent installer, mounted at /oem in the VM. */
+  /** Host folder under which each project gets its /oem (guest agent, its token, install.bat), mounted read-only in its VM. */
   OEM_DIR: z.string().min(1).default('/var/lib/pantheon/oem'),
   /**
    * Windows node.exe copied into each project's /oem for the guest agent (scripts/fetch-windows-node.sh writes
    * .cache/windows-node/node.exe). Unset or missing: bundles are written without it, with a warning.
    */
   GUEST_AGENT_WINDOWS_NODE: z.string().min(1).optional(),
+  /** dist/ folder holding the compiled guest agent the worker copies into each /oem (default: its own build's). */
+  GUEST_AGENT_DIST_DIR: z.string().min(1).optional(),
   /** The platform network the tools API is also attached to (multi-homed). */
   PLATFORM_NETWORK: z.string().min(1).default('pantheon-platform'),
   PLATFORM_SUBNET: z.string().regex(/^\d+\.\d+\.\d+\.0\/24$/, 'must be an a.b.c.0/24 CIDR').default('10.0.1.0/24'),

@@ -301,7 +301,7 @@ describe('production images (deploy/*.Dockerfile)', { concurrency: false }, () =
         uid: process.getuid(),
         buildOnly: ${JSON.stringify(BUILD_ONLY_PACKAGES)}.filter((p) => fs.existsSync('/app/node_modules/' + p)),
         hasNodeModules: fs.existsSync('/app/node_modules'),
-        apps: fs.readdirSync('/app/dist/apps'),
+        apps: fs.readdirSync('/app/dist/apps').sort(),
         testFiles: files.filter((f) => /\\.spec\\.js$|\\.map$|\\/testing(\\/|\\.js$)|\\.fixture\\.js$/.test(f)),
         compiledTests: fs.existsSync('/app/dist/test'),
         migrations: fs.existsSync('/app/prisma/migrations') ? fs.readdirSync('/app/prisma/migrations').length : 0,
@@ -311,7 +311,7 @@ describe('production images (deploy/*.Dockerfile)', { concurrency: false }, () =
     const migrationDirs = readdirSync(path.join(ROOT, 'prisma/migrations'), { withFileTypes: true }).filter((e) => e.isDirectory()).length;
     const expected: Record<string, Partial<Report>> = {
       [IMAGE.api]: { hasNodeModules: true, apps: ['api'], migrations: migrationDirs },
-      [IMAGE.worker]: { hasNodeModules: true, apps: ['worker'], migrations: 0 },
+      [IMAGE.worker]: { hasNodeModules: true, apps: ['guest-agent', 'worker'], migrations: 0 },
       // The bundle's node_modules for the MCP SDK, zod and sharp (apps/tools-api/src/allowed-imports.spec.ts).
       [IMAGE.toolsApi]: { hasNodeModules: true, apps: ['tools-api'], migrations: 0 },
     };

@@ -5,6 +5,7 @@ import { ProjectJobData, QueueJob } from '@pantheon/events';
 import { ContainerRuntime } from '@pantheon/runtime';
 import { removeShareFolder, shareDirFor } from '../provisioning/share-folder';
 import { removeProjectResources } from '../provisioning/teardown';
+import { removeOemFolder } from '../provisioning/guest-agent-setup';
 import { removeToolsSecrets } from '../provisioning/tools-secrets';
 import { PROJECT_EVENTS, ProjectEventSink, PROJECTS, RUNTIME } from '../worker.tokens';
 
@@ -40,6 +41,7 @@ export class DeprovisionProcessor {
     const removed = await removeProjectResources(this.runtime, projectId, this.config.BACKEND_CONTAINER);
     await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, projectId));
     await removeToolsSecrets(this.config.TOOLS_CREDENTIALS_ROOT, projectId);
+    await removeOemFolder(this.config.OEM_DIR, projectId);
     await this.projects.finishDeletion(projectId);
     await this.events.publish({ userId, projectId, status: 'deleted', step: 'deprovision', progress: 100 });
     this.logger.log({ projectId, userId, jobId: job.id, removed }, 'project deleted');

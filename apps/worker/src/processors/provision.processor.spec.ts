@@ -73,7 +73,15 @@ describe('ProvisionProcessor', () => {
     const token = readFileSync(join(dir, 'project-token'), 'utf8');
     assert.ok(token.startsWith(fx.projects.toolsTokens[0]?.prefix ?? '?'));
     assert.equal(readFileSync(join(dir, 'api-credential'), 'utf8'), fx.toolsCredential(P));
-    for (const f of ['project-token', 'api-credential']) assert.equal(statSync(join(dir, f)).mode & 0o777, 0o400, f);
+    for (const f of ['project-token', 'api-credential', 'guest-agent-token']) assert.equal(statSync(join(dir, f)).mode & 0o777, 0o400, f);
+
+    // The VM's own /oem: the agent and the same agent token the tools API presents, nothing else secret.
+    const oem = join(fx.config.OEM_DIR, P);
+    const vm = await fx.engine.inspectContainer(containerName('vm', P));
+    assert.deepEqual(vm?.mounts.find((m) => m.target === '/oem'), { source: oem, target: '/oem', readOnly: true });
+    assert.equal(readFileSync(join(oem, 'pantheon/agent-token'), 'utf8'), readFileSync(join(dir, 'guest-agent-token'), 'utf8'));
+    assert.ok(existsSync(join(oem, 'install.bat')) && existsSync(join(oem, 'pantheon/agent/apps/guest-agent/src/main.js')));
+    assert.ok(readFileSync(join(dir, 'guest-agent-token'), 'utf8').length >= 40);
     assert.ok(!JSON.stringify(tools).includes(token) && !JSON.stringify(tools).includes(fx.toolsCredential(P)), 'not in the container');
     assert.ok(Math.abs((fx.projects.toolsTokens[0]?.expiresAt.getTime() ?? 0) - (Date.now() + fx.config.TOOLS_TOKEN_TTL_S * 1000)) < 60_000);
     assert.equal(existsSync(join(fx.config.SHARE_ROOT, P, 'README.txt')), true);

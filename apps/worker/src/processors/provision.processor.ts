@@ -10,6 +10,7 @@ import { ProvisionFailure, pullFailureReason, userFacingReason } from '../provis
 import { ProjectPlan, TOOLS_API_PORT, toolsNetworkSpec, VmSpec } from '../provisioning/project-plan';
 import { prepareShareFolder, removeShareFolder, shareDirFor, writeShareConfig } from '../provisioning/share-folder';
 import { removeProjectResources } from '../provisioning/teardown';
+import { prepareGuestAgent, removeOemFolder } from '../provisioning/guest-agent-setup';
 import { issueToolsToken, writeToolsCredential } from '../provisioning/tools-token';
 import { PROJECT_TOKEN_FILE, removeToolsSecrets } from '../provisioning/tools-secrets';
 import { WorkerMetrics } from '../worker.metrics';
@@ -136,6 +137,7 @@ export class ProvisionProcessor {
       await this.runtime.ensureContainer(plan.share());
     });
     await this.runStep(project, 'vm', async () => {
+      await prepareGuestAgent(this.config, project.id, { warn: (message) => this.logger.warn({ projectId: project.id }, message) });
       await this.runtime.ensureContainer(plan.vm());
     });
     await this.runStep(project, 'tools', async () => {
@@ -274,6 +276,7 @@ export class ProvisionProcessor {
     // A failed project's tools token must not keep working at the gateway.
     await this.projects.revokeToolsTokens(project.id);
     await removeToolsSecrets(this.config.TOOLS_CREDENTIALS_ROOT, project.id).catch(() => undefined);
+    if (tornDown) await removeOemFolder(this.config.OEM_DIR, project.id).catch(() => undefined);
     const current = await this.projects.get(project.id);
     if (!(await this.projects.updateUnlessDeleting(project.id, { status: 'failed', lastError: reason }))) return false;
     await this.events.publish({

@@ -5,6 +5,7 @@ import type { ProjectJobQueue, ProvisionStep } from '@pantheon/events';
 import { ContainerRuntime, isProjectId, LABEL_KEYS, MANAGED_LABEL_VALUE } from '@pantheon/runtime';
 import { removeShareFolder, shareDirFor } from '../provisioning/share-folder';
 import { removeProjectResources } from '../provisioning/teardown';
+import { removeOemFolder } from '../provisioning/guest-agent-setup';
 import { removeToolsSecrets } from '../provisioning/tools-secrets';
 import { issueToolsToken, writeToolsCredential } from '../provisioning/tools-token';
 import { JOB_QUEUE, PROJECT_EVENTS, ProjectEventSink, PROJECTS, RUNTIME, TOOLS_CREDENTIAL, ToolsCredential } from '../worker.tokens';
@@ -87,6 +88,7 @@ export class ReconcileProcessor {
       await removeProjectResources(this.runtime, projectId, this.config.BACKEND_CONTAINER);
       await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, projectId));
       await removeToolsSecrets(this.config.TOOLS_CREDENTIALS_ROOT, projectId);
+      await removeOemFolder(this.config.OEM_DIR, projectId);
       report.orphansRemoved.push(projectId);
     }
     await this.renewToolsTokens([...withTools].filter((id) => live.has(id)), report);
@@ -127,6 +129,7 @@ export class ReconcileProcessor {
       try {
         await removeProjectResources(this.runtime, p.id, this.config.BACKEND_CONTAINER);
         await removeShareFolder(shareDirFor(this.config.SHARE_ROOT, p.id));
+        await removeOemFolder(this.config.OEM_DIR, p.id);
         const reason = p.lastError ? `${p.lastError.replace(/[.\s]*$/, '')}. ${LEASE_RELEASED_NOTE}` : LEASE_RELEASED_NOTE;
         if (!(await this.projects.releaseFailedLease(p.id, reason))) continue;
         report.leasesReleased.push(p.id);

@@ -34,7 +34,7 @@ describe('ProjectPlan', () => {
     assert.deepEqual(vm.capAdd, ['NET_ADMIN']);
     assert.equal(vm.network.ip, '172.30.7.2');
     assert.deepEqual(vm.mounts, [
-      { source: '/srv/oem', target: '/oem', readOnly: true },
+      { source: `/srv/oem/${PROJECT}`, target: '/oem', readOnly: true },
       { source: `/srv/shares/${PROJECT}`, target: '/shared', readOnly: false },
     ]);
   });
@@ -76,8 +76,10 @@ describe('ProjectPlan', () => {
     assert.equal(tools.network.ip, '172.30.7.1');
     assert.deepEqual(tools.extraNetworks, [{ name: 'pantheon-tools' }]);
     assert.deepEqual(Object.keys(tools.env).sort(), [
-      'PANTHEON_API_CREDENTIAL_FILE', 'PANTHEON_GATEWAY_URL', 'PANTHEON_PROJECT_TOKEN_FILE', 'PORT', 'PROJECT_ID', 'VM_HOST', 'VM_VIEWER_PORT',
+      'GUEST_AGENT_TOKEN_FILE', 'PANTHEON_API_CREDENTIAL_FILE', 'PANTHEON_GATEWAY_URL', 'PANTHEON_PROJECT_TOKEN_FILE', 'PORT', 'PROJECT_ID', 'VM_HOST',
+      'VM_VIEWER_PORT',
     ]);
+    assert.equal(tools.env.GUEST_AGENT_TOKEN_FILE, '/run/pantheon/guest-agent-token');
     assert.equal(tools.env.VM_HOST, '172.30.7.2');
     assert.equal(tools.env.PANTHEON_PROJECT_TOKEN_FILE, '/run/pantheon/project-token');
     assert.equal(tools.env.PANTHEON_API_CREDENTIAL_FILE, '/run/pantheon/api-credential');

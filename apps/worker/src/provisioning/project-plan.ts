@@ -12,7 +12,8 @@ import {
   ResourceRole,
 } from '@pantheon/runtime';
 import { ShareClientConfig, shareDirFor } from './share-folder';
-import { API_CREDENTIAL_FILE, PROJECT_TOKEN_FILE, TOOLS_SECRETS_MOUNT, toolsSecretsDirFor } from './tools-secrets';
+import { oemDirFor } from './guest-agent-setup';
+import { API_CREDENTIAL_FILE, GUEST_AGENT_TOKEN_FILE, PROJECT_TOKEN_FILE, TOOLS_SECRETS_MOUNT, toolsSecretsDirFor } from './tools-secrets';
 
 export interface VmSpec {
   ram_gb: number;
@@ -62,6 +63,11 @@ export class ProjectPlan {
 
   get shareDir(): string {
     return shareDirFor(this.config.SHARE_ROOT, this.input.projectId);
+  }
+
+  /** The project's own /oem folder on the host. */
+  get oemDir(): string {
+    return oemDirFor(this.config.OEM_DIR, this.input.projectId);
   }
 
   get projectId(): string {
@@ -148,7 +154,7 @@ export class ProjectPlan {
       nanoCpus: vm.cpu_cores * 1_000_000_000,
       pidsLimit: this.config.VM_PIDS_LIMIT,
       mounts: [
-        { source: this.config.OEM_DIR, target: '/oem', readOnly: true },
+        { source: this.oemDir, target: '/oem', readOnly: true },
         { source: this.shareDir, target: '/shared', readOnly: false },
       ],
       restartPolicy: 'unless-stopped',
@@ -172,6 +178,7 @@ export class ProjectPlan {
         PANTHEON_GATEWAY_URL: this.gatewayUrl,
         PANTHEON_PROJECT_TOKEN_FILE: `${TOOLS_SECRETS_MOUNT}/${PROJECT_TOKEN_FILE}`,
         PANTHEON_API_CREDENTIAL_FILE: `${TOOLS_SECRETS_MOUNT}/${API_CREDENTIAL_FILE}`,
+        GUEST_AGENT_TOKEN_FILE: `${TOOLS_SECRETS_MOUNT}/${GUEST_AGENT_TOKEN_FILE}`,
       },
       labels: this.labels('tools'),
       network: { name: networkName(this.input.projectId), ip: this.input.subnet.tools },

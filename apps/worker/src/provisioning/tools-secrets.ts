@@ -7,6 +7,8 @@ import { join } from 'node:path';
 export const TOOLS_SECRETS_MOUNT = '/run/pantheon';
 export const PROJECT_TOKEN_FILE = 'project-token';
 export const API_CREDENTIAL_FILE = 'api-credential';
+/** The bearer the tools API presents to the project's guest agent (the same value is in the VM's /oem). */
+export const GUEST_AGENT_TOKEN_FILE = 'guest-agent-token';
 
 /** The host folder of one project's tools credentials (not the VM-writable shared folder). */
 export function toolsSecretsDirFor(root: string, projectId: string): string {
@@ -73,6 +75,11 @@ function mayChown(uid: number): boolean {
 
 async function chownIfNeeded(path: string, uid: number): Promise<void> {
   if (mayChown(uid)) await lchown(path, uid, uid);
+}
+
+/** The current value of one of the project's credential files, or null when it has none (links are not followed). */
+export function readToolsSecret(root: string, projectId: string, name: string): Promise<string | null> {
+  return currentValue(join(toolsSecretsDirFor(root, projectId), name));
 }
 
 /** Removes the project's credential folder (rm never follows links inside it). */
