@@ -1,0 +1,46 @@
+/** The client's copy of the remote screen: RGBX, 4 bytes per pixel, rows top to bottom. */
+export class Framebuffer {
+  data: Buffer;
+
+  constructor(
+    public width: number,
+    public height: number,
+  ) {
+    this.data = Buffer.alloc(width * height * 4);
+  }
+
+  resize(width: number, height: number): void {
+    this.width = width;
+    this.height = height;
+    this.data = Buffer.alloc(width * height * 4);
+  }
+
+  /** Copies `w*h` RGBX pixels from `src` (tightly packed) to (x, y), clipped to the framebuffer. */
+  putRect(x: number, y: number, w: number, h: number, src: Buffer): void {
+    const cw = Math.min(w, this.width - x);
+    if (cw <= 0) return;
+    for (let row = 0; row < h && y + row < this.height; row++) {
+      src.copy(this.data, ((y + row) * this.width + x) * 4, row * w * 4, row * w * 4 + cw * 4);
+    }
+  }
+
+  /** CopyRect: the source may overlap the destination, so rows go through a copy of the source. */
+  copyRect(sx: number, sy: number, dx: number, dy: number, w: number, h: number): void {
+    const cw = Math.min(w, this.width - dx, this.width - sx);
+    const ch = Math.min(h, this.height - dy, this.height - sy);
+    if (cw <= 0 || ch <= 0) return;
+    const tmp = Buffer.allocUnsafe(cw * ch * 4);
+    for (let row = 0; row < ch; row++) {
+      const s = ((sy + row) * this.width + sx) * 4;
+      this.data.copy(tmp, row * cw * 4, s, s + cw * 4);
+    }
+    for (let row = 0; row < ch; row++) {
+      tmp.copy(this.data, ((dy + row) * this.width + dx) * 4, row * cw * 4, (row + 1) * cw * 4);
+    }
+  }
+
+  /** A copy of the pixels, safe to encode while updates keep arriving. */
+  snapshot(): { width: number; height: number; data: Buffer } {
+    return { width: this.width, height: this.height, data: Buffer.from(this.data) };
+  }
+}
