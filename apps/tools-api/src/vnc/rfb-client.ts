@@ -44,6 +44,8 @@ export interface RfbStatus {
   qemuKeyEvents: boolean;
   /** e.g. `3.8`, of the current or last connection. */
   protocolVersion: string | null;
+  /** Rectangles received per encoding number since start (all connections): which decoders ran. */
+  rectangles: Record<number, number>;
 }
 
 /** A write or wait needed the connection while it was down. */
@@ -91,6 +93,7 @@ export class RfbClient extends EventEmitter {
   private updateStartedAt = 0;
   private qemuKeyEvents = false;
   private protocolVersion: string | null = null;
+  private rectangles: Record<number, number> = {};
   private reconnectTimer: NodeJS.Timeout | null = null;
   private delay: number;
   private waiters: UpdateWaiter[] = [];
@@ -127,6 +130,7 @@ export class RfbClient extends EventEmitter {
       lastUpdateAt: this.lastUpdateAt,
       qemuKeyEvents: this.qemuKeyEvents,
       protocolVersion: this.protocolVersion,
+      rectangles: { ...this.rectangles },
     };
   }
 
@@ -364,6 +368,7 @@ export class RfbClient extends EventEmitter {
       const w = r.readUInt16BE(4);
       const h = r.readUInt16BE(6);
       const encoding = r.readInt32BE(8);
+      this.rectangles[encoding] = (this.rectangles[encoding] ?? 0) + 1;
       switch (encoding) {
         case Encoding.Raw:
           if (w * h > 0) this.framebuffer.putRect(x, y, w, h, await reader.read(w * h * 4));

@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stoppableChild } from './child-process';
+
+/**
+ * QEMU's own VNC server (what dockurr/windows exposes on 5900), on loopback only: a diskless TCG guest, so
+ * the screen shows SeaBIOS and then "No bootable device". The VGA mode changes at boot (DesktopSize).
+ */
+export interface QemuVnc {
+  rfbPort: number;
+  stop(): Promise<void>;
+}
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+export async function startQemuVnc(): Promise<QemuVnc> {
+  // QEMU takes a display number (port 5900+N); start from a pid-derived N so parallel runs rarely collide.
+  let display = 100 + (process.pid % 800);
+  for (let tries = 0; !(await portFree(5900 + display)); tries++) {
+    if (tries > 50) throw new Error('no free VNC port for QEMU');
+    display++;
+  }
+  const rfbPort = 5900 + display;
+  const dir = await mkdtemp(join(tmpdir(), 'pantheon-qemu-'));
+  const child = spawn(
+    'qemu-system-x86_64',
+    ['-display', 'none', '-vnc', `127.0.0.1:${display}`, '-m', '64', '-nodefaults', '-vga', 'std', '-machine', 'pc', '-accel', 'tcg',
+      '-no-user-config', '-serial', 'none', '-monitor', 'none'],
+    { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir },
+  );
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = stoppableChild(child, exited, dir, 3000);
+  const deadline = Date.now() + 15_000;
+  while (await portFree(rfbPort)) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await stop();
+      throw new Error(`qemu exited at start: ${stderr}`);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`qemu did not listen on ${rfbPort} within 15 s: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { rfbPort, stop };
+}
