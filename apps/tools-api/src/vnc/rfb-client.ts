@@ -94,7 +94,8 @@ export class RfbClient extends EventEmitter {
   private qemuKeyEvents = false;
   private protocolVersion: string | null = null;
   private rectangles: Record<number, number> = {};
-  private reconnectTimer: NodeJS.Timeout | null = null;
+  /** Ends the backoff sleep early (close()). */
+  private wake: (() => void) | null = null;
   private delay: number;
   private waiters: UpdateWaiter[] = [];
   private loop: Promise<void> | null = null;
@@ -219,7 +220,7 @@ export class RfbClient extends EventEmitter {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.wake?.();
     this.socket?.destroy();
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
@@ -272,9 +273,13 @@ export class RfbClient extends EventEmitter {
     const delay = this.lastError?.includes('authentication') ? this.opts.maxReconnectDelayMs : this.delay;
     this.delay = Math.min(this.delay * 2, this.opts.maxReconnectDelayMs);
     await new Promise<void>((resolve) => {
-      this.reconnectTimer = setTimeout(resolve, delay);
+      const timer = setTimeout(resolve, delay);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
-    this.reconnectTimer = null;
+    this.wake = null;
     if (!this.closed) return this.connectOnce();
   }
 

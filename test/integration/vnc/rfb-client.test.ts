@@ -1,0 +1,254 @@
+/**
+ * The RFB client and VncDesktop against real VNC servers on loopback: TigerVNC's Xvnc (with twm, an xterm
+ * and xev as witnesses of input) and QEMU's own `-vnc` server (what dockurr/windows exposes).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { ComputerInputError, DesktopUnavailableError, type Screenshot } from '../../../apps/tools-api/src/computer/computer.types';
+import { VncDesktop } from '../../../apps/tools-api/src/computer/vnc.desktop';
+import { RfbClient } from '../../../apps/tools-api/src/vnc/rfb-client';
+import { Encoding } from '../../../apps/tools-api/src/vnc/rfb-protocol';
+import { eventually } from '../../support/eventually';
+import { startQemuVnc, type QemuVnc } from '../../support/qemu-vnc';
+import { startXvnc, type XvncDisplay } from '../../support/xvnc';
+
+async function rawPixels(shot: Screenshot): Promise<Buffer> {
+  return sharp(shot.data).removeAlpha().raw().toBuffer();
+}
+
+function differingPixels(a: Buffer, b: Buffer): number {
+  assert.equal(a.length, b.length);
+  let n = 0;
+  for (let i = 0; i < a.length; i += 3) if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2]) n++;
+  return n;
+}
+
+function mouseLocation(x: XvncDisplay): { x: number; y: number } {
+  const out = execFileSync('xdotool', ['getmouselocation', '--shell'], { env: x.env, encoding: 'utf8' });
+  return { x: Number(/^X=(\d+)/m.exec(out)?.[1]), y: Number(/^Y=(\d+)/m.exec(out)?.[1]) };
+}
+
+describe('RFB desktop on TigerVNC Xvnc', () => {
+  let xvnc: XvncDisplay;
+  let desktop: VncDesktop;
+  let scaled: VncDesktop;
+  let xev: ChildProcess;
+  let xevOut = '';
+  const dir = mkdtempSync(path.join(tmpdir(), 'pantheon-rfb-'));
+
+  before(async () => {
+    xvnc = await startXvnc({ desktop: true });
+    // xev reports every key and button event it receives: the witness for combos and wheel buttons
+    // (line-buffered, or its printf output would sit in a pipe buffer).
+    xev = spawn('stdbuf', ['-oL', 'xev', '-geometry', '300x200+650+450', '-event', 'keyboard', '-event', 'button'], { env: xvnc.env, stdio: ['ignore', 'pipe', 'ignore'] });
+    xev.stdout!.on('data', (c: Buffer) => (xevOut += c.toString()));
+    desktop = new VncDesktop({ host: '127.0.0.1', port: xvnc.rfbPort, connectWaitMs: 10_000 });
+    scaled = new VncDesktop({ host: '127.0.0.1', port: xvnc.rfbPort, maxWidth: 800, connectWaitMs: 10_000 });
+    // The xterm's shell is ready when its prompt is drawn; typing before that could be lost.
+    await eventually(async () => (execFileSync('xdotool', ['search', '--class', 'xterm'], { env: xvnc.env }).length ? true : undefined), 10_000, 'the xterm');
+    await eventually(async () => (execFileSync('xdotool', ['search', '--name', 'Event Tester'], { env: xvnc.env }).length ? true : undefined), 10_000, 'xev');
+  });
+
+  after(async () => {
+    await desktop?.close();
+    await scaled?.close();
+    if (xev && xev.exitCode === null) {
+      xev.kill('SIGTERM');
+      await new Promise((r) => xev.once('exit', r));
+    }
+    await xvnc?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('connects (3.8, security None) and reports the server name and size', async () => {
+    const shot = await desktop.run({ action: 'screenshot' });
+    assert.deepEqual(desktop.status(), {
+      connected: true,
+      framebufferWidth: 1024,
+      framebufferHeight: 768,
+      desktopName: 'pantheon-test',
+      lastError: null,
+    });
+    assert.equal(desktop.client.status().protocolVersion, '3.8');
+    assert.ok(shot.screenshot);
+  });
+
+  it('returns a PNG the size of the framebuffer, decoded from ZRLE', async () => {
+    const { screenshot } = await desktop.run({ action: 'screenshot' });
+    const meta = await sharp(screenshot!.data).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ['png', 1024, 768]);
+    assert.deepEqual([screenshot!.width, screenshot!.height, screenshot!.framebufferWidth, screenshot!.framebufferHeight], [1024, 768, 1024, 768]);
+    assert.ok((desktop.client.status().rectangles[Encoding.ZRLE] ?? 0) > 0, 'ZRLE rectangles were decoded');
+    // The xterm (white background) is on the black root window: the picture is not uniform.
+    const px = await rawPixels(screenshot!);
+    const white = (100 * 1024 + 100) * 3;
+    assert.deepEqual([...px.subarray(white, white + 3)], [255, 255, 255], 'inside the xterm');
+    assert.deepEqual([...px.subarray((700 * 1024 + 10) * 3, (700 * 1024 + 10) * 3 + 3)], [0, 0, 0], 'root window');
+  });
+
+  it('scales screenshots to maxWidth and maps coordinates back to the framebuffer', async () => {
+    const { screenshot } = await scaled.run({ action: 'screenshot', });
+    const meta = await sharp(screenshot!.data).metadata();
+    assert.deepEqual([meta.width, meta.height], [800, 600]);
+    await scaled.run({ action: 'mouse_move', coordinate: [400, 300] });
+    assert.deepEqual(mouseLocation(xvnc), { x: 512, y: 384 });
+    assert.deepEqual((await scaled.run({ action: 'cursor_position' })).cursor, [400, 300]);
+    await scaled.run({ action: 'mouse_move', coordinate: [799, 599] });
+    assert.deepEqual(mouseLocation(xvnc), { x: 1023, y: 767 });
+    await desktop.run({ action: 'mouse_move', coordinate: [123, 456] });
+    assert.deepEqual(mouseLocation(xvnc), { x: 123, y: 456 });
+  });
+
+  it('zooms into a region at full framebuffer resolution', async () => {
+    const { screenshot } = await scaled.run({ action: 'zoom', region: [0, 0, 100, 50] });
+    const meta = await sharp(screenshot!.data).metadata();
+    assert.deepEqual([meta.width, meta.height], [128, 64]);
+  });
+
+  it('types into the xterm: the shell runs the command and the pixels change', async () => {
+    const file = path.join(dir, 'typed.txt');
+    const before = await rawPixels((await desktop.run({ action: 'left_click', coordinate: [200, 150] })).screenshot!);
+    // Shifted characters (>, _, ~) and Latin-1 (é) go through the server's keymap.
+    const result = await desktop.run({ action: 'type', text: `echo Typed_by-RFB~é > ${file}\n` });
+    assert.equal(result.settleTimedOut, false);
+    await eventually(async () => (readFileSync(file, 'utf8') === 'Typed_by-RFB~é\n' ? true : undefined), 5000, 'the typed command');
+    const after = await rawPixels(result.screenshot!);
+    assert.ok(differingPixels(before, after) > 100, 'the typed text is visible');
+  });
+
+  it('sends key combos: ctrl+u erases the typed line before Return', async () => {
+    const file = path.join(dir, 'combo.txt');
+    await desktop.run({ action: 'left_click', coordinate: [200, 150] });
+    await desktop.run({ action: 'type', text: `echo wrong > ${file}` });
+    await desktop.run({ action: 'key', text: 'ctrl+u' });
+    await desktop.run({ action: 'type', text: `echo right > ${file}` });
+    await desktop.run({ action: 'key', text: 'Return' });
+    await eventually(async () => (readFileSync(file, 'utf8') === 'right\n' ? true : undefined), 5000, 'the command after ctrl+u');
+  });
+
+  it('delivers combos, wheel buttons 4-7 and held modifiers as X events (seen by xev)', async () => {
+    await desktop.run({ action: 'mouse_move', coordinate: [800, 550] }); // into xev (focus follows the pointer)
+    xevOut = '';
+    await desktop.run({ action: 'key', text: 'ctrl+shift+Escape' });
+    await desktop.run({ action: 'key', text: 'alt+F4 Page_Down' });
+    await eventually(async () => (/keysym 0xff56, Next/.test(xevOut) ? true : undefined), 5000, 'key events in xev');
+    const presses = [...xevOut.matchAll(/KeyPress event[\s\S]*?state (0x[0-9a-f]+), keycode \d+ \(keysym (0x[0-9a-f]+)/g)].map((m) => [m[1], m[2]]);
+    assert.deepEqual(presses, [
+      ['0x0', '0xffe3'],
+      ['0x4', '0xffe1'],
+      ['0x5', '0xff1b'],
+      ['0x0', '0xffe9'],
+      ['0x8', '0xffc1'],
+      ['0x0', '0xff56'],
+    ]);
+
+    xevOut = '';
+    await desktop.run({ action: 'scroll', coordinate: [800, 550], scroll_direction: 'down', scroll_amount: 3 });
+    await desktop.run({ action: 'scroll', scroll_direction: 'left', scroll_amount: 1, text: 'shift' });
+    await eventually(async () => (/button 6/.test(xevOut) ? true : undefined), 5000, 'wheel events in xev');
+    const buttons = [...xevOut.matchAll(/ButtonPress event[\s\S]*?state (0x[0-9a-f]+), button (\d+)/g)].map((m) => [m[1], m[2]]);
+    assert.deepEqual(buttons, [['0x0', '5'], ['0x0', '5'], ['0x0', '5'], ['0x1', '6']]);
+  });
+
+  it('scrolls the xterm back and forth', async () => {
+    await desktop.run({ action: 'left_click', coordinate: [200, 150] });
+    await desktop.run({ action: 'type', text: 'seq 1 300\n' });
+    const bottom = await rawPixels((await desktop.run({ action: 'mouse_move', coordinate: [200, 150] })).screenshot!);
+    const up = await rawPixels((await desktop.run({ action: 'scroll', coordinate: [200, 150], scroll_direction: 'up', scroll_amount: 5 })).screenshot!);
+    assert.ok(differingPixels(bottom, up) > 100, 'scrolled up');
+    const down = await rawPixels((await desktop.run({ action: 'scroll', coordinate: [200, 150], scroll_direction: 'down', scroll_amount: 5 })).screenshot!);
+    assert.equal(differingPixels(bottom, down), 0, 'back at the bottom');
+  });
+
+  it('refuses off-screen coordinates, unknown keys and untypable text with the valid range or the way out', async () => {
+    await assert.rejects(desktop.run({ action: 'left_click', coordinate: [1024, 10] }), (e: Error) => e instanceof ComputerInputError && /x must be 0-1023/.test(e.message));
+    await assert.rejects(scaled.run({ action: 'mouse_move', coordinate: [10, 600] }), /y 0-599/);
+    await assert.rejects(desktop.run({ action: 'key', text: 'ctrl+nosuchkey' }), (e: Error) => e instanceof ComputerInputError && /nosuchkey/.test(e.message));
+    await assert.rejects(desktop.run({ action: 'type', text: 'привет' }), (e: Error) => e instanceof ComputerInputError && /type_text/.test(e.message));
+    await assert.rejects(desktop.run({ action: 'scroll', scroll_direction: 'down', scroll_amount: 0 }), ComputerInputError);
+    await assert.rejects(desktop.run({ action: 'wait', duration: 60 }), /0 to 10/);
+  });
+
+  it('fails fast while the server is down and reconnects when it is back', async () => {
+    await xvnc.stop();
+    await eventually(async () => (desktop.status().connected ? undefined : true), 5000, 'the disconnect');
+    const down = new VncDesktop({ host: '127.0.0.1', port: xvnc.rfbPort, connectWaitMs: 300 });
+    try {
+      await assert.rejects(down.run({ action: 'screenshot' }), (e: Error) => e instanceof DesktopUnavailableError && /screen not connected: connection refused/.test(e.message));
+    } finally {
+      await down.close();
+    }
+    await xvnc.restart();
+    await eventually(async () => (desktop.status().connected ? true : undefined), 15_000, 'the reconnect');
+    const { screenshot } = await desktop.run({ action: 'screenshot' });
+    assert.deepEqual([(await sharp(screenshot!.data).metadata()).width, screenshot!.height], [1024, 768]);
+    assert.equal(desktop.status().lastError, null);
+  });
+});
+
+describe('RFB client on QEMU -vnc', () => {
+  let qemu: QemuVnc;
+  before(async () => {
+    qemu = await startQemuVnc();
+  });
+  after(async () => {
+    await qemu?.stop();
+  });
+
+  it('handshakes, follows the boot-time mode change and sees QEMU extended key events announced', async () => {
+    const client = new RfbClient({ host: '127.0.0.1', port: qemu.rfbPort });
+    client.start();
+    try {
+      assert.equal(await client.waitForConnection(10_000), true);
+      assert.equal(client.status().desktopName, 'QEMU');
+      // SeaBIOS switches from the 640x480 VGA mode to 720x400 text mode when it starts.
+      const s = await eventually(async () => {
+        const st = client.status();
+        return st.width === 720 && st.height === 400 && st.qemuKeyEvents ? st : undefined;
+      }, 30_000, 'text mode and the key-event acknowledgement', 100);
+      assert.ok((s.rectangles[Encoding.DesktopSize] ?? 0) + (s.rectangles[Encoding.ExtendedDesktopSize] ?? 0) > 0);
+      assert.ok((s.rectangles[Encoding.ZRLE] ?? 0) > 0, 'QEMU sent ZRLE');
+      assert.equal(client.framebuffer.data.length, 720 * 400 * 4);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('decodes the same screen from ZRLE and from Raw, and it is not blank', async () => {
+    const zrle = new VncDesktop({ host: '127.0.0.1', port: qemu.rfbPort, connectWaitMs: 10_000 });
+    const raw = new RfbClient({ host: '127.0.0.1', port: qemu.rfbPort, encodings: [Encoding.Raw, Encoding.DesktopSize] });
+    raw.start();
+    try {
+      // Wait for "No bootable device." so both clients see the same, final text.
+      const text = await eventually(async () => {
+        const { screenshot } = await zrle.run({ action: 'screenshot' });
+        const px = await rawPixels(screenshot!);
+        let lit = 0;
+        for (let i = 0; i < px.length; i += 3) if (px[i] + px[i + 1] + px[i + 2] > 300) lit++;
+        return screenshot!.width === 720 && lit > 2000 ? { screenshot: screenshot!, lit } : undefined;
+      }, 30_000, 'BIOS text on screen', 500);
+      assert.ok(text.lit > 2000, 'text pixels are lit');
+      assert.equal(await raw.waitForConnection(10_000), true);
+      assert.equal(await raw.refresh(10_000), true);
+      await eventually(async () => (raw.status().width === 720 ? true : undefined), 10_000, 'raw client in text mode');
+      assert.equal(await raw.refresh(10_000), true);
+      assert.ok((raw.status().rectangles[Encoding.Raw] ?? 0) > 0, 'raw rectangles were decoded');
+      assert.equal(await zrle.client.refresh(10_000), true);
+      // The top 100 rows hold static BIOS text (the blinking text cursor is further down).
+      const top = 720 * 100 * 4;
+      const a = zrle.client.framebuffer.data.subarray(0, top);
+      const b = raw.framebuffer.data.subarray(0, top);
+      let diff = 0;
+      for (let i = 0; i < top; i += 4) if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2]) diff++;
+      assert.equal(diff, 0, 'ZRLE and Raw give identical pixels');
+    } finally {
+      await zrle.close();
+      await raw.close();
+    }
+  });
+});
