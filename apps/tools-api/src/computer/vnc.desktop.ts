@@ -31,6 +31,8 @@ export interface VncDesktopOptions {
   refreshTimeoutMs?: number;
   /** Longest `wait` and `hold_key` duration in seconds (default 10). */
   maxWaitSeconds?: number;
+  /** Reuse the last encoded screenshot while no pixel has changed (default true). */
+  screenshotCache?: boolean;
   /** Passed to the RFB client (reconnect delays, encodings). */
   rfb?: Omit<RfbClientOptions, 'host' | 'port'>;
 }
@@ -48,6 +50,7 @@ export class VncDesktop implements Desktop {
   private buttons = 0;
   /** Actions run one at a time: interleaved key presses from two calls would garble both. */
   private queue: Promise<unknown> = Promise.resolve();
+  private cached: { key: string; screenshot: Screenshot } | null = null;
 
   constructor(options: VncDesktopOptions) {
     this.opts = {
@@ -57,6 +60,7 @@ export class VncDesktop implements Desktop {
       connectWaitMs: 3000,
       refreshTimeoutMs: 3500,
       maxWaitSeconds: 10,
+      screenshotCache: true,
       ...options,
     };
     this.client = new RfbClient({
@@ -263,10 +267,16 @@ export class VncDesktop implements Desktop {
     if (!this.client.isConnected()) {
       throw new DesktopUnavailableError(`screen not connected: ${this.client.status().lastError ?? 'connection closed'}`);
     }
-    const snap = this.client.framebuffer.snapshot();
+    const fb = this.client.framebuffer;
+    // A model often looks again at an unchanged screen: same pixels, same format, same bytes.
+    const key = `${fb.generation}/${fb.width}x${fb.height}/${options.format ?? 'png'}/${options.quality ?? ''}`;
+    if (this.opts.screenshotCache && this.cached?.key === key) return this.cached.screenshot;
+    const snap = fb.snapshot();
     const g = screenGeometry(snap.width, snap.height, this.opts.maxWidth);
     const image = await encodeScreenshot(snap, g.width, g.height, options);
-    return { ...image, framebufferWidth: snap.width, framebufferHeight: snap.height };
+    const screenshot: Screenshot = { ...image, framebufferWidth: snap.width, framebufferHeight: snap.height };
+    if (this.opts.screenshotCache) this.cached = { key, screenshot };
+    return screenshot;
   }
 
   private moveTo(p: Coordinate): void {

@@ -1,6 +1,8 @@
 /** The client's copy of the remote screen: RGBX, 4 bytes per pixel, rows top to bottom. */
 export class Framebuffer {
   data: Buffer;
+  /** Bumped whenever a pixel actually changes (or the size does): lets callers reuse an encoded image. */
+  generation = 0;
 
   constructor(
     public width: number,
@@ -13,15 +15,23 @@ export class Framebuffer {
     this.width = width;
     this.height = height;
     this.data = Buffer.alloc(width * height * 4);
+    this.generation++;
   }
 
   /** Copies `w*h` RGBX pixels from `src` (tightly packed) to (x, y), clipped to the framebuffer. */
   putRect(x: number, y: number, w: number, h: number, src: Buffer): void {
     const cw = Math.min(w, this.width - x);
     if (cw <= 0) return;
+    let changed = false;
     for (let row = 0; row < h && y + row < this.height; row++) {
-      src.copy(this.data, ((y + row) * this.width + x) * 4, row * w * 4, row * w * 4 + cw * 4);
+      const at = ((y + row) * this.width + x) * 4;
+      const from = row * w * 4;
+      // Servers resend unchanged pixels (answers to non-incremental requests); memcmp keeps `generation` honest.
+      if (!changed && this.data.compare(src, from, from + cw * 4, at, at + cw * 4) === 0) continue;
+      changed = true;
+      src.copy(this.data, at, from, from + cw * 4);
     }
+    if (changed) this.generation++;
   }
 
   /** CopyRect: the source may overlap the destination, so rows go through a copy of the source. */
@@ -37,6 +47,7 @@ export class Framebuffer {
     for (let row = 0; row < ch; row++) {
       tmp.copy(this.data, ((dy + row) * this.width + dx) * 4, row * cw * 4, (row + 1) * cw * 4);
     }
+    if (sx !== dx || sy !== dy) this.generation++;
   }
 
   /** A copy of the pixels, safe to encode while updates keep arriving. */

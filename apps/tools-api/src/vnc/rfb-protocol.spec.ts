@@ -63,6 +63,18 @@ describe('Framebuffer', () => {
     assert.deepEqual([0, 1, 2, 3].map((i) => fb.data[i * 4]), [1, 1, 2, 3]);
   });
 
+  it('counts a generation only when pixels change', () => {
+    const fb = new Framebuffer(2, 1);
+    const g0 = fb.generation;
+    fb.putRect(0, 0, 2, 1, Buffer.alloc(8));
+    assert.equal(fb.generation, g0, 'same pixels');
+    fb.putRect(1, 0, 1, 1, Buffer.from([1, 2, 3, 0]));
+    assert.equal(fb.generation, g0 + 1);
+    assert.deepEqual([...fb.data], [0, 0, 0, 0, 1, 2, 3, 0]);
+    fb.resize(3, 3);
+    assert.equal(fb.generation, g0 + 2);
+  });
+
   it('clips rectangles at the edge', () => {
     const fb = new Framebuffer(2, 2);
     fb.putRect(1, 1, 2, 2, Buffer.alloc(16, 7));
