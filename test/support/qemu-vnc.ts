@@ -11,7 +11,14 @@ import { stoppableChild } from './child-process';
  */
 export interface QemuVnc {
   rfbPort: number;
+  /** The last 64 KiB of QEMU's stderr, where the trace events asked for are logged. */
+  stderr(): string;
   stop(): Promise<void>;
+}
+
+export interface QemuVncOptions {
+  /** QEMU trace events to log on stderr, e.g. `vnc_key_event_ext` (how input arrived). */
+  trace?: string[];
 }
 
 async function portFree(port: number): Promise<boolean> {
@@ -22,7 +29,7 @@ async function portFree(port: number): Promise<boolean> {
   });
 }
 
-export async function startQemuVnc(): Promise<QemuVnc> {
+export async function startQemuVnc(options: QemuVncOptions = {}): Promise<QemuVnc> {
   // QEMU takes a display number (port 5900+N); start from a pid-derived N so parallel runs rarely collide.
   let display = 100 + (process.pid % 800);
   for (let tries = 0; !(await portFree(5900 + display)); tries++) {
@@ -34,12 +41,12 @@ export async function startQemuVnc(): Promise<QemuVnc> {
   const child = spawn(
     'qemu-system-x86_64',
     ['-display', 'none', '-vnc', `127.0.0.1:${display}`, '-m', '64', '-nodefaults', '-vga', 'std', '-machine', 'pc', '-accel', 'tcg',
-      '-no-user-config', '-serial', 'none', '-monitor', 'none'],
+      '-no-user-config', '-serial', 'none', '-monitor', 'none', ...(options.trace ?? []).flatMap((t) => ['-trace', `enable=${t}`])],
     { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir },
   );
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
+    stderr = (stderr + chunk.toString()).slice(-65536);
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const stop = stoppableChild(child, exited, dir, 3000);
@@ -55,5 +62,5 @@ export async function startQemuVnc(): Promise<QemuVnc> {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { rfbPort, stop };
+  return { rfbPort, stderr: () => stderr, stop };
 }

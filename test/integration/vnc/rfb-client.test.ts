@@ -212,7 +212,8 @@ describe('RFB input as X events (xev on a bare Xvnc)', () => {
 describe('RFB client on QEMU -vnc', () => {
   let qemu: QemuVnc;
   before(async () => {
-    qemu = await startQemuVnc();
+    // QEMU logs each key event it gets from VNC: which path (extended or keysym) and the key it became.
+    qemu = await startQemuVnc({ trace: ['vnc_key_event_ext', 'vnc_key_event_map'] });
   });
   after(async () => {
     await qemu?.stop();
@@ -233,6 +234,37 @@ describe('RFB client on QEMU -vnc', () => {
       assert.equal(client.framebuffer.data.length, 720 * 400 * 4);
     } finally {
       await client.close();
+    }
+  });
+
+  it('sends combos as extended key events with XT scancodes, and typed text as keysyms with Shift held', async () => {
+    const desktop = new VncDesktop({ host: '127.0.0.1', port: qemu.rfbPort, connectWaitMs: 10_000 });
+    try {
+      await eventually(async () => (desktop.client.status().qemuKeyEvents ? true : undefined), 10_000, 'the QEMU key-event acknowledgement', 100);
+      await desktop.run({ action: 'key', text: 'ctrl+alt+Delete' });
+      await desktop.run({ action: 'key', text: 'super F12 Page_Down' });
+      await desktop.run({ action: 'type', text: 'aZ!' });
+      const lines = await eventually(async () => {
+        const l = qemu.stderr().split('\n').filter((x) => /vnc_key_event_(ext|map) down 1/.test(x));
+        return l.length >= 11 ? l : undefined;
+      }, 5000, 'key events in the QEMU trace');
+      const pressed = lines.map((l) => /keycode (0x[0-9a-f]+) \[(\w+)\]/.exec(l)!.slice(1).join(' ') + (l.includes('_ext') ? ' ext' : ''));
+      assert.deepEqual(pressed, [
+        '0x1d ctrl ext',
+        '0x38 alt ext',
+        '0xd3 delete ext',
+        '0xdb meta_l ext',
+        '0x58 f12 ext',
+        '0xd1 pgdn ext',
+        '0x1e a',
+        '0x2a shift ext',
+        '0x2c z',
+        '0x2a shift ext',
+        '0x2 1',
+      ]);
+      assert.equal(desktop.status().connected, true, 'QEMU kept the connection: the messages were well-formed');
+    } finally {
+      await desktop.close();
     }
   });
 

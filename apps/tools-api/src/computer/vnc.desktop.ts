@@ -1,6 +1,6 @@
 import { Button } from '../vnc/rfb-protocol';
 import { DEFAULT_ENCODINGS, RfbClient, RfbNotConnectedError, type RfbClientOptions } from '../vnc/rfb-client';
-import { MODIFIER_KEYSYMS, charToKeysym, parseKeyCombos, type KeyCode } from '../vnc/keysym.map';
+import { MODIFIER_KEYSYMS, charToKeysym, keyNameToKeyCode, needsShift, parseKeyCombos, type KeyCode } from '../vnc/keysym.map';
 import {
   ComputerInputError,
   DesktopUnavailableError,
@@ -40,6 +40,7 @@ export interface VncDesktopOptions {
 const MAX_SCROLL = 50;
 const MAX_TYPE_CHARS = 5000;
 const DRAG_STEPS = 8;
+const SHIFT = keyNameToKeyCode('Shift_L')!;
 
 /** The project's desktop over one RFB connection (see computer.types.ts for the contract). */
 export class VncDesktop implements Desktop {
@@ -180,11 +181,13 @@ export class VncDesktop implements Desktop {
         );
       }
       case 'type': {
-        const keysyms = this.typeKeysyms(a.text);
+        const keys = this.typeKeys(a.text);
         return this.settled(options, () => {
-          for (const keysym of keysyms) {
+          for (const { keysym, shift } of keys) {
+            if (shift) this.client.key(true, SHIFT);
             this.client.key(true, { keysym });
             this.client.key(false, { keysym });
+            if (shift) this.client.key(false, SHIFT);
           }
         });
       }
@@ -322,7 +325,7 @@ export class VncDesktop implements Desktop {
     return flat;
   }
 
-  private typeKeysyms(text: unknown): number[] {
+  private typeKeys(text: unknown): { keysym: number; shift: boolean }[] {
     if (typeof text !== 'string' || text.length === 0) throw new ComputerInputError('text must be a non-empty string');
     const chars = [...text.replace(/\r\n/g, '\n')];
     if (chars.length > MAX_TYPE_CHARS) {
@@ -337,7 +340,7 @@ export class VncDesktop implements Desktop {
             'only printable ASCII, Latin-1, newline and tab can: use the type_text guest tool for other text',
         );
       }
-      return keysym;
+      return { keysym, shift: needsShift(ch) };
     });
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { charToKeysym, keyNameToKeyCode, parseKeyCombos } from './keysym.map';
+import { charToKeysym, keyNameToKeyCode, needsShift, parseKeyCombos } from './keysym.map';
 
 describe('charToKeysym', () => {
   it('maps printable ASCII and Latin-1 to themselves, newline and tab to Return and Tab', () => {
@@ -16,6 +16,13 @@ describe('charToKeysym', () => {
     assert.equal(charToKeysym('\u0007'), null);
     assert.equal(charToKeysym('ж'), null);
     assert.equal(charToKeysym('😀'), null);
+  });
+});
+
+describe('needsShift', () => {
+  it('is true for US-layout shifted characters only', () => {
+    assert.deepEqual([...'A!~_"?'].map(needsShift), [true, true, true, true, true, true]);
+    assert.deepEqual([...'a1`-\'/ é'].map(needsShift), [false, false, false, false, false, false, false, false]);
   });
 });
 

@@ -100,6 +100,16 @@ export function charToKeysym(ch: string): number | null {
   return null;
 }
 
+const US_SHIFTED = new Set('ABCDEFGHIJKLMNOPQRSTUVWXYZ~!@#$%^&*()_+{}|:"<>?');
+
+/**
+ * True for characters typed with Shift on a US layout. QEMU maps a keysym to a keycode without adding the
+ * Shift the character needs (`A` would arrive as `a`), so typing holds Shift for these; Xvnc accepts both.
+ */
+export function needsShift(ch: string): boolean {
+  return US_SHIFTED.has(ch);
+}
+
 /** One xdotool key name (`Return`, `ctrl`, `F4`, `a`, `Page_Down`), case-insensitive for names. */
 export function keyNameToKeyCode(name: string): KeyCode | null {
   if ([...name].length === 1) {
