@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stoppableChild } from './child-process';
@@ -13,12 +13,16 @@ export interface QemuVnc {
   rfbPort: number;
   /** The last 64 KiB of QEMU's stderr, where the trace events asked for are logged. */
   stderr(): string;
+  /** Runs one human-monitor command (e.g. `system_reset`) over the monitor's unix socket. */
+  monitor(command: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface QemuVncOptions {
   /** QEMU trace events to log on stderr, e.g. `vnc_key_event_ext` (how input arrived). */
   trace?: string[];
+  /** Start with the CPU stopped (`-S`); `monitor('cont')` boots it, so a client can watch the first mode change. */
+  paused?: boolean;
 }
 
 async function portFree(port: number): Promise<boolean> {
@@ -41,7 +45,7 @@ export async function startQemuVnc(options: QemuVncOptions = {}): Promise<QemuVn
   const child = spawn(
     'qemu-system-x86_64',
     ['-display', 'none', '-vnc', `127.0.0.1:${display}`, '-m', '64', '-nodefaults', '-vga', 'std', '-machine', 'pc', '-accel', 'tcg',
-      '-no-user-config', '-serial', 'none', '-monitor', 'none', ...(options.trace ?? []).flatMap((t) => ['-trace', `enable=${t}`])],
+      '-no-user-config', '-serial', 'none', '-monitor', `unix:${join(dir, 'monitor.sock')},server=on,wait=off`, ...(options.trace ?? []).flatMap((t) => ['-trace', `enable=${t}`]), ...(options.paused ? ['-S'] : [])],
     { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir },
   );
   let stderr = '';
@@ -62,5 +66,25 @@ export async function startQemuVnc(options: QemuVncOptions = {}): Promise<QemuVn
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { rfbPort, stderr: () => stderr, stop };
+  const monitor = (command: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const socket = connect(join(dir, 'monitor.sock'));
+      const timer = setTimeout(() => socket.destroy(new Error(`monitor: no answer to ${command}`)), 5000);
+      let seen = '';
+      socket.on('data', (c: Buffer) => {
+        seen += c.toString();
+        // The banner ends with the first prompt; the command is done at the second.
+        if (seen.split('(qemu)').length === 2 && !seen.includes(command)) socket.write(`${command}\n`);
+        if (seen.split('(qemu)').length >= 3) {
+          clearTimeout(timer);
+          socket.end();
+          resolve();
+        }
+      });
+      socket.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  return { rfbPort, stderr: () => stderr, monitor, stop };
 }

@@ -220,20 +220,30 @@ describe('RFB client on QEMU -vnc', () => {
   });
 
   it('handshakes, follows the boot-time mode change and sees QEMU extended key events announced', async () => {
-    const client = new RfbClient({ host: '127.0.0.1', port: qemu.rfbPort });
+    // A paused guest shows QEMU's 640x480 placeholder; SeaBIOS then switches to 720x400 text mode.
+    const paused = await startQemuVnc({ paused: true });
+    const client = new RfbClient({ host: '127.0.0.1', port: paused.rfbPort });
+    const sizes: string[] = [];
+    client.on('resize', (w: number, h: number) => sizes.push(`${w}x${h}`));
     client.start();
     try {
       assert.equal(await client.waitForConnection(10_000), true);
       assert.equal(client.status().desktopName, 'QEMU');
-      // SeaBIOS switches from the 640x480 VGA mode to 720x400 text mode when it starts.
-      const s = await eventually(async () => {
+      assert.equal(client.status().protocolVersion, '3.8');
+      assert.equal(await client.refresh(10_000), true);
+      assert.deepEqual([client.status().width, client.status().height], [640, 480]);
+      await paused.monitor('cont');
+      await eventually(async () => {
         const st = client.status();
         return st.width === 720 && st.height === 400 && st.qemuKeyEvents && st.rectangles[Encoding.ZRLE] ? st : undefined;
       }, 30_000, 'text mode, the key-event acknowledgement and ZRLE pixels', 100);
-      assert.ok((s.rectangles[Encoding.DesktopSize] ?? 0) + (s.rectangles[Encoding.ExtendedDesktopSize] ?? 0) > 0);
+      assert.equal(sizes.at(-1), '720x400', `sizes seen: ${sizes.join(', ')}`);
+      assert.ok((client.status().rectangles[Encoding.ExtendedDesktopSize] ?? 0) > 1, 'announced as ExtendedDesktopSize');
       assert.equal(client.framebuffer.data.length, 720 * 400 * 4);
+      assert.equal(await client.refresh(10_000), true, 'updates keep flowing after the resize');
     } finally {
       await client.close();
+      await paused.stop();
     }
   });
 
