@@ -207,6 +207,52 @@ describe('RFB input as X events (xev on a bare Xvnc)', () => {
     assert.deepEqual(buttons, [['0x0', '5'], ['0x0', '5'], ['0x0', '5'], ['0x1', '6']]);
   });
 
+
+  it('clicks, drags and holds as X button and key events', async () => {
+    const buttonEvents = (): string[] =>
+      [...xevOut.matchAll(/(ButtonPress|ButtonRelease) event[\s\S]*?root:\((\d+),(\d+)\),\s*state (0x[0-9a-f]+), button (\d+)/g)].map(
+        (m) => `${m[1] === 'ButtonPress' ? 'down' : 'up'} ${m[2]},${m[3]} ${m[4]} b${m[5]}`,
+      );
+    xevOut = '';
+    await desktop.run({ action: 'double_click', coordinate: [150, 120] });
+    await desktop.run({ action: 'right_click', coordinate: [160, 120] });
+    await desktop.run({ action: 'middle_click', coordinate: [170, 120], text: 'ctrl' });
+    await desktop.run({ action: 'left_click_drag', start_coordinate: [100, 100], coordinate: [250, 180] });
+    await desktop.run({ action: 'left_mouse_down', coordinate: [120, 150] });
+    await desktop.run({ action: 'mouse_move', coordinate: [130, 160] });
+    await desktop.run({ action: 'left_mouse_up' });
+    await desktop.run({ action: 'triple_click' });
+    await eventually(async () => (buttonEvents().length >= 18 ? true : undefined), 5000, 'button events in xev');
+    assert.deepEqual(buttonEvents(), [
+      'down 150,120 0x0 b1',
+      'up 150,120 0x100 b1',
+      'down 150,120 0x0 b1',
+      'up 150,120 0x100 b1',
+      'down 160,120 0x0 b3',
+      'up 160,120 0x400 b3',
+      'down 170,120 0x4 b2',
+      'up 170,120 0x204 b2',
+      'down 100,100 0x0 b1',
+      'up 250,180 0x100 b1',
+      'down 120,150 0x0 b1',
+      'up 130,160 0x100 b1',
+      // triple_click without a coordinate: where the pointer is
+      'down 130,160 0x0 b1',
+      'up 130,160 0x100 b1',
+      'down 130,160 0x0 b1',
+      'up 130,160 0x100 b1',
+      'down 130,160 0x0 b1',
+      'up 130,160 0x100 b1',
+    ]);
+    assert.match(xevOut, /MotionNotify event[\s\S]*?root:\(\d+,\d+\),\s*state 0x100/, 'the drag moved with the button held');
+    assert.deepEqual((await desktop.run({ action: 'cursor_position' })).cursor, [130, 160]);
+
+    xevOut = '';
+    const held = await desktop.run({ action: 'hold_key', text: 'shift', duration: 0.3 });
+    assert.ok(held.screenshot);
+    await eventually(async () => (/KeyRelease event[\s\S]*?Shift_L/.test(xevOut) ? true : undefined), 5000, 'the release');
+    assert.match(xevOut, /KeyPress event[\s\S]*?Shift_L[\s\S]*KeyRelease event[\s\S]*?Shift_L/);
+  });
 });
 
 describe('RFB client on QEMU -vnc', () => {
