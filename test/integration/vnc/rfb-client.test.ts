@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -139,6 +140,25 @@ describe('RFB desktop on TigerVNC Xvnc', () => {
     await assert.rejects(desktop.run({ action: 'wait', duration: 60 }), /0 to 10/);
   });
 
+  it('bounds the settle wait on a screen that keeps changing, and says so', async () => {
+    const busy = new VncDesktop({ host: '127.0.0.1', port: xvnc.rfbPort, settleTimeoutMs: 700, connectWaitMs: 10_000 });
+    try {
+      // `seq` in the xterm keeps changing pixels (`yes` would not: its screen looks the same every frame).
+      await busy.run({ action: 'left_click', coordinate: [200, 150] });
+      const flooding = await eventually(async () => {
+        const r = await busy.run({ action: 'type', text: 'seq 999999999\n' });
+        return r.settleTimedOut ? r : undefined;
+      }, 10_000, 'a busy screen', 100);
+      assert.equal(flooding.settleTimedOut, true);
+      assert.equal((await sharp(flooding.screenshot!.data).metadata()).width, 1024, 'a screenshot all the same');
+      await eventually(async () => ((await busy.run({ action: 'key', text: 'ctrl+c' })).settleTimedOut ? undefined : true), 10_000, 'a quiet screen', 100);
+      const waited = await busy.run({ action: 'wait', duration: 0.2 });
+      assert.equal((await sharp(waited.screenshot!.data).metadata()).width, 1024);
+    } finally {
+      await busy.close();
+    }
+  });
+
   it('fails fast while the server is down and reconnects when it is back', async () => {
     await xvnc.stop();
     await eventually(async () => (desktop.status().connected ? undefined : true), 5000, 'the disconnect');
@@ -252,6 +272,70 @@ describe('RFB input as X events (xev on a bare Xvnc)', () => {
     assert.ok(held.screenshot);
     await eventually(async () => (/KeyRelease event[\s\S]*?Shift_L/.test(xevOut) ? true : undefined), 5000, 'the release');
     assert.match(xevOut, /KeyPress event[\s\S]*?Shift_L[\s\S]*KeyRelease event[\s\S]*?Shift_L/);
+  });
+});
+
+describe('RFB handshake edge cases', () => {
+  it('names the problem when the server demands VNC authentication (Xvnc -SecurityTypes VncAuth)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pantheon-vncauth-'));
+    const passwordFile = path.join(dir, 'passwd');
+    execFileSync('sh', ['-c', `echo not-used-1 | vncpasswd -f > '${passwordFile}'`]);
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    const display = `:${300 + (process.pid % 300)}`;
+    const xvncAuth = spawn('Xvnc', [display, '-rfbport', String(port), '-interface', '127.0.0.1', '-SecurityTypes', 'VncAuth', '-PasswordFile', passwordFile, '-nolisten', 'tcp'], { stdio: 'ignore' });
+    const exited = new Promise((r) => xvncAuth.once('exit', r));
+    const client = new RfbClient({ host: '127.0.0.1', port, minReconnectDelayMs: 100 });
+    try {
+      client.start();
+      const error = await eventually(async () => client.status().lastError?.includes('authentication') ? client.status().lastError : undefined, 15_000, 'the authentication error', 100);
+      assert.match(error!, /requires authentication \(security types 2\); only type None \(1\) is supported/);
+      assert.equal(client.status().connected, false);
+    } finally {
+      await client.close();
+      xvncAuth.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('speaks RFB 3.3 to a 3.3 server (loopback fake: no server here offers only 3.3)', async () => {
+    const received: Buffer[] = [];
+    const server = createServer((socket) => {
+      socket.on('data', (c) => received.push(c));
+      socket.write('RFB 003.003\n');
+      socket.once('data', () => {
+        // 3.3: the server picks the security type (None) and no result follows.
+        const init = Buffer.alloc(24 + 4);
+        init.writeUInt16BE(2, 0);
+        init.writeUInt16BE(1, 2);
+        init.writeUInt32BE(4, 20);
+        init.write('fake', 24);
+        socket.write(Buffer.concat([Buffer.from([0, 0, 0, 1]), init]));
+        // One Raw update: two pixels, red and blue (R, G, B, X in our pixel format).
+        const update = Buffer.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0, 1, 0, 0, 0, 0, 255, 0, 0, 0, 0, 0, 255, 0]);
+        setTimeout(() => socket.write(update), 50);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const client = new RfbClient({ host: '127.0.0.1', port });
+    try {
+      client.start();
+      assert.equal(await client.waitForConnection(5000), true);
+      await eventually(async () => (client.status().lastUpdateAt > 0 ? true : undefined), 5000, 'the update', 50);
+      assert.equal(client.status().protocolVersion, '3.3');
+      assert.equal(client.status().desktopName, 'fake');
+      assert.deepEqual([...client.framebuffer.data], [255, 0, 0, 0, 0, 0, 255, 0]);
+      assert.equal(Buffer.concat(received).subarray(0, 13).toString('latin1'), 'RFB 003.003\n\x01');
+    } finally {
+      await client.close();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 
