@@ -118,7 +118,7 @@ export class RfbClient extends EventEmitter {
   start(): void {
     if (this.started || this.closed) return;
     this.started = true;
-    this.loop = this.connectOnce();
+    this.loop = this.run();
   }
 
   status(): RfbStatus {
@@ -236,6 +236,25 @@ export class RfbClient extends EventEmitter {
     this.socket.write(message);
   }
 
+  /** Connects, and after each lost or failed connection waits the backoff and connects again, until close(). */
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      await this.connectOnce();
+      if (this.closed) return;
+      // A server that demands a password will not change its mind quickly: back off to the maximum at once.
+      const delay = this.lastError?.includes('authentication') ? this.opts.maxReconnectDelayMs : this.delay;
+      this.delay = Math.min(this.delay * 2, this.opts.maxReconnectDelayMs);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
   private async connectOnce(): Promise<void> {
     const socket = connect({ host: this.opts.host, port: this.opts.port });
     socket.setNoDelay(true);
@@ -266,21 +285,13 @@ export class RfbClient extends EventEmitter {
       const wasConnected = this.connected;
       this.connected = false;
       this.socket = null;
+      // No update will answer a pending wait on this connection: fail them now rather than at their timeout.
+      for (const w of this.waiters.splice(0)) {
+        clearTimeout(w.timer);
+        w.resolve(false);
+      }
       if (wasConnected) this.emit('disconnected', this.lastError);
     }
-    if (this.closed) return;
-    // A server that demands a password will not change its mind quickly: back off to the maximum at once.
-    const delay = this.lastError?.includes('authentication') ? this.opts.maxReconnectDelayMs : this.delay;
-    this.delay = Math.min(this.delay * 2, this.opts.maxReconnectDelayMs);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, delay);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.wake = null;
-    if (!this.closed) return this.connectOnce();
   }
 
   private describe(err: unknown): string {
