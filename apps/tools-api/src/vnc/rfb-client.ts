@@ -377,6 +377,7 @@ export class RfbClient extends EventEmitter {
     const head = await reader.read(3);
     const count = head.readUInt16BE(1);
     let resized = false;
+    let pixels = false;
     for (let i = 0; i < count; i++) {
       const r = await reader.read(12);
       const x = r.readUInt16BE(0);
@@ -387,14 +388,17 @@ export class RfbClient extends EventEmitter {
       this.rectangles[encoding] = (this.rectangles[encoding] ?? 0) + 1;
       switch (encoding) {
         case Encoding.Raw:
+          pixels = true;
           if (w * h > 0) this.framebuffer.putRect(x, y, w, h, await reader.read(w * h * 4));
           break;
         case Encoding.CopyRect: {
+          pixels = true;
           const src = await reader.read(4);
           this.framebuffer.copyRect(src.readUInt16BE(0), src.readUInt16BE(2), x, y, w, h);
           break;
         }
         case Encoding.ZRLE: {
+          pixels = true;
           const compressed = await reader.read(await reader.u32());
           decodeZrle(await zlib.push(compressed), x, y, w, h, this.framebuffer);
           break;
@@ -428,7 +432,9 @@ export class RfbClient extends EventEmitter {
     // After a resize the whole new screen is needed; otherwise keep one incremental request outstanding.
     this.socket?.write(framebufferUpdateRequest(!resized, 0, 0, fb.width, fb.height));
     if (resized) this.emit('resize', fb.width, fb.height);
-    const ready = this.waiters.filter((w) => this.updateStartedAt >= w.startedAfter);
+    // Xvnc and QEMU answer a non-incremental request with an ExtendedDesktopSize-only update first and the
+    // pixels in the next: only an update carrying pixels answers a refresh() (after a resize, the new screen's).
+    const ready = pixels ? this.waiters.filter((w) => this.updateStartedAt >= w.startedAfter) : [];
     if (ready.length) {
       this.waiters = this.waiters.filter((w) => !ready.includes(w));
       for (const w of ready) {
