@@ -303,7 +303,7 @@ describe('RFB handshake edge cases', () => {
     }
   });
 
-  it('speaks RFB 3.3 to a 3.3 server (loopback fake: no server here offers only 3.3)', async () => {
+  it('speaks RFB 3.3 to a 3.3 server, and a refresh waits past a size-only update (loopback fake: no server here offers only 3.3)', async () => {
     const received: Buffer[] = [];
     const server = createServer((socket) => {
       socket.on('data', (c) => received.push(c));
@@ -316,9 +316,17 @@ describe('RFB handshake edge cases', () => {
         init.writeUInt32BE(4, 20);
         init.write('fake', 24);
         socket.write(Buffer.concat([Buffer.from([0, 0, 0, 1]), init]));
-        // One Raw update: two pixels, red and blue (R, G, B, X in our pixel format).
+        // As Xvnc and QEMU do: an update with only an ExtendedDesktopSize rectangle (same size, one screen)...
+        const sizeOnly = Buffer.alloc(4 + 12 + 4 + 16);
+        sizeOnly.writeUInt16BE(1, 2);
+        sizeOnly.writeUInt16BE(2, 8);
+        sizeOnly.writeUInt16BE(1, 10);
+        sizeOnly.writeInt32BE(-308, 12);
+        sizeOnly[16] = 1;
+        // ...then one Raw update: two pixels, red and blue (R, G, B, X in our pixel format).
         const update = Buffer.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0, 1, 0, 0, 0, 0, 255, 0, 0, 0, 0, 0, 255, 0]);
-        setTimeout(() => socket.write(update), 50);
+        setTimeout(() => socket.write(sizeOnly), 100);
+        setTimeout(() => socket.write(update), 300);
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -327,7 +335,10 @@ describe('RFB handshake edge cases', () => {
     try {
       client.start();
       assert.equal(await client.waitForConnection(5000), true);
-      await eventually(async () => (client.status().lastUpdateAt > 0 ? true : undefined), 5000, 'the update', 50);
+      // refresh() must not take the size-only update for the answer: it resolves once pixels came.
+      assert.equal(await client.refresh(5000), true);
+      assert.deepEqual([...client.framebuffer.data], [255, 0, 0, 0, 0, 0, 255, 0]);
+      assert.equal(client.status().rectangles[Encoding.ExtendedDesktopSize], 1);
       assert.equal(client.status().protocolVersion, '3.3');
       assert.equal(client.status().desktopName, 'fake');
       assert.deepEqual([...client.framebuffer.data], [255, 0, 0, 0, 0, 0, 255, 0]);
