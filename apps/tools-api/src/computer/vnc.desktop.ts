@@ -44,6 +44,7 @@ const SHIFT = keyNameToKeyCode('Shift_L')!;
 
 /** The project's desktop over one RFB connection (see computer.types.ts for the contract). */
 export class VncDesktop implements Desktop {
+  /** The underlying connection, for status details (protocol version, rectangles per encoding). */
   readonly client: RfbClient;
   private readonly opts: Required<Omit<VncDesktopOptions, 'rfb'>>;
   /** Where we last put the pointer (framebuffer space) and which buttons we hold. */
@@ -54,15 +55,17 @@ export class VncDesktop implements Desktop {
   private cached: { key: string; screenshot: Screenshot } | null = null;
 
   constructor(options: VncDesktopOptions) {
+    // `??` rather than spread: an option passed as undefined (an unset env value) keeps its default.
     this.opts = {
-      maxWidth: 1280,
-      quietMs: 120,
-      settleTimeoutMs: 2000,
-      connectWaitMs: 3000,
-      refreshTimeoutMs: 3500,
-      maxWaitSeconds: 10,
-      screenshotCache: true,
-      ...options,
+      host: options.host,
+      port: options.port,
+      maxWidth: options.maxWidth ?? 1280,
+      quietMs: options.quietMs ?? 120,
+      settleTimeoutMs: options.settleTimeoutMs ?? 2000,
+      connectWaitMs: options.connectWaitMs ?? 3000,
+      refreshTimeoutMs: options.refreshTimeoutMs ?? 3500,
+      maxWaitSeconds: options.maxWaitSeconds ?? 10,
+      screenshotCache: options.screenshotCache ?? true,
     };
     this.client = new RfbClient({
       encodings: DEFAULT_ENCODINGS,

@@ -79,7 +79,8 @@ interface UpdateWaiter {
  * DesktopSize. It keeps an incremental update request outstanding so `framebuffer` tracks the screen, and
  * reconnects with backoff when the socket drops (the VM restarted).
  *
- * Events: `connected`, `disconnected` (error), `update`, `resize`.
+ * Events: `connected`, `disconnected` (error), `update`, `resize` (width, height). It never emits 'error':
+ * failures show in status() and 'disconnected'.
  */
 export class RfbClient extends EventEmitter {
   readonly framebuffer = new Framebuffer(0, 0);
@@ -104,14 +105,14 @@ export class RfbClient extends EventEmitter {
   constructor(options: RfbClientOptions) {
     super();
     this.opts = {
-      connectTimeoutMs: 5000,
-      minReconnectDelayMs: 250,
-      maxReconnectDelayMs: 5000,
-      encodings: DEFAULT_ENCODINGS,
-      ...options,
+      host: options.host,
+      port: options.port,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+      minReconnectDelayMs: options.minReconnectDelayMs ?? 250,
+      maxReconnectDelayMs: options.maxReconnectDelayMs ?? 5000,
+      encodings: options.encodings ?? DEFAULT_ENCODINGS,
     };
     this.delay = this.opts.minReconnectDelayMs;
-    // 'error' is never emitted; failures are reported through status() and 'disconnected'.
   }
 
   /** Starts connecting (and reconnecting until close()). */
