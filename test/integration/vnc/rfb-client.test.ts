@@ -337,11 +337,11 @@ describe('RFB handshake edge cases', () => {
       assert.equal(await client.waitForConnection(5000), true);
       // refresh() must not take the size-only update for the answer: it resolves once pixels came.
       assert.equal(await client.refresh(5000), true);
-      assert.deepEqual([...client.framebuffer.data], [255, 0, 0, 0, 0, 0, 255, 0]);
+      assert.deepEqual([...client.framebuffer.data], [255, 0, 0, 255, 0, 0, 255, 255], 'red, blue, made opaque');
       assert.equal(client.status().rectangles[Encoding.ExtendedDesktopSize], 1);
       assert.equal(client.status().protocolVersion, '3.3');
       assert.equal(client.status().desktopName, 'fake');
-      assert.deepEqual([...client.framebuffer.data], [255, 0, 0, 0, 0, 0, 255, 0]);
+      assert.deepEqual([...client.framebuffer.data], [255, 0, 0, 255, 0, 0, 255, 255], 'red, blue, made opaque');
       assert.equal(Buffer.concat(received).subarray(0, 13).toString('latin1'), 'RFB 003.003\n\x01');
     } finally {
       await client.close();

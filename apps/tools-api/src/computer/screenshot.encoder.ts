@@ -4,7 +4,7 @@ import type { Screenshot, ScreenshotOptions } from './computer.types';
 export interface RawImage {
   width: number;
   height: number;
-  /** RGBX, 4 bytes per pixel; the fourth byte is overwritten (pass a copy). */
+  /** RGBA, 4 bytes per pixel, alpha 255 (the Framebuffer invariant); alpha 0 would turn black when scaled. */
   data: Buffer;
 }
 
@@ -18,9 +18,6 @@ export async function encodeScreenshot(
   height: number,
   options: ScreenshotOptions = {},
 ): Promise<Pick<Screenshot, 'data' | 'mimeType' | 'width' | 'height'>> {
-  // sharp reads the fourth byte as alpha and resizes premultiplied, so padding 0 would turn pixels black.
-  const px = image.data;
-  for (let i = 3; i < px.length; i += 4) px[i] = 255;
   let pipeline = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } }).removeAlpha();
   if (width !== image.width || height !== image.height) {
     pipeline = pipeline.resize(width, height, { fit: 'fill', kernel: 'lanczos3' });

@@ -1,4 +1,8 @@
-/** The client's copy of the remote screen: RGBX, 4 bytes per pixel, rows top to bottom. */
+/**
+ * The client's copy of the remote screen: R, G, B, A with A always 255, 4 bytes per pixel, rows top to
+ * bottom. Keeping A opaque here means an encoder can hand the buffer to sharp as RGBA without a per-pixel
+ * pass per screenshot (sharp premultiplies by alpha when resizing).
+ */
 export class Framebuffer {
   data: Buffer;
   /** Bumped whenever a pixel actually changes (or the size does): lets callers reuse an encoded image. */
@@ -8,14 +12,20 @@ export class Framebuffer {
     public width: number,
     public height: number,
   ) {
-    this.data = Buffer.alloc(width * height * 4);
+    this.data = opaqueBlack(width * height);
   }
 
   resize(width: number, height: number): void {
     this.width = width;
     this.height = height;
-    this.data = Buffer.alloc(width * height * 4);
+    this.data = opaqueBlack(width * height);
     this.generation++;
+  }
+
+  /** Raw rectangles arrive with the padding byte (usually 0) where we keep alpha: set it before putRect. */
+  static makeOpaque(pixels: Buffer): Buffer {
+    for (let i = 3; i < pixels.length; i += 4) pixels[i] = 255;
+    return pixels;
   }
 
   /** Copies `w*h` RGBX pixels from `src` (tightly packed) to (x, y), clipped to the framebuffer. */
@@ -54,4 +64,10 @@ export class Framebuffer {
   snapshot(): { width: number; height: number; data: Buffer } {
     return { width: this.width, height: this.height, data: Buffer.from(this.data) };
   }
+}
+
+function opaqueBlack(pixels: number): Buffer {
+  const data = Buffer.alloc(pixels * 4);
+  new Uint32Array(data.buffer, data.byteOffset, pixels).fill(0xff000000);
+  return data;
 }

@@ -390,7 +390,7 @@ export class RfbClient extends EventEmitter {
       switch (encoding) {
         case Encoding.Raw:
           pixels = true;
-          if (w * h > 0) this.framebuffer.putRect(x, y, w, h, await reader.read(w * h * 4));
+          if (w * h > 0) this.framebuffer.putRect(x, y, w, h, Framebuffer.makeOpaque(await reader.read(w * h * 4)));
           break;
         case Encoding.CopyRect: {
           pixels = true;

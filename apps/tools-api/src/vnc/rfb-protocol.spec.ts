@@ -56,6 +56,15 @@ describe('ByteReader', () => {
 });
 
 describe('Framebuffer', () => {
+  it('starts opaque black, and Raw pixels are made opaque (sharp would scale alpha 0 to black)', () => {
+    const fb = new Framebuffer(2, 1);
+    assert.deepEqual([...fb.data], [0, 0, 0, 255, 0, 0, 0, 255]);
+    fb.putRect(0, 0, 2, 1, Framebuffer.makeOpaque(Buffer.from([1, 2, 3, 0, 4, 5, 6, 0])));
+    assert.deepEqual([...fb.data], [1, 2, 3, 255, 4, 5, 6, 255]);
+    fb.resize(1, 1);
+    assert.deepEqual([...fb.data], [0, 0, 0, 255]);
+  });
+
   it('copies overlapping CopyRect regions correctly', () => {
     const fb = new Framebuffer(4, 1);
     fb.putRect(0, 0, 4, 1, Buffer.from([1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0]));
@@ -66,11 +75,11 @@ describe('Framebuffer', () => {
   it('counts a generation only when pixels change', () => {
     const fb = new Framebuffer(2, 1);
     const g0 = fb.generation;
-    fb.putRect(0, 0, 2, 1, Buffer.alloc(8));
+    fb.putRect(0, 0, 2, 1, Buffer.from([0, 0, 0, 255, 0, 0, 0, 255]));
     assert.equal(fb.generation, g0, 'same pixels');
-    fb.putRect(1, 0, 1, 1, Buffer.from([1, 2, 3, 0]));
+    fb.putRect(1, 0, 1, 1, Buffer.from([1, 2, 3, 255]));
     assert.equal(fb.generation, g0 + 1);
-    assert.deepEqual([...fb.data], [0, 0, 0, 0, 1, 2, 3, 0]);
+    assert.deepEqual([...fb.data], [0, 0, 0, 255, 1, 2, 3, 255]);
     fb.resize(3, 3);
     assert.equal(fb.generation, g0 + 2);
   });
@@ -79,6 +88,6 @@ describe('Framebuffer', () => {
     const fb = new Framebuffer(2, 2);
     fb.putRect(1, 1, 2, 2, Buffer.alloc(16, 7));
     assert.deepEqual([...fb.data.subarray(12)], [7, 7, 7, 7]);
-    assert.deepEqual([...fb.data.subarray(0, 12)], Array(12).fill(0));
+    assert.deepEqual([...fb.data.subarray(0, 12)], [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255]);
   });
 });
