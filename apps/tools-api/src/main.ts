@@ -1,4 +1,5 @@
 import { createToolsApiServer } from './app';
+import { VncDesktop } from './computer/vnc.desktop';
 import { ConfigError, loadToolsApiConfig, type ToolsApiConfig } from './config/tools-api.config';
 import { JsonLogger } from './logging/json-logger';
 
@@ -18,7 +19,8 @@ function main(): void {
   }
 
   const logger = new JsonLogger(process.stdout, { service: 'tools-api', project_id: config.projectId });
-  const server = createToolsApiServer(config, logger);
+  // One persistent RFB connection to the VM's VNC server for the life of the process.
+  const server = createToolsApiServer(config, logger, { createDesktop: ({ host, port, maxWidth }) => new VncDesktop({ host, port, maxWidth }) });
   server.on('error', (error: NodeJS.ErrnoException) => {
     logger.error('server error', { code: error.code ?? null, error: error.message });
     process.exit(1);

@@ -295,7 +295,7 @@ describe('tools API MCP server (SDK client, loopback)', { concurrency: false }, 
     assert.equal(ready.phase, 'agent_ready');
     assert.equal(ready.agent.version, '1.4.0-fake');
 
-    const result = await call('shell', { command: 'Write-Output hi', timeout_seconds: 20, cwd: 'C:\\work' });
+    const result = await call('shell', { command: 'Write-Output hi', shell: 'powershell', timeout_seconds: 20, cwd: 'C:\\work' });
     assert.notEqual(result.isError, true);
     assert.deepEqual(texts(result), ['exit code: 0\n--- stdout ---\nWrite-Output hi\n\n--- stderr ---\n']);
     assert.deepEqual(agent.received.at(-1)?.params, { shell: 'powershell', command: 'Write-Output hi', timeout_ms: 20_000, cwd: 'C:\\work' });

@@ -79,20 +79,26 @@ export function registerGuestTools(server: McpServer, { agent, status, logger }:
     {
       title: 'Shell',
       description:
-        'Run a command in Windows (PowerShell by default, or cmd) as the logged-on user and get its exit code, ' +
+        "Run a command in the VM as the logged-on user (Windows: PowerShell by default, or cmd; the guest's own " +
+        'shell when `shell` is omitted) and get its exit code, ' +
         `stdout and stderr. The command is stopped after timeout_seconds (default ${DEFAULT_SHELL_TIMEOUT_SECONDS}, at most ` +
         `${MAX_SHELL_TIMEOUT_SECONDS}). Not interactive: commands that wait for input hang until the timeout.`,
       inputSchema: z.strictObject({
         command: z.string().min(1).max(100_000).describe('The command line or script'),
-        shell: z.enum(['powershell', 'cmd']).optional().describe('Default powershell'),
+        shell: z.enum(['powershell', 'cmd', 'sh']).optional().describe("Default: the guest's shell (powershell on Windows)"),
         timeout_seconds: z.number().int().min(1).max(MAX_SHELL_TIMEOUT_SECONDS).optional().describe(`Default ${DEFAULT_SHELL_TIMEOUT_SECONDS}`),
         cwd: z.string().min(1).max(4096).optional().describe('Working directory (default the user profile)'),
       }),
     },
     async (args) => {
       const timeoutSeconds = args.timeout_seconds ?? DEFAULT_SHELL_TIMEOUT_SECONDS;
-      const params = { shell: args.shell ?? 'powershell', command: args.command, timeout_ms: timeoutSeconds * 1000 } as const;
-      const result = await agent.call('exec', args.cwd === undefined ? params : { ...params, cwd: args.cwd }, {
+      const params = {
+        command: args.command,
+        timeout_ms: timeoutSeconds * 1000,
+        ...(args.shell !== undefined ? { shell: args.shell } : {}),
+        ...(args.cwd !== undefined ? { cwd: args.cwd } : {}),
+      };
+      const result = await agent.call('exec', params, {
         timeoutMs: timeoutSeconds * 1000 + SHELL_ANSWER_GRACE_MS,
       });
       return shellResult(result, timeoutSeconds);
