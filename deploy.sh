@@ -64,7 +64,8 @@ prepare_runtime() {
     log "KVM is available: projects run ${VM_IMAGE:-dockurr/windows} (pulled on first use, several GB)"
   else
     log "no /dev/kvm on this machine: projects run the stand-in VM pantheon/vm-standin:$PANTHEON_IMAGE_TAG instead of Windows"
-    export VM_IMAGE="pantheon/vm-standin:$PANTHEON_IMAGE_TAG" VM_DEVICES=none VM_CAP_ADD=none
+    # The stand-in's terminal needs SETGID for its pty; it needs no NET_ADMIN (no QEMU networking inside).
+    export VM_IMAGE="pantheon/vm-standin:$PANTHEON_IMAGE_TAG" VM_DEVICES=none VM_CAP_ADD=SETGID
   fi
   # Project files live under .dev/ (not /var/lib/pantheon); the guest agent and Windows node go into each /oem.
   export SHARE_ROOT="$DEV_DIR/data/shares" OEM_DIR="$DEV_DIR/data/oem" TOOLS_CREDENTIALS_ROOT="$DEV_DIR/data/tools-credentials"

@@ -50,6 +50,8 @@ export async function runtimeTestEnv(suite: string): Promise<RuntimeTestEnv> {
     TOOLS_IMAGE: `pantheon/tools-api:${tag}`,
     SHARE_IMAGE: `pantheon/share:${tag}`,
     VM_DEVICES: 'none',
+    // The stand-in's xterm needs SETGID for its pty (dockurr/windows needs only NET_ADMIN).
+    VM_CAP_ADD: 'NET_ADMIN,SETGID',
     SHARE_ROOT: shareRoot,
     OEM_DIR: oemDir,
     PLATFORM_NETWORK: `pantheon-platform-${label}`.slice(0, 60),

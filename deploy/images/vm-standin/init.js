@@ -58,7 +58,7 @@ function vmEnv() {
 }
 
 function start(name, file, args, options = {}) {
-  const child = spawn(file, args, { env: vmEnv(), stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'] });
+  const child = spawn(file, args, { env: options.env ?? vmEnv(), stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'] });
   children.add(child);
   let tail = '';
   child.stderr.on('data', (chunk) => {
@@ -137,6 +137,19 @@ function startAgent() {
   poll();
 }
 
+function keepRunning(name, file, args, delayMs = 500, env = undefined) {
+  const started = Date.now();
+  start(name, file, args, {
+    env,
+    onExit: () => {
+      if (stopping) return;
+      // A client that ran for a while starts over with a short delay.
+      const next = Date.now() - started > 30_000 ? 500 : Math.min(delayMs * 2, 30_000);
+      setTimeout(() => keepRunning(name, file, args, next, env), delayMs);
+    },
+  });
+}
+
 async function boot() {
   const xvncArgs = [DISPLAY, '-rfbport', String(RFB_PORT), '-SecurityTypes', 'None', '-geometry', '1024x768', '-depth', '24',
     '-AlwaysShared', '-desktop', `Windows ${vmEnv().VERSION} (stand-in)`, '-nolisten', 'tcp'];
@@ -149,8 +162,12 @@ async function boot() {
   await waitForPort(RFB_PORT, 30_000);
   setPhase('desktop');
   start('xsetroot', '/usr/bin/xsetroot', ['-solid', '#0078d4']);
-  start('twm', '/usr/bin/twm', []);
-  start('xterm', '/usr/bin/xterm', ['-geometry', '80x24+40+40', '-fa', '', '-bg', 'white', '-fg', 'black', '-T', 'Terminal']);
+  // The desktop's clients come back when they exit (a window manager that raced the display, a closed
+  // terminal), as Explorer does on Windows; the delay grows so a client that cannot start does not spin.
+  // In a UTF-8 locale twm asks for a fontset of helvetica, which the image does not carry; in C it uses fixed.
+  const { LANG: _lang, LC_ALL: _lcAll, ...cLocale } = vmEnv();
+  keepRunning('twm', '/usr/bin/twm', [], 500, cLocale);
+  keepRunning('xterm', '/usr/bin/xterm', ['-geometry', '80x24+40+40', '-fa', '', '-bg', 'white', '-fg', 'black', '-T', 'Terminal']);
   startAgent();
 }
 
