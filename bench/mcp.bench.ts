@@ -1,10 +1,19 @@
 /**
- * `npm run bench:screen` — the project's desktop over RFB against a real TigerVNC Xvnc at 1024x768 (twm, an
- * xterm full of text), all on loopback: (a) the bare RFB round trip of a full non-incremental update request,
- * (b) a VncDesktop PNG screenshot, (c) a left_click until the settled screenshot. Prints p50/p95 and ratios;
- * asserts nothing. Goals: screenshot p50 < 100 ms and screenshot/raw p50 <= 1.5x.
+ * `npm run bench:mcp` — the project's desktop against a real TigerVNC Xvnc at 1024x768 (twm, an xterm full of
+ * text), all on loopback: (a) the bare RFB round trip of a full non-incremental update request, (b) a VncDesktop
+ * PNG screenshot, (c) a left_click until the settled screenshot, and (d, e) the same two through the tools API's
+ * MCP endpoint with the official SDK client (what a model's MCP client sees). Prints p50/p95 and ratios against
+ * (a) from the same run; asserts nothing. Goals: screenshot p50 < 100 ms and screenshot/raw p50 <= 1.5x.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { createToolsApiServer } from '../apps/tools-api/src/app';
+import { JsonLogger } from '../apps/tools-api/src/logging/json-logger';
 import { VncDesktop } from '../apps/tools-api/src/computer/vnc.desktop';
 import { RfbClient } from '../apps/tools-api/src/vnc/rfb-client';
 import { Encoding } from '../apps/tools-api/src/vnc/rfb-protocol';
@@ -65,14 +74,55 @@ async function main(): Promise<void> {
         return () => desktop.run({ action: 'left_click', coordinate: i++ % 2 ? [700, 600] : [900, 700] });
       })(), Math.min(N, 30)),
     ];
-    const [zrleRt, rawRt, png, , cachedPng] = results;
+    // The same through MCP: the tools API in-process with its own VncDesktop, the SDK client over HTTP.
+    const dir = mkdtempSync(join(tmpdir(), 'pantheon-bench-mcp-'));
+    writeFileSync(join(dir, 'api-credential'), 'bench-credential', { mode: 0o400 });
+    writeFileSync(join(dir, 'project-token'), 'pt_bench', { mode: 0o400 });
+    const server = createToolsApiServer(
+      {
+        projectId: '00000000-0000-4000-8000-000000000001', vmHost: '127.0.0.1', vmViewerPort: 1, guestAgentPort: 1,
+        vmVncPort: xvnc.rfbPort, screenshotMaxWidth: 1280, port: 0, host: '127.0.0.1', healthTimeoutMs: 500,
+        projectTokenFile: join(dir, 'project-token'), credentialFile: join(dir, 'api-credential'), guestAgentTokenFile: null,
+      },
+      new JsonLogger({ write: () => true }),
+      { createDesktop: ({ host, port, maxWidth }) => new VncDesktop({ host, port, maxWidth, connectWaitMs: 10_000, screenshotCache: false }) },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const mcp = new Client({ name: 'bench', version: '1.0.0' });
+    await mcp.connect(
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`), {
+        requestInit: { headers: { Authorization: 'Bearer bench-credential' } },
+      }),
+    );
+    const tool = async (args: Record<string, unknown>) => {
+      const r = await mcp.callTool({ name: 'computer', arguments: args });
+      if (r.isError) throw new Error(JSON.stringify(r.content));
+    };
+    try {
+      await tool({ action: 'screenshot' });
+      results.push(await measure('(d) MCP computer screenshot', () => tool({ action: 'screenshot' })));
+      let j = 0;
+      results.push(await measure('(e) MCP left_click → settled', () => tool({ action: 'left_click', coordinate: j++ % 2 ? [700, 600] : [900, 700] }), Math.min(N, 30)));
+    } finally {
+      await mcp.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    const [zrleRt, rawRt, png, , cachedPng, , mcpPng] = results;
     console.log(`screen benchmark: Xvnc 1024x768 on loopback, ${N} sequential calls each`);
     for (const r of results) console.log(`  ${r.label.padEnd(28)} p50 ${r.p50.toFixed(1).padStart(6)} ms   p95 ${r.p95.toFixed(1).padStart(6)} ms`);
     console.log(
       `  screenshot PNG / RFB full update: p50 ${(png.p50 / zrleRt.p50).toFixed(2)}x (ZRLE), ${(png.p50 / rawRt.p50).toFixed(2)}x (Raw); ` +
         `unchanged screen ${(cachedPng.p50 / zrleRt.p50).toFixed(2)}x (ZRLE)`,
     );
-    console.log('  (c) includes the 120 ms quiet window that defines "settled"');
+    console.log(
+      `  MCP screenshot / RFB full update: p50 ${(mcpPng.p50 / zrleRt.p50).toFixed(2)}x (ZRLE), ${(mcpPng.p50 / rawRt.p50).toFixed(2)}x (Raw)`,
+    );
+    console.log('  (c) and (e) include the 120 ms quiet window that defines "settled"');
   } finally {
     await desktop.close();
     await uncached.close();
