@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +15,7 @@ import Docker from 'dockerode';
 import { findRepoRoot } from '../support/oidc';
 import { eventually } from '../support/eventually';
 import { testImageTag } from '../support/runtime-env';
+import { freePort } from '../support/ports';
 
 const ROOT = findRepoRoot();
 const PROJECT = 'pantheon-smoke';
@@ -26,15 +26,6 @@ function sh(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Proc
   return r.stdout;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
 
 function setEnv(file: string, values: Record<string, string>): void {
   let text = readFileSync(file, 'utf8');

@@ -165,11 +165,11 @@ describe('metrics', () => {
 
     before(async () => {
       rt = await runtimeTestEnv('metrics');
-      // An image that is not there: network and share succeed, the vm step fails on every attempt.
+      // An image that is not here on a registry that cannot be reached: the pulling step fails on every attempt.
       // STUCK_AFTER_MS: the reconciler must not re-drive other suites' queued projects here (the counts are exact).
       const env = {
         ...rt.env,
-        VM_IMAGE: 'pantheon/no-such-image:missing',
+        VM_IMAGE: '127.0.0.1:1/pantheon/no-such-image:missing',
         STUCK_AFTER_MS: String(3600_000),
         REDIS_PREFIX: `${process.env.REDIS_PREFIX}:metrics-worker`,
       };
@@ -196,12 +196,11 @@ describe('metrics', () => {
       assert.equal(m.status, 200);
 
       const step = 'pantheon_provision_step_duration_seconds_count';
-      assert.equal(m.sum(step, { step: 'network', outcome: 'ok' }), 3, 'each of the 3 attempts re-runs the network step');
-      assert.equal(m.sum(step, { step: 'share', outcome: 'ok' }), 3);
-      assert.equal(m.sum(step, { step: 'vm', outcome: 'error' }), 3);
+      assert.equal(m.sum(step, { step: 'pulling', outcome: 'error' }), 3, 'each of the 3 attempts tries the pull again');
+      assert.equal(m.sum(step, { step: 'network' }), 0, 'nothing is built before the images are there');
       assert.equal(m.sum(step, { step: 'tools' }), 0);
-      assert.ok(m.sum('pantheon_provision_step_duration_seconds_sum', { step: 'network' }) > 0);
-      assert.equal(m.sum('pantheon_provision_step_failures_total', { step: 'vm', code: 'IMAGE_NOT_FOUND' }), 3);
+      assert.ok(m.sum('pantheon_provision_step_duration_seconds_sum', { step: 'pulling' }) > 0);
+      assert.equal(m.sum('pantheon_provision_step_failures_total', { step: 'pulling', code: 'IMAGE_PULL_FAILED' }), 3);
 
       assert.equal(m.sum('pantheon_jobs_total', { queue: 'provision', outcome: 'retry' }), 2);
       assert.equal(m.sum('pantheon_jobs_total', { queue: 'provision', outcome: 'failed' }), 1);

@@ -22,8 +22,8 @@ describe('projects: provisioning failure', () => {
   before(async () => {
     issuer = await startOidcIssuer();
     rt = await runtimeTestEnv('failure');
-    // An image that does not exist locally (and no registry to pull it from).
-    const env = { ...rt.env, VM_IMAGE: 'pantheon/no-such-image:missing', REDIS_PREFIX: `${process.env.REDIS_PREFIX}:fail` };
+    // An image that is not here, on a registry that cannot be reached (port 1 on loopback refuses at once).
+    const env = { ...rt.env, VM_IMAGE: '127.0.0.1:1/pantheon/no-such-image:missing', REDIS_PREFIX: `${process.env.REDIS_PREFIX}:fail` };
     api = await startTestApi(issuer, env);
     worker = await startTestWorker(env);
     alice = await createUser(api, issuer, 'fail');
@@ -45,7 +45,7 @@ describe('projects: provisioning failure', () => {
     assert.equal((await subscribe(socket, { channel: 'project-updates' })).ok, true);
     const { id } = await createProject(api, alice, { name: 'Doomed' });
     const failed = await api.as(alice).waitForProject(id, 'failed', { logs: worker.logs });
-    assert.match(failed.last_error, /image/i, failed.last_error);
+    assert.equal(failed.last_error, 'the image 127.0.0.1:1/pantheon/no-such-image:missing could not be downloaded: the registry could not be reached');
     assert.equal(failed.viewer_url, null);
     const { rows } = await admin.query('select attempts from projects where id = $1', [id]);
     assert.equal(rows[0].attempts, 3, 'all attempts were used');
@@ -53,5 +53,7 @@ describe('projects: provisioning failure', () => {
     await eventually(async () => (events.some((e) => e.projectId === id && e.status === 'failed') ? true : undefined), 5000, 'failed event');
     const failedEvent = events.find((e) => e.status === 'failed')!;
     assert.equal(failedEvent.error, failed.last_error);
+    const pulling = events.filter((e) => e.projectId === id && e.step === 'pulling');
+    assert.ok(pulling.length >= 1 && pulling.every((e) => e.pull?.image === '127.0.0.1:1/pantheon/no-such-image:missing'), 'the pull was announced');
   });
 });

@@ -216,8 +216,8 @@ describe('projects: a failed project releases its subnet lease after the grace p
     const base = await platformUsage(admin);
     const env = {
       ...rt.env,
-      // Every build fails: the image does not exist (and there is no registry to pull it from).
-      VM_IMAGE: 'pantheon/no-such-image:missing',
+      // Every build fails: the image is not here and its registry (port 1 on loopback) cannot be reached.
+      VM_IMAGE: '127.0.0.1:1/pantheon/no-such-image:missing',
       REDIS_PREFIX: `${process.env.REDIS_PREFIX}:lease`,
       FAILED_LEASE_GRACE_MS: String(GRACE_MS),
       // No re-driving of other suites' leftover projects: this worker would fail them and free their leases,

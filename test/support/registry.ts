@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stoppableChild } from './child-process';
+import { freePort } from './ports';
 
 /**
  * A real image registry on loopback: Debian's `docker-registry` (the CNCF distribution registry), storing in a
@@ -16,14 +16,6 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export async function startRegistry(): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'pantheon-registry-'));

@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GUEST_AGENT_LIMITS } from '@pantheon/guest-agent';
 import { eventually } from '../../support/eventually';
 import { startXvnc, type XvncDisplay } from '../../support/xvnc';
+import { freePort } from '../../support/ports';
 
 /** dist/apps/guest-agent/src/main.js, from this file's place in dist/test/integration/guest-agent. */
 const AGENT_MAIN = path.resolve(__dirname, '../../../apps/guest-agent/src/main.js');
@@ -25,16 +25,6 @@ interface AgentReply {
   body: { id?: string; ok?: boolean; result?: Record<string, unknown>; error?: { code: string; message: string } } & Record<string, unknown>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('guest agent on a real X display (Linux adapter)', { concurrency: false }, () => {
   let display: XvncDisplay;

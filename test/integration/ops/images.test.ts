@@ -17,8 +17,6 @@ import assert from 'node:assert/strict';
 import { ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -29,6 +27,7 @@ import { adminPool, createScratchDatabase, testPool, type ScratchDatabase } from
 import { eventually } from '../../support/eventually';
 import { findRepoRoot } from '../../support/oidc';
 import { removeTestRun, testImageTag } from '../../support/runtime-env';
+import { freePort } from '../../support/ports';
 
 const ROOT = findRepoRoot();
 const BUILD_SCRIPT = path.join(ROOT, 'deploy/images/build-standin-images.sh');
@@ -106,13 +105,6 @@ function inspectFiles<T>(image: string, script: string): T {
   return JSON.parse(docker('run', '--rm', ...LABEL_ARGS, '--network', 'none', image, 'node', '-e', script)) as T;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function get(url: string): Promise<{ status: number; text: string }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
