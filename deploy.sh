@@ -131,7 +131,7 @@ HEALTH_TIMEOUT_S=${HEALTH_TIMEOUT_S:-600}
 # Variables whose value deploy.sh generates when empty: 32 random bytes as hex (no URL or Compose escaping).
 SECRET_NAME='(_PASSWORD|_SECRET|_TOKEN)$'
 # Secrets issued by someone else (identity providers): never generated, empty means "not configured".
-EXTERNAL_SECRET='^(GOOGLE|MICROSOFT)_'
+EXTERNAL_SECRET='^(GOOGLE|MICROSOFT|REGISTRY)_'
 
 die() { log "$*"; exit 1; }
 

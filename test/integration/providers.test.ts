@@ -117,7 +117,7 @@ describe('provider adapters against the fake providers', () => {
 
       it('listModels returns provider/model ids', async () => {
         const models = await provider().listModels({ apiKey: KEY, baseUrl: baseUrl() });
-        assert.equal(models.length, 7);
+        assert.equal(models.length, 8);
         const echo = models.find((m) => m.model.endsWith('fake-echo'));
         assert.ok(echo, JSON.stringify(models));
         assert.equal(echo.provider, id);

@@ -278,6 +278,8 @@ export class DockerRuntime implements ContainerRuntime {
       : undefined;
     const timeoutMs = options.timeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
     const fail = (reason: string) => new RuntimeError(RuntimeErrorCode.IMAGE_PULL_FAILED, `pull ${reference}: ${reason}`);
+    // Announced before asking: a refused request (unreachable registry) is still a pull the owner saw start.
+    options.onProgress?.(0);
     let stream: NodeJS.ReadableStream;
     try {
       stream = (await this.docker.pull(reference, auth ? { authconfig: auth } : {})) as NodeJS.ReadableStream;
@@ -287,7 +289,6 @@ export class DockerRuntime implements ContainerRuntime {
       throw fail(pullRequestReason(error));
     }
     const progress = new PullProgress();
-    options.onProgress?.(0);
     await new Promise<void>((resolve, reject) => {
       // The engine reports a failed pull inside the stream, after a 200: the last error event decides.
       let streamError: string | null = null;

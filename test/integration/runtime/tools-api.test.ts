@@ -300,9 +300,15 @@ describe('tools API image (real engine)', { concurrency: false }, () => {
       for (const name of ['computer', 'computer_batch', 'vm_status', 'shell', 'file_read', 'type_text']) {
         assert.ok(tools.some((tool) => tool.name === name), name);
       }
-      // No RFB client is plugged into this build yet: the screen is refused as a tool error, in time.
+      // The image's RFB client reaches the stand-in VM's Xvnc: a PNG the size of its framebuffer.
       const shot = (await client.callTool({ name: 'computer', arguments: { action: 'screenshot' } })) as CallToolResult;
-      assert.equal(shot.isError, true);
+      assert.notEqual(shot.isError, true, JSON.stringify(shot.content).slice(0, 300));
+      const image = shot.content.find((c) => c.type === 'image');
+      assert.ok(image && image.type === 'image' && image.mimeType === 'image/png');
+      assert.equal(Buffer.from(image.data, 'base64').readUInt32BE(16), 1024, 'PNG width from its IHDR');
+      // Bad arguments are tool errors, not crashes.
+      const bad = (await client.callTool({ name: 'computer', arguments: { action: 'left_click', coordinate: [99999, 1] } })) as CallToolResult;
+      assert.equal(bad.isError, true);
       const status = (await client.callTool({ name: 'vm_status', arguments: {} })) as CallToolResult;
       const text = status.content[0]?.type === 'text' ? status.content[0].text : '{}';
       assert.equal((JSON.parse(text) as { viewer: string }).viewer, 'up');
