@@ -115,7 +115,7 @@ export function shareConfigDocument(config: ShareClientConfig): string {
   return `${JSON.stringify(
     {
       project_id: config.projectId,
-      auth: 'Send the project token as "Authorization: Bearer <token>" (the guest agent sets PANTHEON_PROJECT_TOKEN). No key is stored here.',
+      auth: 'Send a project token (POST /api/projects/<id>/tokens) as "Authorization: Bearer <token>". No key or token is stored here.',
       mcp: { url: config.mcpUrl, transport: 'streamable-http' },
       gateway: {
         openai_base_url: config.openaiBaseUrl,
