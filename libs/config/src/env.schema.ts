@@ -118,6 +118,10 @@ export const envSchema = z.object({
 
   /** socket.io endpoint path (the gateway's namespace is /ws); e.g. `/ws` to serve ws://host/ws/?EIO=4. */
   WS_PATH: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a path such as /socket.io').default('/socket.io'),
+  /** Path of the plain RFC 6455 WebSocket protocol (JSON subscribe messages), beside socket.io; may equal WS_PATH. */
+  PLAIN_WS_PATH: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a path such as /ws').default('/ws'),
+  /** Plain WebSocket connections one user may hold on one API process. */
+  PLAIN_WS_MAX_PER_USER: z.coerce.number().int().min(1).max(1000).default(10),
   /** Project events kept per user for replay after a reconnect. */
   EVENTS_STREAM_MAXLEN: z.coerce.number().int().min(10).max(100_000).default(1000),
 

@@ -7,6 +7,7 @@ export {
   JobQueueFactory, JobQueueFactoryOptions, JobHandler, QueueHandlers, QueueJob, StartWorkersOptions, JOB_COUNT_STATES, JobCountState,
 } from './job-queue.factory';
 export { RedisJsonCache, RedisJsonCacheOptions } from './redis-json.cache';
-export { ProjectEventPublisher, ProjectEventPublisherOptions, socketIoKey, eventKeys } from './project-event.publisher';
+export { ProjectEventPublisher, ProjectEventPublisherOptions, socketIoKey, eventKeys, userEventsChannel } from './project-event.publisher';
+export { ProjectEventListener } from './project-event.listener';
 export { ProjectEventReplay, ProjectEventReplayOptions } from './project-event.replay';
 export { RedisIoAdapter, RedisIoAdapterOptions } from './redis-io.adapter';

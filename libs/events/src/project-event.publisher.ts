@@ -19,6 +19,14 @@ export const eventKeys = {
 };
 
 /**
+ * Plain pub/sub channel of a user's events, for listeners that are not socket.io (the plain WebSocket protocol):
+ * the event JSON, seq included. Channels are not keyPrefix-ed by ioredis, so the prefix is spelled out.
+ */
+export function userEventsChannel(redisPrefix: string, userId: string): string {
+  return `${redisPrefix}:project-events:${userId}`;
+}
+
+/**
  * Channel prefix shared by the API's socket.io Redis adapter and the publisher's emitter. ioredis applies
  * keyPrefix to keys only, never to pub/sub channels, so the deployment prefix is spelled out here.
  */
@@ -111,7 +119,7 @@ export class ProjectEventPublisher {
       String(this.options.streamMaxLen),
     );
     const event: ProjectEvent = { ...stored, seq: Number(seq) };
-    await this.broadcast(input.userId, event);
+    await Promise.all([this.broadcast(input.userId, event), this.redis.publish(userEventsChannel(this.options.redisPrefix, input.userId), JSON.stringify(event))]);
     return event;
   }
 

@@ -2,11 +2,15 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { ProjectEventReplay, REDIS } from '@pantheon/events';
 import type Redis from 'ioredis';
+import { PlainWsServer } from './plain-ws.server';
 import { ProjectEventsSocket } from './project-events.socket';
 import { ProjectSubscriptionService } from './project-subscription.service';
 import { SocketAuthService } from './socket-auth.service';
 
-/** Realtime project events over socket.io (the server itself is set up by RedisIoAdapter in createApp). */
+/**
+ * Realtime project events over socket.io (the server itself is set up by RedisIoAdapter in createApp) and over the
+ * plain WebSocket protocol at PLAIN_WS_PATH.
+ */
 @Module({})
 export class RealtimeModule {
   /**
@@ -19,6 +23,7 @@ export class RealtimeModule {
       imports: [auth],
       providers: [
         ProjectEventsSocket,
+        PlainWsServer,
         SocketAuthService,
         ProjectSubscriptionService,
         {
