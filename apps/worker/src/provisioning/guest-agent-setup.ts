@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AppConfig } from '@pantheon/config';
 import { OEM_LAYOUT, writeOemBundle } from './oem-bundle';
@@ -33,6 +33,9 @@ export async function prepareGuestAgent(config: AppConfig, projectId: string, lo
   if (!existsSync(join(agentDistDir, 'apps/guest-agent/src/main.js'))) {
     throw new Error(`the compiled guest agent is not in ${agentDistDir} (set GUEST_AGENT_DIST_DIR)`);
   }
+  // Traverse-only for others: a project's folder is reachable by its id, never listed.
+  await mkdir(config.OEM_DIR, { recursive: true, mode: 0o711 });
+  await chmod(config.OEM_DIR, 0o711);
   await writeOemBundle({
     dir: oemDirFor(config.OEM_DIR, projectId),
     agentToken: token,

@@ -131,10 +131,15 @@ async function compiledAgentFiles(distDir: string): Promise<string[]> {
 /** Writes `<dir>/<name>` as a fresh file (O_EXCL, no link followed), then renames it over the old one. */
 async function writeSecretFile(dir: string, name: string, value: string, owner?: { uid: number; gid: number }): Promise<void> {
   const temp = join(dir, `.${name}.${randomBytes(6).toString('hex')}`);
-  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o400);
+  const self = process.getuid?.();
+  // A worker that is not root cannot give the file to the VM's user; the VM's root has no CAP_DAC_OVERRIDE, so
+  // it then needs the read bit for others. The project folder's name (the project id) is the only way in: the
+  // OEM root above it is traverse-only (0711), so other host users cannot list it.
+  const mode = owner !== undefined && self !== 0 && self !== owner.uid ? 0o444 : 0o400;
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   try {
     await handle.writeFile(value, 'utf8');
-    if (owner !== undefined && process.getuid?.() === 0) await handle.chown(owner.uid, owner.gid);
+    if (owner !== undefined && self === 0) await handle.chown(owner.uid, owner.gid);
     await handle.sync();
   } catch (error) {
     await handle.close();
