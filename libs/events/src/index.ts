@@ -10,3 +10,6 @@ export { RedisJsonCache, RedisJsonCacheOptions } from './redis-json.cache';
 export { ProjectEventPublisher, ProjectEventPublisherOptions, socketIoKey, eventKeys } from './project-event.publisher';
 export { ProjectEventReplay, ProjectEventReplayOptions } from './project-event.replay';
 export { RedisIoAdapter, RedisIoAdapterOptions } from './redis-io.adapter';
+export {
+  ViewerSessionStore, ViewerSessionStoreOptions, ViewerGrant, ViewerSession, TicketRedemption, SessionCreation,
+} from './viewer-session.store';
