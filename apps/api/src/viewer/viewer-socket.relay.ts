@@ -19,6 +19,7 @@ export const VIEWER_CLOSE = { ENDED: 4001, PROTOCOL: 4002, UPSTREAM: 4003 } as c
 
 interface OpenViewer {
   session: ViewerSession;
+  filter: RfbInputFilter;
   browser: WebSocket;
   vm: WebSocket;
   /** Browser traffic since the last check (what keeps a session from going idle). */
@@ -88,9 +89,9 @@ export class ViewerSocketRelay implements OnApplicationBootstrap, OnApplicationS
 
   private bridge(session: ViewerSession, browser: WebSocket, vmUrl: string): void {
     const vm = new WebSocket(vmUrl, browser.protocol ? [browser.protocol] : [], { perMessageDeflate: false, handshakeTimeout: 10_000 });
-    const entry: OpenViewer = { session, browser, vm, active: true };
-    this.open.add(entry);
     const filter = new RfbInputFilter(session.viewOnly);
+    const entry: OpenViewer = { session, filter, browser, vm, active: true };
+    this.open.add(entry);
     const early: Buffer[] = [];
     browser.on('message', (data: RawData) => {
       entry.active = true;
@@ -130,7 +131,10 @@ export class ViewerSocketRelay implements OnApplicationBootstrap, OnApplicationS
       entry.browser.terminate();
       entry.vm.terminate();
     }, 5_000).unref();
-    this.logger.log({ projectId: entry.session.projectId, userId: entry.session.userId, code }, 'viewer disconnected');
+    this.logger.log(
+      { projectId: entry.session.projectId, userId: entry.session.userId, code, viewOnly: entry.session.viewOnly, dropped: entry.filter.droppedCount },
+      'viewer disconnected',
+    );
   }
 
   /** Closes sockets whose session ended, whose project stopped or went away, or whose user lost access. */
