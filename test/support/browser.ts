@@ -12,27 +12,32 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+// Functions run in the page use `(globalThis as any).document` (this project compiles without the DOM's types);
+// functions, not strings: the viewer's CSP forbids eval, which string expressions would need.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
 /** Resolves once noVNC's page reports its connection up (its own `noVNC_connected` state on <html>). */
 export async function novncConnected(page: Page, timeoutMs = 30_000): Promise<void> {
-  await page.waitForFunction("document.documentElement.classList.contains('noVNC_connected')", undefined, { timeout: timeoutMs });
+  await page.waitForFunction(() => (globalThis as any).document.documentElement.classList.contains('noVNC_connected'), undefined, { timeout: timeoutMs });
 }
 
 /** Resolves once noVNC's page no longer reports a connection. */
 export async function novncDisconnected(page: Page, timeoutMs = 30_000): Promise<void> {
-  await page.waitForFunction("!document.documentElement.classList.contains('noVNC_connected')", undefined, { timeout: timeoutMs });
+  await page.waitForFunction(() => !(globalThis as any).document.documentElement.classList.contains('noVNC_connected'), undefined, { timeout: timeoutMs });
 }
 
 /** noVNC's screen canvas as a PNG (the framebuffer as the browser drew it). */
 export async function novncCanvasPng(page: Page): Promise<Buffer> {
-  // Evaluated in the page (this project compiles without the DOM's types, hence a string).
-  const dataUrl = (await page.evaluate("document.querySelector('#noVNC_container canvas').toDataURL('image/png')")) as string;
+  const dataUrl = (await page.evaluate(() => (globalThis as any).document.querySelector('#noVNC_container canvas').toDataURL('image/png'))) as string;
   return Buffer.from(dataUrl.replace(/^data:image\/png;base64,/, ''), 'base64');
 }
 
 /** The canvas's box on the page, to click at a framebuffer coordinate (the canvas is scaled to the window). */
 export async function canvasPoint(page: Page, fbX: number, fbY: number): Promise<{ x: number; y: number }> {
-  const box = (await page.evaluate(
-    "(() => { const c = document.querySelector('#noVNC_container canvas'); const b = c.getBoundingClientRect(); return { left: b.left, top: b.top, width: b.width, height: b.height, w: c.width, h: c.height }; })()",
-  )) as { left: number; top: number; width: number; height: number; w: number; h: number };
+  const box = (await page.evaluate(() => {
+    const c = (globalThis as any).document.querySelector('#noVNC_container canvas');
+    const b = c.getBoundingClientRect();
+    return { left: b.left, top: b.top, width: b.width, height: b.height, w: c.width, h: c.height };
+  })) as { left: number; top: number; width: number; height: number; w: number; h: number };
   return { x: box.left + (fbX * box.width) / box.w, y: box.top + (fbY * box.height) / box.h };
 }

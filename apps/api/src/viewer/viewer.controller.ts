@@ -6,7 +6,7 @@ import type { Request, Response } from 'express';
 import { IdParamDto } from '../common/id-param.dto';
 import { ReqMeta } from '../common/request-meta';
 import { OpenViewerDto, viewerPagePath, ViewerTicketResponseDto } from './viewer.dto';
-import { relayViewerAsset, VIEWER_COOKIE, viewerCookie, viewerSecret } from './viewer.http';
+import { relayViewerAsset, viewerCookie, viewerSecret } from './viewer.http';
 import { ViewerService } from './viewer.service';
 
 @ApiTags('projects')
@@ -42,7 +42,7 @@ export class ViewerRelayController {
     res.setHeader('set-cookie', viewerCookie(session.id, secret, req.secure));
     res.setHeader('cache-control', 'no-store');
     res.setHeader('referrer-policy', 'no-referrer');
-    res.redirect(303, viewerPagePath(session.id, session.viewOnly));
+    res.redirect(303, viewerPagePath(session.id, session.viewOnly, this.viewer.browserOrigin(req.protocol, req.headers.host)));
   }
 
   // Each noVNC page load fetches a few dozen files; they are authorized by the session, not rate-limited.
@@ -55,4 +55,3 @@ export class ViewerRelayController {
   }
 }
 
-export { VIEWER_COOKIE };

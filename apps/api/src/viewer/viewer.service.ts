@@ -125,6 +125,16 @@ export class ViewerService {
     return true;
   }
 
+  /**
+   * Where the browser reaches the API: PUBLIC_URL when set, else the scheme and Host of its own request (a browser
+   * cannot be made to send another site's Host). Null for a Host that is not a plain host[:port].
+   */
+  browserOrigin(protocol: string, host: string | undefined): URL | null {
+    if (this.config.PUBLIC_URL) return new URL(this.config.PUBLIC_URL);
+    if (!host || !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(host)) return null;
+    return new URL(`${protocol === 'https' ? 'https' : 'http'}://${host}`);
+  }
+
   /** Ends a project's sessions at once (deleted or stopped); open sockets close on their next check. */
   endProject(grant: Omit<ViewerGrant, 'viewOnly'>): Promise<void> {
     return this.store.endProject(grant.userId, grant.projectId);
