@@ -259,8 +259,11 @@ describe('Connect: the project desktop in a real browser through the platform (c
     try {
       assert.match(page.url(), /[?&]view_only=1/, "noVNC's own view-only switch is on");
       // Turn noVNC's switch off: the page now sends keys and pointer events, and only the relay stands between.
+      const seen = watchPage(page);
       await page.goto(page.url().replace('view_only=1', 'view_only=0'));
-      await novncConnected(page);
+      await novncConnected(page).catch((err: Error) => {
+        throw new Error(`${err.message}\npage: ${seen.join('\n')}`);
+      });
       const before = await screenshot();
       await eventually(async () => ((await compare(await novncCanvasPng(page), before)).meanDiff < 6 ? true : undefined), 20_000, 'the canvas to show the VM screen');
       const point = await canvasPoint(page, 200, 200);
@@ -272,7 +275,10 @@ describe('Connect: the project desktop in a real browser through the platform (c
       // (The page's first socket, before the switch was turned off, closed with nothing to drop.)
       const line = await eventually(async () => api.logs.map(parseLine).find(
         (l) => l.msg === 'viewer disconnected' && l.projectId === project.id && l.viewOnly === true && Number(l.dropped) > 0,
-      ), 20_000, "the view-only viewer's disconnection, with input dropped");
+      ), 20_000, "the view-only viewer's disconnection, with input dropped").catch((err: Error) => {
+        const relay = api.logs.filter((l) => /"viewer (connected|disconnected|stream refused)"/.test(l)).map((l) => l.slice(0, 400));
+        throw new Error(`${err.message}\nrelay log: ${relay.join('\n')}`);
+      });
       // Each character is a key press and a release; the click a few pointer events.
       assert.ok(Number(line.dropped) >= 2 * 'echo must-not-arrive'.length + 2, `input dropped by the relay: ${line.dropped}`);
       assert.equal(await changedShare(before, await screenshot()), 0, 'the browser input never reached the VM');
@@ -328,6 +334,7 @@ describe('Connect: the project desktop in a real browser through the platform (c
         ws.once('error', () => resolve('error'));
       });
     assert.equal(await upgrade(a.session!, b.cookiePair!), 403);
+    assert.equal(await upgrade(`${a.session!}/../x`, a.cookiePair!), 404, 'not a viewer socket path');
     assert.equal(await upgrade(a.session!, a.cookiePair!), 'RFB 003.008\n', "the VM's VNC server greets through the relay");
   });
 
@@ -339,7 +346,6 @@ describe('Connect: the project desktop in a real browser through the platform (c
   });
 
   it('ends an open viewer when the project is deleted, and refuses its tickets and sessions afterwards', async () => {
-    const spare = await openTicket(alice, project.id);
     const { url } = await openTicket(alice, project.id);
     const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
     const page = await context.newPage();
@@ -352,13 +358,15 @@ describe('Connect: the project desktop in a real browser through the platform (c
       await page.goto(`${api.url()}${url}`);
       await novncConnected(page);
       const sessionPath = new URL(page.url()).pathname.replace(/vnc\.html$/, '');
+      const spare = await openTicket(alice, project.id);
       await api.as(alice).delete(`/api/projects/${project.id}?confirm=${encodeURIComponent('View A')}`).expect(202);
+      // A ticket issued before the deletion, used after it.
+      const late = await redeem(spare.url);
+      assert.ok([404, 409].includes(late.status), `a ticket of the deleted project: ${late.status}`);
       await closed;
       await novncDisconnected(page);
       const again = await page.goto(`${api.url()}${sessionPath}vnc.html`);
       assert.ok([403, 404, 409].includes(again!.status()), `the session's path after deletion: ${again!.status()}`);
-      const late = await redeem(spare.url);
-      assert.ok([404, 409].includes(late.status), `a ticket of the deleted project: ${late.status}`);
       const post = await api.as(alice).post(`/api/projects/${project.id}/viewer`).send({});
       assert.ok([404, 409].includes(post.status), `a new viewer of the deleted project: ${post.status}`);
     } finally {

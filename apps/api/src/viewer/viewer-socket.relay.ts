@@ -28,8 +28,8 @@ interface OpenViewer {
 
 /**
  * Relays noVNC's WebSocket to the VM's viewer (`/websockify` on port 8006, bridged there to its VNC server),
- * browser → VM through RfbInputFilter (which drops input of view-only sessions). Handles only upgrades under
- * `/viewer/`; socket.io's own path is left to socket.io. Open sockets re-check their session every
+ * browser → VM through RfbInputFilter (which drops input of view-only sessions). Handles upgrades under
+ * `/viewer/`, leaves socket.io's path (WS_PATH) to socket.io and refuses every other upgrade. Open sockets re-check their session every
  * VIEWER_CHECK_INTERVAL_MS and are closed once it has ended, its project stopped or was deleted, or its user
  * lost access.
  */
@@ -69,7 +69,10 @@ export class ViewerSocketRelay implements OnApplicationBootstrap, OnApplicationS
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = req.url ?? '';
-    if (!url.startsWith('/viewer/')) return; // socket.io's (or nobody's): not ours to answer
+    // socket.io's own (engine.io matches its path plus "/" as a prefix); it is told not to end other upgrades
+    // (RedisIoAdapter), so upgrades that are neither its nor a viewer's are refused here.
+    if (url.startsWith(`${this.config.WS_PATH.replace(/\/$/, '')}/`)) return;
+    if (!url.startsWith('/viewer/')) return refuse(socket, 404, 'Not Found');
     const match = SOCKET_PATH.exec(url);
     if (!match || !SESSION_ID_RE.test(match[1])) return refuse(socket, 404, 'Not Found');
     // A page of another site cannot open a viewer's socket (the SameSite=Strict cookie already says so).
