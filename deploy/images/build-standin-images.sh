@@ -7,7 +7,8 @@
 #   layout deploy/bundle.Dockerfile produces), so tests run exactly what operators build;
 # - pantheon/vm-standin: a stand-in for dockurr/windows (imported, not a product image): TigerVNC's Xvnc on 5900,
 #   twm and an xterm, the real guest agent (from the project's /oem, else the copy baked in from dist/) and the
-#   viewer's port 8006, started by deploy/images/vm-standin/init.js under tini. Needs `npm run build` first.
+#   viewer's port 8006 (the real noVNC, /websockify bridged to the VNC server), started by
+#   deploy/images/vm-standin/init.js under tini. Needs `npm run build` first.
 #
 # Usage:
 #   build-standin-images.sh [--force]                              node-base, vm-standin, share
@@ -334,6 +335,19 @@ stage_agent() {
   done
 }
 
+# The viewer of dockurr/windows on port 8006: noVNC at /opt/novnc (the npm package @novnc/novnc gives core/,
+# vendor/ and package.json; vnc.html and app/ of the same release are in vm-standin/novnc-app, since the npm
+# package ships the library only) and ws for init.js's websockify bridge.
+stage_novnc() {
+  local rootfs=$1
+  [ -f "$REPO_ROOT/node_modules/@novnc/novnc/core/rfb.js" ] || die "vm-standin: node_modules/@novnc/novnc not found (npm install)"
+  [ -f "$REPO_ROOT/node_modules/ws/index.js" ] || die "vm-standin: node_modules/ws not found (npm install)"
+  mkdir -p "$rootfs/opt/novnc" "$rootfs/app/node_modules"
+  cp -a "$REPO_ROOT/node_modules/@novnc/novnc/." "$rootfs/opt/novnc/"
+  cp -a "$IMAGES_DIR/vm-standin/novnc-app/." "$rootfs/opt/novnc/"
+  cp -a "$REPO_ROOT/node_modules/ws" "$rootfs/app/node_modules/ws"
+}
+
 build_vm_standin_image() {
   local name=pantheon/vm-standin hash rootfs f tool path
   [ -f "$REPO_ROOT/dist/apps/guest-agent/src/main.js" ] || die "vm-standin: dist/apps/guest-agent not found (run npm run build first)"
@@ -343,6 +357,9 @@ build_vm_standin_image() {
   hash=$({
     echo "$RUNTIME_HASH"
     sha256sum "$IMAGES_DIR/vm-standin/init.js"
+    # noVNC (the npm package's core/ and vendor/, the release's vnc.html and app/) and ws, served on 8006.
+    (cd "$IMAGES_DIR/vm-standin" && find novnc-app -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+    (cd "$REPO_ROOT/node_modules" && find @novnc/novnc ws -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
     (cd "$REPO_ROOT/dist" && find apps/guest-agent/src libs/guest-agent/src -type f -name '*.js' ! -name '*.spec.js' -print0 |
       LC_ALL=C sort -z | xargs -0 -r sha256sum)
     for f in "${VM_STANDIN_BINARIES[@]}" $(vm_standin_tools); do sha256sum "$(readlink -f "$f")"; done
@@ -366,6 +383,7 @@ build_vm_standin_image() {
   sed -i 's|^root:x:0:0:root:/root:/sbin/nologin|root:x:0:0:root:/root:/bin/sh|' "$rootfs/etc/passwd"
   stage_agent "$rootfs/opt/pantheon/agent"
   cp "$IMAGES_DIR/vm-standin/init.js" "$rootfs/app/init.js"
+  stage_novnc "$rootfs"
   import_rootfs "$rootfs" "$name" "$hash" '["/usr/bin/tini", "--", "/usr/local/bin/node", "/app/init.js"]'
   rm -rf "$rootfs"
   echo "$name:$TAG built"

@@ -83,7 +83,7 @@ describe('projects: provisioning on a real Docker engine, status over socket.io'
 
     const got = await api.as(alice).get(`/api/projects/${projectA.id}`).expect(200);
     assert.equal(got.body.status, 'running');
-    assert.equal(got.body.viewer_url, `http://${got.body.network.vm_ip}:8006/`);
+    assert.equal(got.body.viewer_url, `/api/projects/${got.body.id}/viewer`, "the route that opens a viewer, not the VM's address");
   });
 
   it('builds the network, VM, share and multi-homed tools API as designed (docker inspect)', async () => {

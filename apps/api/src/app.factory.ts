@@ -40,8 +40,11 @@ export async function createApp(opts: CreateAppOptions = {}): Promise<NestExpres
   app.useWebSocketAdapter(
     new RedisIoAdapter(app, { redisUrl: config.REDIS_URL, redisPrefix: config.REDIS_PREFIX, path: config.WS_PATH, corsOrigins: origins }),
   );
-  // The LLM gateway keeps the provider-style paths (/v1/...) that OpenAI and Anthropic clients expect.
-  app.setGlobalPrefix('api', { exclude: ['health', 'ready', { path: 'v1/*path', method: RequestMethod.ALL }] });
+  // The LLM gateway keeps the provider-style paths (/v1/...) that OpenAI and Anthropic clients expect; the
+  // browser side of "Connect" (ticket links, noVNC's files under a session's path) lives at /viewer/....
+  app.setGlobalPrefix('api', {
+    exclude: ['health', 'ready', { path: 'v1/*path', method: RequestMethod.ALL }, { path: 'viewer/*path', method: RequestMethod.GET }],
+  });
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

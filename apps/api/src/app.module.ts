@@ -30,6 +30,7 @@ import { RealtimeModule } from './realtime/realtime.module';
 import { SettingsModule } from './settings/settings.module';
 import { UsageModule } from './usage/usage.module';
 import { UsersModule } from './users/users.module';
+import { ViewerModule } from './viewer/viewer.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -113,6 +114,7 @@ export class AppModule implements NestModule {
         ProjectTokensModule,
         LlmProxyModule,
         ProjectMcpModule,
+        ViewerModule,
         RealtimeModule.forRoot(auth),
       ],
       // Global guards run in this order: authenticate first, so the rate limit can count per user.

@@ -13,17 +13,20 @@
  * is one, else a random token nobody knows: its public routes (/health, /version, /info, /probe) work, commands
  * are refused. Like the VBScript supervisor on Windows, the agent is restarted when it exits.
  *
- * Port 8006 stands for dockurr's viewer: GET /health → {"status":"ok","role":"vm"}, GET / a page, GET /status the
- * phase. noVNC is not served yet: serveViewerAsset and the `upgrade` handler are the seam for it.
+ * Port 8006 is dockurr's viewer, as there: the real noVNC (its files at /opt/novnc: `core/` and `vendor/` from
+ * the npm package @novnc/novnc, `vnc.html` and `app/` from the same noVNC release) and a WebSocket at
+ * `/websockify` bridged to the VNC server on 127.0.0.1:5900 (websockify's job in dockurr: binary messages ↔ TCP
+ * bytes). Also GET /health → {"status":"ok","role":"vm"} and GET /status, the phase.
  *
- * Dependency-free (node built-ins), like everything in the stand-in rootfs.
+ * Node built-ins plus the npm package `ws` (copied into the rootfs at /app/node_modules/ws).
  */
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { existsSync, mkdirSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdirSync, readFile, writeFileSync } = require('node:fs');
 const http = require('node:http');
 const net = require('node:net');
-const os = require('node:os');
+const path = require('node:path');
+const { WebSocketServer } = require('ws');
 
 const DISPLAY = ':0';
 const RFB_PORT = 5900;
@@ -34,6 +37,7 @@ const OEM_AGENT = '/oem/pantheon/agent/apps/guest-agent/src/main.js';
 const OEM_TOKEN = '/oem/pantheon/agent-token';
 const BAKED_AGENT = '/opt/pantheon/agent/apps/guest-agent/src/main.js';
 const FALLBACK_TOKEN = '/run/pantheon/agent-token';
+const NOVNC_DIR = '/opt/novnc';
 const SPEC_DEFAULTS = { VERSION: '11', RAM_SIZE: '4G', CPU_CORES: '2', DISK_SIZE: '64G' };
 
 const state = { phase: 'booting', agent: null, since: new Date().toISOString() };
@@ -171,33 +175,38 @@ async function boot() {
   startAgent();
 }
 
-function viewerPage() {
-  const env = vmEnv();
-  return `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Pantheon VM viewer (stand-in)</title></head>
-<body>
-<h1>Windows ${env.VERSION} (stand-in)</h1>
-<p>Host ${os.hostname()} &middot; ${env.CPU_CORES} CPU &middot; ${env.RAM_SIZE} RAM &middot; ${env.DISK_SIZE} disk &middot; phase ${state.phase}</p>
-<p>VNC (RFB) on port ${RFB_PORT}; the noVNC client is not bundled in this image yet.</p>
-</body>
-</html>
-`;
-}
-
 function sendJson(res, status, body) {
   const payload = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload), 'cache-control': 'no-store' });
   res.end(payload);
 }
 
-/**
- * Seam for noVNC (dockurr/windows serves it on 8006): its static files (vnc.html, core/, vendor/) are to be served
- * here and the `upgrade` handler below is to bridge the WebSocket to 127.0.0.1:5900. Returns false (nothing served)
- * while the image carries no noVNC.
- */
-function serveViewerAsset(_pathname, _res) {
-  return false;
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.mp3': 'audio/mpeg',
+  '.oga': 'audio/ogg',
+  '.ttf': 'font/ttf',
+  '.woff': 'font/woff',
+};
+
+/** noVNC's files, as dockurr's nginx serves them (`/` is vnc.html). Nothing outside NOVNC_DIR is reachable. */
+function serveViewerAsset(req, pathname, res) {
+  const relative = pathname === '/' ? 'vnc.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+  const file = path.resolve(NOVNC_DIR, relative);
+  const type = MIME[path.extname(file)];
+  if (!file.startsWith(`${NOVNC_DIR}/`) || !type) return sendJson(res, 404, { error: 'not_found' });
+  readFile(file, (err, body) => {
+    if (err) return sendJson(res, 404, { error: 'not_found' });
+    res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'cache-control': 'no-cache' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  return undefined;
 }
 
 const viewer = http.createServer((req, res) => {
@@ -207,16 +216,33 @@ const viewer = http.createServer((req, res) => {
   if (pathname === '/status') {
     return sendJson(res, 200, { phase: state.phase, since: state.since, agent: state.agent, rfb_port: RFB_PORT, agent_port: AGENT_PORT });
   }
-  if (pathname === '/') {
-    const page = viewerPage();
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(page) });
-    return res.end(page);
+  try {
+    return serveViewerAsset(req, pathname, res);
+  } catch {
+    return sendJson(res, 400, { error: 'bad_path' });
   }
-  if (serveViewerAsset(pathname, res)) return undefined;
-  return sendJson(res, 404, { error: 'not_found' });
 });
-viewer.on('upgrade', (_req, socket) => {
-  socket.end('HTTP/1.1 501 Not Implemented\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+
+/** websockify: each WebSocket is one TCP connection to the VNC server, binary messages carrying its bytes. */
+const websockify = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+viewer.on('upgrade', (req, socket, head) => {
+  const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+  if (pathname !== '/websockify') {
+    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    return;
+  }
+  websockify.handleUpgrade(req, socket, head, (ws) => {
+    const vnc = net.connect({ host: '127.0.0.1', port: RFB_PORT });
+    vnc.setNoDelay(true);
+    vnc.on('data', (chunk) => {
+      if (ws.readyState === ws.OPEN) ws.send(chunk, { binary: true });
+    });
+    vnc.on('error', () => ws.close(1011, 'vnc unavailable'));
+    vnc.on('close', () => ws.close());
+    ws.on('message', (data) => vnc.write(Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)));
+    ws.on('close', () => vnc.destroy());
+    ws.on('error', () => vnc.destroy());
+  });
 });
 viewer.listen(VIEWER_PORT, '0.0.0.0');
 
@@ -224,6 +250,7 @@ function shutdown(code) {
   if (stopping) return;
   stopping = true;
   viewer.close();
+  for (const client of websockify.clients) client.terminate();
   for (const child of children) child.kill('SIGTERM');
   setTimeout(() => process.exit(code), 1000).unref();
   setInterval(() => {

@@ -248,6 +248,20 @@ export const envSchema = z.object({
     }, 'must be JSON like {"provider/model": {"input": 2.5, "output": 10}}'),
   /** Where the API reaches a project's MCP tools; `{tools_ip}` is the project's tools API address (.1). */
   TOOLS_MCP_URL_TEMPLATE: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL template').default('http://{tools_ip}:8090/mcp'),
+  /**
+   * "Connect": where the API reaches a project VM's web viewer (noVNC, port 8006 of dockurr/windows) over the
+   * project network; `{vm_ip}` is the VM's address (.2). No VM port is published on the host.
+   */
+  VM_VIEWER_URL_TEMPLATE: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL template').default('http://{vm_ip}:8006'),
+  /** Lifetime of a viewer ticket (the single-use link `POST /api/projects/:id/viewer` returns). */
+  VIEWER_TICKET_TTL_S: z.coerce.number().int().min(1).max(600).default(60),
+  /** A viewer session with no HTTP request and no WebSocket traffic for this long ends. */
+  VIEWER_IDLE_TIMEOUT_S: z.coerce.number().int().min(5).max(86_400).default(900),
+  /** Open viewer sessions allowed per project and per user. */
+  VIEWER_MAX_PER_PROJECT: z.coerce.number().int().min(1).max(100).default(3),
+  VIEWER_MAX_PER_USER: z.coerce.number().int().min(1).max(100).default(5),
+  /** How often an open viewer WebSocket re-checks its session, the project's state and the user's access. */
+  VIEWER_CHECK_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(5_000),
   /** Turns a chat may keep calling tools before it must answer. */
   CHAT_MAX_TOOL_STEPS: z.coerce.number().int().min(1).max(50).default(8),
   /** Earlier messages of a conversation sent as context with a single new message. */

@@ -11,3 +11,6 @@ export { ProjectEventPublisher, ProjectEventPublisherOptions, socketIoKey, event
 export { ProjectEventListener } from './project-event.listener';
 export { ProjectEventReplay, ProjectEventReplayOptions } from './project-event.replay';
 export { RedisIoAdapter, RedisIoAdapterOptions } from './redis-io.adapter';
+export {
+  ViewerSessionStore, ViewerSessionStoreOptions, ViewerGrant, ViewerSession, TicketRedemption, SessionCreation,
+} from './viewer-session.store';

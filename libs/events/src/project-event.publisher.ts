@@ -1,7 +1,7 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type Redis from 'ioredis';
 import { PROJECT_STATUSES, ProjectEvent, ProjectEventInput } from './project-events';
-import { projectRoom, ServerToClientEvents, userRoom, WS_NAMESPACE } from './socket-events';
+import { projectRoom, ServerToClientEvents, userRoom, ViewerOpenedEvent, WS_NAMESPACE } from './socket-events';
 
 export interface ProjectEventPublisherOptions {
   /** The deployment's REDIS_PREFIX; the client's keyPrefix must be `${redisPrefix}:`. */
@@ -123,7 +123,22 @@ export class ProjectEventPublisher {
     return event;
   }
 
-  private async broadcast(userId: string, event: ProjectEvent): Promise<void> {
+  /** Tells the owner's sockets that a viewer was opened (live only: notices are not kept for replay). */
+  async notifyViewerOpened(userId: string, event: ViewerOpenedEvent): Promise<void> {
+    if (!UUID_RE.test(userId) || !UUID_RE.test(event.projectId)) throw new TypeError('viewer notice: ids must be lower-case UUIDs');
+    await this.emit(userId, event.projectId, 'viewer:opened', event);
+  }
+
+  private broadcast(userId: string, event: ProjectEvent): Promise<void> {
+    return this.emit(userId, event.projectId, 'project:update', event);
+  }
+
+  private async emit<E extends keyof ServerToClientEvents>(
+    userId: string,
+    projectId: string,
+    name: E,
+    payload: Parameters<ServerToClientEvents[E]>[0],
+  ): Promise<void> {
     // The emitter fires PUBLISH and drops its promise; this shim keeps it, so a failed broadcast rejects
     // publish() instead of becoming an unhandled rejection. PUBLISH is sent synchronously by emit().
     let sent: Promise<number> | undefined;
@@ -132,8 +147,8 @@ export class ProjectEventPublisher {
     };
     new Emitter<ServerToClientEvents>(client, { key: this.channelKey })
       .of(WS_NAMESPACE)
-      .to([userRoom(userId), projectRoom(event.projectId)])
-      .emit('project:update', event);
+      .to([userRoom(userId), projectRoom(projectId)])
+      .emit(name, ...([payload] as Parameters<ServerToClientEvents[E]>));
     await sent;
   }
 }

@@ -42,6 +42,10 @@ export class RedisIoAdapter extends IoAdapter {
       path: this.options.path,
       serveClient: false,
       maxHttpBufferSize: MAX_MESSAGE_BYTES,
+      // engine.io would end every other WebSocket upgrade after 1 s unless answered by then, racing other
+      // upgrade handlers that check credentials first (the API's viewer relay); the API's upgrade router
+      // answers upgrades that belong to nobody instead (apps/api viewer-socket.relay.ts).
+      destroyUpgrade: false,
       cors: { origin: this.options.corsOrigins.length > 0 ? this.options.corsOrigins : false, credentials: true },
       adapter: createAdapter(pub, sub, { key: socketIoKey(this.options.redisPrefix) }),
     });

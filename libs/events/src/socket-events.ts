@@ -6,6 +6,16 @@ export const WS_NAMESPACE = '/ws';
 /** Server → client events. */
 export interface ServerToClientEvents {
   'project:update': (event: ProjectEvent) => void;
+  /** A viewer ("Connect") was opened on one of the user's projects: a notice only, not replayed. */
+  'viewer:opened': (event: ViewerOpenedEvent) => void;
+}
+
+/** Payload of `viewer:opened`: never the ticket or the session's id. */
+export interface ViewerOpenedEvent {
+  projectId: string;
+  viewOnly: boolean;
+  /** ISO-8601 time the viewer was opened. */
+  at: string;
 }
 
 /** `subscribe` payload: all own projects, or one project; `lastSeq` replays what was missed. */

@@ -13,6 +13,10 @@ export enum DomainErrorCode {
   DEPENDENCY_UNAVAILABLE = 'DEPENDENCY_UNAVAILABLE',
   /** The platform's configured capacity (projects, RAM, CPUs) has no room for the request: try later. */
   PLATFORM_AT_CAPACITY = 'PLATFORM_AT_CAPACITY',
+  /** A viewer ticket that was already used or has expired. */
+  VIEWER_TICKET_GONE = 'VIEWER_TICKET_GONE',
+  /** A viewer path opened without that session's own cookie, or after the session ended. */
+  VIEWER_SESSION_INVALID = 'VIEWER_SESSION_INVALID',
 }
 
 /** Rule violations raised by services; the error map turns codes into statuses. */

@@ -104,6 +104,8 @@ describe('mapError', () => {
         [DomainErrorCode.TOKEN_BUDGET_EXHAUSTED]: 429,
         [DomainErrorCode.DEPENDENCY_UNAVAILABLE]: 502,
         [DomainErrorCode.PLATFORM_AT_CAPACITY]: 503,
+        [DomainErrorCode.VIEWER_TICKET_GONE]: 410,
+        [DomainErrorCode.VIEWER_SESSION_INVALID]: 403,
       };
       for (const code of Object.values(DomainErrorCode)) {
         assert.ok(code in expected, `DomainErrorCode ${code} has no expectation`);

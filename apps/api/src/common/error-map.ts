@@ -39,6 +39,8 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   [DomainErrorCode.TOKEN_BUDGET_EXHAUSTED]: HttpStatus.TOO_MANY_REQUESTS,
   [DomainErrorCode.DEPENDENCY_UNAVAILABLE]: HttpStatus.BAD_GATEWAY,
   [DomainErrorCode.PLATFORM_AT_CAPACITY]: HttpStatus.SERVICE_UNAVAILABLE,
+  [DomainErrorCode.VIEWER_TICKET_GONE]: HttpStatus.GONE,
+  [DomainErrorCode.VIEWER_SESSION_INVALID]: HttpStatus.FORBIDDEN,
 };
 
 /** Provider failures, named after the provider; never 401 (that would read as our own auth failing). */

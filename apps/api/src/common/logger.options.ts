@@ -16,6 +16,13 @@ export function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
+/** Viewer links and session paths are credentials: the ticket and the session id never reach a log line. */
+export function loggedPath(url: string): string {
+  const path = url.split('?')[0];
+  if (!path.startsWith('/viewer/')) return path;
+  return path.replace(/^\/viewer\/t\/[^/]*/, '/viewer/t/[ticket]').replace(/^\/viewer\/(?!t\/)[^/]+/, '/viewer/[session]');
+}
+
 // Responses a client can produce at will, by the thousand (bad tokens, floods past a limit): sampled.
 const SAMPLED_STATUSES = new Set([401, 429]);
 
@@ -41,7 +48,7 @@ export function httpLoggerOptions(config: AppConfig): Options {
       req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
         id: req.id,
         method: req.method,
-        path: req.url.split('?')[0],
+        path: loggedPath(req.url),
         remoteAddress: req.remoteAddress,
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

@@ -5,6 +5,7 @@ import { subnetForIndex } from '@pantheon/ipam';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { PageInfoDto, PageQueryDto } from '../common/pagination.dto';
+import { viewerOpenPath } from '../viewer/viewer.dto';
 
 export const WINDOWS_VERSIONS = ['11'] as const;
 
@@ -83,7 +84,11 @@ export class ProjectResponseDto {
   @ApiProperty({ nullable: true, type: ProjectNetworkDto }) network!: ProjectNetworkDto | null;
   @ApiProperty({ nullable: true, type: Number, description: 'Token budget for LLM calls made by the project' })
   token_budget!: number | null;
-  @ApiProperty({ nullable: true, type: String, description: 'VM viewer (noVNC) on the platform network, when running' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: "Connect: POST here (owner's bearer) for a single-use link that opens the desktop in the browser; null unless running",
+  })
   viewer_url!: string | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
@@ -114,7 +119,7 @@ export function mapProject(p: ProjectRecord): ProjectResponseDto {
       ? { subnet: subnet.cidr, gateway: subnet.gateway, tools_ip: subnet.tools, vm_ip: subnet.vm, share_ip: subnet.share }
       : null,
     token_budget: p.tokenBudget === null || p.tokenBudget === undefined ? null : Number(p.tokenBudget),
-    viewer_url: subnet && p.status === 'running' ? `http://${subnet.vm}:8006/` : null,
+    viewer_url: subnet && p.status === 'running' ? viewerOpenPath(p.id) : null,
     created_at: p.createdAt.toISOString(),
     updated_at: p.updatedAt.toISOString(),
   };

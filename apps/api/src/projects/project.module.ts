@@ -5,8 +5,10 @@ import type Redis from 'ioredis';
 import { ProjectController } from './project.controller';
 import { ProjectQueue } from './project-queue.provider';
 import { ProjectService } from './project.service';
+import { ViewerModule } from '../viewer/viewer.module';
 
 @Module({
+  imports: [ViewerModule],
   controllers: [ProjectController],
   providers: [
     ProjectService,

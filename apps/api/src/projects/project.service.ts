@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuthUser, RequestMeta } from '@pantheon/auth';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { AuditLogRepository, DbService, isUniqueViolation, ProjectRecord, ProjectRepository, Tx } from '@pantheon/db';
-import { ProjectEventPublisher } from '@pantheon/events';
+import { ProjectEventPublisher, ViewerSessionStore } from '@pantheon/events';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
 import { pageInfo } from '../common/pagination.dto';
 import {
@@ -32,6 +32,7 @@ export class ProjectService {
     private readonly audit: AuditLogRepository,
     private readonly queue: ProjectQueue,
     private readonly events: ProjectEventPublisher,
+    private readonly viewers: ViewerSessionStore,
   ) {}
 
   /** Subscribers see a project appear or start deleting at once; a Redis hiccup must not fail the request. */
@@ -179,7 +180,11 @@ export class ProjectService {
       });
       return { project: { ...current, status: 'deleting', progressStep: 'deprovision' }, changed: true };
     });
-    if (changed) await this.announce(user.id, id, 'deleting');
+    if (changed) {
+      await this.announce(user.id, id, 'deleting');
+      // Open viewers of the project end now (their sockets close on the relay's next check).
+      await this.viewers.endProject(user.id, id).catch((err: Error) => this.logger.warn({ projectId: id, err: err.message }, 'ending viewers failed'));
+    }
     await this.queue
       .enqueueDeprovision({ userId: user.id, projectId: id, requestId: meta.requestId ?? null })
       .catch((err: Error) => this.logger.warn({ projectId: id, err: err.message }, 'enqueue failed; the reconciler will retry'));
