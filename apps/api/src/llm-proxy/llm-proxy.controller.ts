@@ -7,9 +7,21 @@ import { upstreamTimingFor } from '../metrics/upstream-timing';
 import { ModelListService } from '../models/model-list.service';
 import { ProjectPrincipal, ProjectTokenGuard } from '../project-tokens/project-token.guard';
 import { LlmProxyExceptionFilter } from './llm-proxy-exception.filter';
-import { LlmProxyService } from './llm-proxy.service';
+import { AnthropicClientContext, LlmProxyService } from './llm-proxy.service';
 
 type ProxyRequest = Request & { projectPrincipal: ProjectPrincipal };
+
+/** Of an Anthropic client's headers, only the API version and its betas go upstream (never its credentials). */
+function anthropicClient(req: Request): AnthropicClientContext {
+  const headers: Record<string, string> = {};
+  for (const name of ['anthropic-version', 'anthropic-beta']) {
+    const value = req.headers[name];
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  if (typeof req.query.beta === 'string') query.beta = req.query.beta;
+  return { headers, query };
+}
 
 interface OpenAIModelList {
   object: 'list';
@@ -49,6 +61,12 @@ export class LlmProxyController {
   @HttpCode(200)
   async messages(@Req() req: ProxyRequest, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const signal = clientGone(res);
-    await sendJsonOrStream(res, await this.proxy.anthropicMessages(req.projectPrincipal, body, signal, upstreamTimingFor(req)), signal);
+    await sendJsonOrStream(res, await this.proxy.anthropicMessages(req.projectPrincipal, body, anthropicClient(req), signal, upstreamTimingFor(req)), signal);
+  }
+
+  @Post('messages/count_tokens')
+  @HttpCode(200)
+  countTokens(@Req() req: ProxyRequest, @Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<{ input_tokens: number }> {
+    return this.proxy.anthropicCountTokens(req.projectPrincipal, body, anthropicClient(req), clientGone(res));
   }
 }

@@ -1,5 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  AnthropicProvider,
+  anthropicUsageToNeutral,
+  AnthropicUsageTracker,
+  SseFrame,
   AnthropicMessagesRequest,
   anthropicRequestToNeutral,
   anthropicSseErrorFrame,
@@ -19,8 +23,29 @@ import { isCallFailure, mapError } from '../common/error-map';
 import type { JsonOrStream } from '../common/sse';
 import type { UpstreamTiming } from '../metrics/upstream-timing';
 import type { ProjectPrincipal } from '../project-tokens/project-token.guard';
-import { completeMetered, MeteringDeps, openMeteredCall, streamMetered } from '../usage/metered-call';
+import { estimateUsage } from '../usage/budget';
+import {
+  CallRequest,
+  CallTarget,
+  completeMetered,
+  forwardMetered,
+  forwardStreamMetered,
+  MeteredCall,
+  MeteringDeps,
+  openMeteredCall,
+  resolveUnmetered,
+  streamMetered,
+} from '../usage/metered-call';
+import { anthropicErrorType } from './llm-proxy-exception.filter';
 import { METERING } from '../usage/metering.provider';
+
+/** What an Anthropic client sent besides its body that an Anthropic upstream must see too. */
+export interface AnthropicClientContext {
+  /** `anthropic-version` and `anthropic-beta`, when the client sent them. */
+  headers: Record<string, string>;
+  /** `beta=true` and the like. */
+  query: Record<string, string>;
+}
 
 /**
  * Serves either wire format from any provider: the request is translated to the neutral model, sent with the
@@ -54,10 +79,22 @@ export class LlmProxyService {
     };
   }
 
-  async anthropicMessages(p: ProjectPrincipal, body: unknown, signal: AbortSignal, timing?: UpstreamTiming): Promise<JsonOrStream<unknown>> {
+  /**
+   * Anthropic Messages as current clients send them. To an Anthropic upstream the client's body goes as it is
+   * (only `model` replaced), so thinking signatures, cache_control, betas and unknown fields survive; to any
+   * other family it is translated through the neutral model (see anthropicRequestToNeutral for what is dropped).
+   */
+  async anthropicMessages(
+    p: ProjectPrincipal,
+    body: unknown,
+    client: AnthropicClientContext,
+    signal: AbortSignal,
+    timing?: UpstreamTiming,
+  ): Promise<JsonOrStream<unknown>> {
     const raw = body as AnthropicMessagesRequest & { stream?: boolean };
     const { model, request } = splitModel(anthropicRequestToNeutral(raw));
     const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef: model, source: 'gateway', request, timing });
+    if (call.provider instanceof AnthropicProvider) return this.forwardAnthropic(p, call.provider, call, raw, request, client, signal);
     if (raw.stream !== true) {
       return { json: neutralToAnthropicResponse(await completeMetered(this.metering, call, request, signal), { model }) };
     }
@@ -67,11 +104,53 @@ export class LlmProxyService {
       stream: (async function* () {
         for await (const event of events) for (const e of encoder.push(event)) yield anthropicSseFrame(e);
       })(),
-      errorFrame: (err) => {
-        this.logStreamFailure(p, err);
-        return anthropicSseErrorFrame('api_error', mapError(err).message);
-      },
+      errorFrame: (err) => this.anthropicErrorFrame(p, err),
     };
+  }
+
+  /** `POST /v1/messages/count_tokens`: Anthropic upstreams count; for the others it is an estimate. */
+  async anthropicCountTokens(p: ProjectPrincipal, body: unknown, client: AnthropicClientContext, signal: AbortSignal): Promise<{ input_tokens: number }> {
+    const raw = body as AnthropicMessagesRequest;
+    // count_tokens takes no max_tokens; the neutral request wants one.
+    const { model, request } = splitModel(anthropicRequestToNeutral({ ...raw, max_tokens: 1 }));
+    const { provider, target } = await resolveUnmetered(this.metering, p.userId, model);
+    if (provider instanceof AnthropicProvider) {
+      const { input_tokens } = await provider.countTokens({ ...target, body: raw as unknown as Record<string, unknown>, headers: client.headers, query: client.query, signal });
+      return { input_tokens };
+    }
+    return { input_tokens: estimateUsage(request, 0).promptTokens };
+  }
+
+  private forwardAnthropic(
+    p: ProjectPrincipal,
+    provider: AnthropicProvider,
+    call: MeteredCall,
+    raw: AnthropicMessagesRequest & { stream?: boolean },
+    request: CallRequest,
+    client: AnthropicClientContext,
+    signal: AbortSignal,
+  ): Promise<JsonOrStream<unknown>> | JsonOrStream<unknown> {
+    const body = raw as unknown as Record<string, unknown>;
+    const params = (target: CallTarget) => ({ ...target, body, headers: client.headers, query: client.query, signal });
+    if (raw.stream !== true) {
+      return forwardMetered(this.metering, call, request, async (target) => {
+        const message = await provider.forwardMessages(params(target));
+        return { value: message, usage: anthropicUsageToNeutral(message.usage) };
+      }).then((json) => ({ json }));
+    }
+    const events = forwardStreamMetered(this.metering, call, request, (target) => provider.streamForwardMessages(params(target)), new AnthropicUsageTracker());
+    return {
+      stream: (async function* () {
+        for await (const event of events) yield { event: event.type, data: event };
+      })(),
+      errorFrame: (err) => this.anthropicErrorFrame(p, err),
+    };
+  }
+
+  private anthropicErrorFrame(p: ProjectPrincipal, err: unknown): SseFrame {
+    this.logStreamFailure(p, err);
+    const mapped = mapError(err);
+    return anthropicSseErrorFrame(mapped.status >= 500 ? 'api_error' : anthropicErrorType(mapped.status), mapped.message);
   }
 
   private logStreamFailure(p: ProjectPrincipal, err: unknown): void {

@@ -78,12 +78,7 @@ export async function openMeteredCall(
     timing?: UpstreamTiming;
   },
 ): Promise<MeteredCall> {
-  let ref;
-  try {
-    ref = parseModelRef(call.modelRef);
-  } catch {
-    throw new DomainError(DomainErrorCode.INVALID, 'model must look like provider/model, e.g. openai/gpt-4o');
-  }
+  const ref = parseRef(call.modelRef);
   const opened = {
     userId: call.userId,
     projectId: call.projectId,
@@ -146,6 +141,81 @@ export async function* streamMetered(deps: MeteringDeps, call: MeteredCall, requ
     throw err;
   } finally {
     await record(deps, call, reservation, status, usage, started, failure);
+  }
+}
+
+/** Where and with what a call's request goes; the gateway's pass-through sends it itself. */
+export interface CallTarget {
+  model: string;
+  apiKey: string;
+  baseUrl?: string;
+  fetch?: typeof fetch;
+}
+
+/**
+ * One request the gateway forwards in the upstream's own format (no neutral translation): admitted and
+ * recorded like {@link completeMetered}; `send` returns the answer and the usage it carried.
+ */
+export async function forwardMetered<T>(
+  deps: MeteringDeps,
+  call: MeteredCall,
+  request: CallRequest,
+  send: (target: CallTarget) => Promise<{ value: T; usage: Usage }>,
+): Promise<T> {
+  const reservation = await admit(deps, call, request);
+  const started = performance.now();
+  try {
+    const { value, usage } = await send({ ...target(call), fetch: call.key.fetch?.buffered });
+    await record(deps, call, reservation, 'ok', usage, started);
+    return value;
+  } catch (err) {
+    await record(deps, call, reservation, statusOf(err), { promptTokens: 0, completionTokens: 0 }, started, err);
+    throw err;
+  }
+}
+
+/**
+ * {@link forwardMetered} for a stream: the upstream's events pass through untouched while `usageOf` reads them;
+ * the usage seen so far is recorded however the stream ends.
+ */
+export async function* forwardStreamMetered<E>(
+  deps: MeteringDeps,
+  call: MeteredCall,
+  request: CallRequest,
+  open: (target: CallTarget) => AsyncIterable<E>,
+  tracker: { push(event: E): void; readonly usage: Usage },
+): AsyncGenerator<E> {
+  const reservation = await admit(deps, call, request);
+  const started = performance.now();
+  let status: CallStatus = 'aborted';
+  let failure: unknown;
+  try {
+    for await (const event of open({ ...target(call), fetch: call.key.fetch?.stream })) {
+      tracker.push(event);
+      yield event;
+    }
+    status = 'ok';
+  } catch (err) {
+    status = statusOf(err);
+    failure = err;
+    throw err;
+  } finally {
+    await record(deps, call, reservation, status, tracker.usage, started, failure);
+  }
+}
+
+/** The provider and decrypted key for a request that is neither metered nor budgeted (token counting). */
+export async function resolveUnmetered(deps: MeteringDeps, userId: string, modelRef: string): Promise<{ provider: ChatProvider; target: CallTarget }> {
+  const ref = parseRef(modelRef);
+  const key = await deps.db.withUser(userId, (tx) => deps.vault.resolve(tx, ref.provider, undefined));
+  return { provider: deps.registry.get(ref.provider), target: { model: ref.model, apiKey: key.apiKey, baseUrl: key.baseUrl, fetch: key.fetch?.buffered } };
+}
+
+function parseRef(modelRef: string): ReturnType<typeof parseModelRef> {
+  try {
+    return parseModelRef(modelRef);
+  } catch {
+    throw new DomainError(DomainErrorCode.INVALID, 'model must look like provider/model, e.g. openai/gpt-4o');
   }
 }
 

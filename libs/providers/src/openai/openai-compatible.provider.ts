@@ -81,6 +81,16 @@ export class OpenAICompatibleProvider extends SdkProvider<OpenAI, OpenAIChatChun
     if (this.id === 'openai' || this.id === 'xai') {
       for (const key of NON_OPENAI_PARAMETERS) delete body[key];
     }
+    // Only OpenRouter takes a reasoning ask for any model (it ignores it where it has no meaning); the others
+    // reject reasoning parameters for models that do not think, and a gateway cannot tell which those are.
+    if (this.id === 'openrouter' && p.reasoning) {
+      const { budgetTokens, effort } = p.reasoning;
+      body.reasoning = budgetTokens
+        ? { max_tokens: budgetTokens }
+        : effort && effort !== 'adaptive'
+          ? { effort: effort === 'max' ? 'high' : effort === 'minimal' ? 'low' : effort }
+          : { enabled: true };
+    }
     if (this.id === 'openai' && body.max_tokens != null) {
       // OpenAI's reasoning models reject max_tokens; max_completion_tokens works for every current model.
       body.max_completion_tokens = body.max_tokens;

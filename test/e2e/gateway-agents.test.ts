@@ -1,0 +1,252 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import { createProject, createUser, TestUser } from '../factories';
+import { startTestApi, TestApi } from '../support/api';
+import { adminPool } from '../support/db';
+import { fakeProviderKey, FakeProviders, RecordedRequest, startFakeProviders } from '../support/fake-providers';
+import { findRepoRoot, OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
+
+/** The agent-request corpus (test/fixtures/agent-requests, made by its generate.mjs). */
+function fixture(name: string): Record<string, any> {
+  return JSON.parse(readFileSync(path.join(findRepoRoot(), 'test', 'fixtures', 'agent-requests', name), 'utf8'));
+}
+
+/** Parses an SSE body into [event, data] pairs. */
+function parseSse(text: string): { event: string; data: any }[] {
+  return text
+    .split('\n\n')
+    .filter((block) => block.trim())
+    .map((block) => ({ event: /^event: (.+)$/m.exec(block)?.[1] ?? 'message', data: JSON.parse(/^data: (.+)$/m.exec(block)?.[1] ?? 'null') }));
+}
+
+/** The text an Anthropic message (or its stream) carries. */
+function textOf(message: { content: { type: string; text?: string }[] }): string {
+  return message.content.filter((b) => b.type === 'text').map((b) => b.text).join('');
+}
+
+function textOfStream(events: { event: string; data: any }[]): string {
+  return events.filter((e) => e.event === 'content_block_delta' && e.data.delta.type === 'text_delta').map((e) => e.data.delta.text).join('');
+}
+
+const BETAS = 'claude-code-20250219,interleaved-thinking-2025-05-14,context-management-2025-06-27,mid-conversation-system-2025-01-01,effort-2025-11-24';
+
+/** Every family the corpus is replayed against, with what its fake sees of the request. */
+const FAMILIES = ['anthropic', 'openai', 'openrouter', 'google'] as const;
+
+describe('LLM gateway: Anthropic Messages as current coding agents send them', () => {
+  let issuer: OidcIssuerHandle;
+  let fakes: FakeProviders;
+  let api: TestApi;
+  let url: string;
+  let alice: TestUser;
+  let projectId: string;
+  let projectToken: string;
+  const keys: Record<string, string> = {};
+  const admin = adminPool();
+
+  before(async () => {
+    issuer = await startOidcIssuer();
+    fakes = await startFakeProviders();
+    api = await startTestApi(issuer, {
+      OPENAI_BASE_URL: fakes.baseUrls.openai,
+      OPENROUTER_BASE_URL: fakes.baseUrls.openrouter,
+      ANTHROPIC_BASE_URL: fakes.baseUrls.anthropic,
+      GOOGLE_AI_BASE_URL: fakes.baseUrls.google,
+      PROVIDER_TIMEOUT_MS: '5000',
+      REDIS_PREFIX: `${process.env.REDIS_PREFIX}:gw-agents`,
+    });
+    url = await api.listen();
+    alice = await createUser(api, issuer, 'gw-alice');
+    for (const provider of FAMILIES) {
+      keys[provider] = fakeProviderKey(`gw-${provider}`);
+      await api.as(alice).post('/api/user/api-keys').send({ name: provider, provider, key: keys[provider] }).expect(201);
+    }
+    projectId = (await createProject(api, alice, { name: 'Agents' })).id;
+    projectToken = (await api.as(alice).post(`/api/projects/${projectId}/tokens`).send({ name: 'agent' }).expect(201)).body.token;
+  });
+
+  after(async () => {
+    await api?.close();
+    await fakes?.stop();
+    await issuer?.stop();
+    await admin.end();
+  });
+
+  /** POST /v1/messages?beta=true the way Claude Code sends it. */
+  const send = (body: unknown, pathAndQuery = '/v1/messages?beta=true') =>
+    fetch(`${url}${pathAndQuery}`, {
+      method: 'POST',
+      headers: { 'x-api-key': projectToken, 'anthropic-version': '2023-06-01', 'anthropic-beta': BETAS, 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  const lastUpstream = async (family: string): Promise<RecordedRequest> => {
+    const all = (await fakes.requests()).filter((r) => r.family === family && r.method === 'POST');
+    assert.ok(all.length > 0, `no request reached the ${family} fake`);
+    return all[all.length - 1]!;
+  };
+
+  it('answers the HEAD / probe with 200 and no credentials', async () => {
+    const res = await fetch(`${url}/`, { method: 'HEAD' });
+    assert.equal(res.status, 200);
+  });
+
+  it('keeps the REST API strict (depth 8, 100kb) while the gateway takes deep, large bodies', async () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 12; i++) deep = { a: deep };
+    const rest = await api.as(alice).put('/api/user/settings').send({ model_parameters: deep });
+    assert.equal(rest.status, 400);
+    assert.match(JSON.stringify(rest.body), /nested too deeply \(max depth 8\)/);
+    const big = await api.as(alice).put('/api/user/settings').send({ preferred_model: 'x'.repeat(200_000) });
+    assert.equal(big.status, 413);
+
+    // 5 MB of image through the gateway: far beyond the REST limit, well within the gateway's.
+    const image = fixture('image-and-document.json');
+    const padded = structuredClone(image);
+    padded.model = 'anthropic/fake-echo';
+    padded.messages[0].content.push({ type: 'text', text: 'pad '.repeat(1_300_000) });
+    const res = await send(padded);
+    assert.equal(res.status, 200, await res.clone().text());
+
+    const tooBig = await send({ model: 'anthropic/fake-echo', max_tokens: 5, messages: [{ role: 'user', content: 'x'.repeat(33 * 1024 * 1024) }] });
+    assert.equal(tooBig.status, 413);
+    const error = (await tooBig.json()) as { type: string; error: { type: string; message: string } };
+    assert.deepEqual([error.type, error.error.type], ['error', 'request_too_large']);
+    assert.match(error.error.message, /limit 32mb/);
+  });
+
+  for (const family of FAMILIES) {
+    it(`replays the Claude Code first request (streaming and not) against the ${family} fake, answering in Anthropic's format`, async () => {
+      const corpus = fixture('claude-code-first.json');
+      const model = `${family}/fake-echo`;
+      await fakes.reset();
+
+      const streamed = await send({ ...corpus, model });
+      assert.equal(streamed.status, 200, await streamed.clone().text());
+      assert.match(streamed.headers.get('content-type') ?? '', /text\/event-stream/);
+      const events = parseSse(await streamed.text());
+      assert.equal(events[0]?.event, 'message_start');
+      assert.equal(events[events.length - 1]?.event, 'message_stop');
+      assert.equal(textOfStream(events), 'echo: Now run the tests please');
+      const delta = events.find((e) => e.event === 'message_delta');
+      assert.equal(delta?.data.delta.stop_reason, 'end_turn');
+      assert.ok(delta?.data.usage.output_tokens > 0);
+
+      const upstream = await lastUpstream(family);
+      const body = upstream.body as Record<string, any>;
+      const seen = JSON.stringify(body);
+      assert.ok(!seen.includes(projectToken) && !JSON.stringify(upstream.headers).includes(projectToken), 'the project token never goes upstream');
+      if (family === 'anthropic') {
+        // Pass-through: the body as the client sent it, only the model swapped; betas and the query go along.
+        assert.deepEqual(body, { ...corpus, model: 'fake-echo' });
+        assert.match(upstream.path, /^\/anthropic\/v1\/messages\?beta=true$/);
+        assert.equal(upstream.headers['anthropic-beta'], BETAS);
+        assert.ok([upstream.headers['x-api-key'], upstream.headers.authorization].some((v) => String(v).includes(keys.anthropic!)), 'the owner key, not the token');
+        assert.equal(upstream.headers['anthropic-version'], '2023-06-01', "the client's API version, not the SDK's default");
+      } else if (family === 'google') {
+        assert.equal(body.tools[0].functionDeclarations.length, 24);
+        const system = body.systemInstruction.parts.map((p: { text: string }) => p.text).join('\n');
+        assert.match(system, /Claude Code/);
+        assert.match(system, /working directory is now \/repo\/src/, 'the mid-conversation system message is hoisted');
+        assert.ok(!seen.includes('signature') && !seen.includes('cache_control') && !seen.includes('context_management'));
+      } else {
+        assert.equal(body.tools.length, 24);
+        const roles = body.messages.map((m: { role: string }) => m.role);
+        assert.deepEqual(roles, ['system', 'user', 'assistant', 'tool', 'system', 'user'], 'the system message stays where the client put it');
+        assert.match(body.messages[4].content, /working directory is now \/repo\/src/);
+        assert.equal(body.user, corpus.metadata.user_id);
+        assert.equal(body.stream_options?.include_usage, true);
+        assert.ok(!seen.includes('EqQBCkYI') && !seen.includes('cache_control') && !seen.includes('context_management') && !seen.includes('redacted'));
+        // Only OpenRouter takes a reasoning ask for any model; plain OpenAI would reject it for non-reasoning models.
+        if (family === 'openrouter') assert.deepEqual(body.reasoning, { effort: 'high' });
+        else assert.equal(body.reasoning, undefined);
+      }
+
+      const plain = await send({ ...corpus, model, stream: false });
+      assert.equal(plain.status, 200);
+      const message = (await plain.json()) as { type: string; role: string; content: { type: string; text?: string }[]; stop_reason: string; usage: { input_tokens: number } };
+      assert.deepEqual([message.type, message.role, message.stop_reason], ['message', 'assistant', 'end_turn']);
+      assert.equal(textOf(message), 'echo: Now run the tests please');
+      assert.ok(message.usage.input_tokens > 0);
+    });
+
+    it(`replays the image and document request against the ${family} fake`, async () => {
+      const res = await send({ ...fixture('image-and-document.json'), model: `${family}/fake-screenshot` });
+      assert.equal(res.status, 200, await res.clone().text());
+      const message = (await res.json()) as { content: { type: string; text?: string }[] };
+      assert.equal(textOf(message), 'I see image/png 64x48, application/pdf (not a PNG)');
+    });
+  }
+
+  it('round-trips thinking signatures to Anthropic through the official SDK, with betas, and records usage', async () => {
+    const client = new Anthropic({ apiKey: projectToken, baseURL: url, maxRetries: 0 });
+    await fakes.reset();
+    const history = [
+      { role: 'user' as const, content: 'first' },
+      {
+        role: 'assistant' as const,
+        content: [
+          { type: 'thinking' as const, thinking: 'let me think', signature: 'sig-ABC/123+==' },
+          { type: 'redacted_thinking' as const, data: 'opaque-data' },
+          { type: 'text' as const, text: 'answer' },
+        ],
+      },
+      { role: 'user' as const, content: 'second' },
+    ];
+    const message = await client.beta.messages.create({
+      model: 'anthropic/fake-echo',
+      max_tokens: 2000,
+      betas: ['interleaved-thinking-2025-05-14'],
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: history,
+    });
+    assert.equal(textOf(message as never), 'echo: second');
+    const upstream = await lastUpstream('anthropic');
+    const body = upstream.body as { messages: unknown[]; thinking: unknown };
+    assert.deepEqual(body.messages, history, 'thinking blocks and signatures arrive unchanged');
+    assert.deepEqual(body.thinking, { type: 'enabled', budget_tokens: 1024 });
+    assert.equal(upstream.headers['anthropic-beta'], 'interleaved-thinking-2025-05-14');
+
+    const stream = client.messages.stream({ model: 'anthropic/fake-echo', max_tokens: 100, messages: [{ role: 'user', content: 'stream me please' }] });
+    const final = await stream.finalMessage();
+    assert.equal(textOf(final), 'echo: stream me please');
+    const { rows } = await admin.query(
+      `select prompt_tokens, completion_tokens from usage_events where project_id = $1 and provider = 'anthropic' and status = 'ok' order by created_at desc limit 1`,
+      [projectId],
+    );
+    assert.deepEqual(rows[0], { prompt_tokens: 3, completion_tokens: 4 }, 'usage read from message_start and message_delta');
+  });
+
+  it('counts tokens: passed through to Anthropic, estimated for other families', async () => {
+    const client = new Anthropic({ apiKey: projectToken, baseURL: url, maxRetries: 0 });
+    const counted = await client.messages.countTokens({ model: 'anthropic/fake-echo', system: 'one two', messages: [{ role: 'user', content: 'three four five' }] });
+    assert.equal(counted.input_tokens, 5, 'the fake counts words');
+    const upstream = await lastUpstream('anthropic');
+    assert.match(upstream.path, /\/v1\/messages\/count_tokens$/);
+    const corpus = fixture('claude-code-first.json');
+    const estimated = await send({ ...corpus, model: 'openai/fake-echo', max_tokens: undefined, stream: undefined }, '/v1/messages/count_tokens?beta=true');
+    assert.equal(estimated.status, 200);
+    const { input_tokens } = (await estimated.json()) as { input_tokens: number };
+    assert.ok(input_tokens > 10_000, `an estimate from the text and the tool schemas (${input_tokens})`);
+  });
+
+  it("answers errors in Anthropic's shapes, so the SDK raises its own classes", async () => {
+    const client = new Anthropic({ apiKey: projectToken, baseURL: url, maxRetries: 0 });
+    await assert.rejects(
+      client.messages.create({ model: 'anthropic/no-such-model', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+      (err: unknown) => err instanceof Anthropic.NotFoundError && (err.error as { error: { type: string } }).error.type === 'not_found_error',
+    );
+    await assert.rejects(
+      client.messages.create({ model: 'openai/fake-echo', messages: [{ role: 'user', content: 'x' }] } as never),
+      (err: unknown) => err instanceof Anthropic.BadRequestError && /max_tokens/.test((err as Error).message),
+    );
+    const bad = await send('{not json');
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as { error: { type: string } }).error.type, 'invalid_request_error');
+    const count = await send('{}', '/v1/messages/count_tokens');
+    assert.equal(((await count.json()) as { type: string }).type, 'error');
+  });
+});
