@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { createProject, createUser, TestUser } from '../factories';
 import { startTestApi, TestApi } from '../support/api';
 import { adminPool } from '../support/db';
@@ -42,6 +43,7 @@ describe('LLM gateway: Anthropic Messages as current coding agents send them', (
   let api: TestApi;
   let url: string;
   let alice: TestUser;
+  let bob: TestUser;
   let projectId: string;
   let projectToken: string;
   const keys: Record<string, string> = {};
@@ -60,6 +62,7 @@ describe('LLM gateway: Anthropic Messages as current coding agents send them', (
     });
     url = await api.listen();
     alice = await createUser(api, issuer, 'gw-alice');
+    bob = await createUser(api, issuer, 'gw-bob');
     for (const provider of FAMILIES) {
       keys[provider] = fakeProviderKey(`gw-${provider}`);
       await api.as(alice).post('/api/user/api-keys').send({ name: provider, provider, key: keys[provider] }).expect(201);
@@ -248,5 +251,92 @@ describe('LLM gateway: Anthropic Messages as current coding agents send them', (
     assert.equal(((await bad.json()) as { error: { type: string } }).error.type, 'invalid_request_error');
     const count = await send('{}', '/v1/messages/count_tokens');
     assert.equal(((await count.json()) as { type: string }).type, 'error');
+  });
+
+  describe('per-project model routing', () => {
+    const routes = {
+      default_model: 'openai/fake-echo',
+      reasoning_model: 'anthropic/fake-echo',
+      small_model: 'google/fake-echo',
+      aliases: { 'claude-opus-4-1': 'openrouter/fake-echo', 'my-tools': 'openai/fake-tool' },
+    };
+    const lastUsage = async () =>
+      (await admin.query(`select provider, model, requested_model from usage_events where project_id = $1 order by id desc limit 1`, [projectId])).rows[0];
+
+    it('stores the routing table per project, validated, for its owner only', async () => {
+      const empty = await api.as(alice).get(`/api/projects/${projectId}/gateway`).expect(200);
+      assert.deepEqual(empty.body, { project_id: projectId, default_model: null, reasoning_model: null, small_model: null, aliases: {}, updated_at: null });
+      await api.as(alice).put(`/api/projects/${projectId}/gateway`).send({ ...routes, default_model: 'gpt-4o' }).expect(400);
+      await api.as(alice).put(`/api/projects/${projectId}/gateway`).send({ ...routes, aliases: { x: 'not a ref' } }).expect(400);
+      await api.as(alice).put(`/api/projects/${projectId}/gateway`).send({ ...routes, extra: 1 }).expect(400);
+      const saved = await api.as(alice).put(`/api/projects/${projectId}/gateway`).send(routes).expect(200);
+      assert.deepEqual({ ...saved.body, updated_at: undefined }, { project_id: projectId, ...routes, updated_at: undefined });
+      const read = await api.as(alice).get(`/api/projects/${projectId}/gateway`).expect(200);
+      assert.deepEqual(read.body.aliases, routes.aliases);
+      await api.as(bob).get(`/api/projects/${projectId}/gateway`).expect(404);
+      await api.as(bob).put(`/api/projects/${projectId}/gateway`).send(routes).expect(404);
+    });
+
+    it("routes a coding agent's model names: alias, small for haiku, reasoning when thinking, default; recorded in usage", async () => {
+      const corpus = fixture('claude-code-first.json');
+      // claude-sonnet-… with adaptive thinking → reasoning_model (an Anthropic upstream: passed through).
+      await fakes.reset();
+      const thinking = await send({ ...corpus, stream: false });
+      assert.equal(thinking.status, 200, await thinking.clone().text());
+      assert.equal(textOf((await thinking.json()) as never), 'echo: Now run the tests please');
+      assert.equal(((await lastUpstream('anthropic')).body as { model: string }).model, 'fake-echo');
+      assert.deepEqual(await lastUsage(), { provider: 'anthropic', model: 'fake-echo', requested_model: corpus.model });
+
+      const client = new Anthropic({ apiKey: projectToken, baseURL: url, maxRetries: 0 });
+      const haiku = await client.messages.create({ model: 'claude-haiku-4-5-20251001', max_tokens: 50, messages: [{ role: 'user', content: 'title please' }] });
+      assert.equal(textOf(haiku as never), 'echo: title please');
+      assert.deepEqual(await lastUsage(), { provider: 'google', model: 'fake-echo', requested_model: 'claude-haiku-4-5-20251001' });
+
+      const opus = await client.messages.create({ model: 'claude-opus-4-1-20250805', max_tokens: 50, messages: [{ role: 'user', content: 'via alias' }] });
+      assert.equal(textOf(opus as never), 'echo: via alias');
+      assert.deepEqual(await lastUsage(), { provider: 'openrouter', model: 'fake-echo', requested_model: 'claude-opus-4-1-20250805' });
+
+      const sonnet = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'no thinking' }] });
+      assert.equal(textOf(sonnet as never), 'echo: no thinking');
+      assert.deepEqual(await lastUsage(), { provider: 'openai', model: 'fake-echo', requested_model: 'claude-sonnet-4-5' });
+
+      const openai = new OpenAI({ apiKey: projectToken, baseURL: `${url}/v1`, maxRetries: 0 });
+      const gpt = await openai.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'default route' }] });
+      assert.equal(gpt.choices[0]?.message.content, 'echo: default route');
+      const effort = await openai.chat.completions.create({ model: 'gpt-5', reasoning_effort: 'high', messages: [{ role: 'user', content: 'think' }] });
+      assert.equal(effort.choices[0]?.message.content, 'echo: think');
+      assert.deepEqual(await lastUsage(), { provider: 'anthropic', model: 'fake-echo', requested_model: 'gpt-5' });
+
+      // An explicit provider/model passes as it is and records no requested name.
+      await client.messages.create({ model: 'openai/fake-echo', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] });
+      assert.deepEqual(await lastUsage(), { provider: 'openai', model: 'fake-echo', requested_model: null });
+    });
+
+    it("lists what the project can ask for, aliases included, in the client's format", async () => {
+      const openai = new OpenAI({ apiKey: projectToken, baseURL: `${url}/v1`, maxRetries: 0 });
+      const ids = (await openai.models.list()).data.map((m) => m.id);
+      for (const id of ['claude-opus-4-1', 'my-tools', 'openai/fake-echo', 'anthropic/fake-echo', 'google/fake-echo']) assert.ok(ids.includes(id), `${id} in ${ids.join(',')}`);
+      const client = new Anthropic({ apiKey: projectToken, baseURL: url, maxRetries: 0 });
+      const page = await client.models.list();
+      assert.ok(page.data.some((m) => m.id === 'claude-opus-4-1' && m.type === 'model'));
+    });
+
+    it("answers a name nothing serves with 404 in the client's format", async () => {
+      await api.as(alice).put(`/api/projects/${projectId}/gateway`).send({ ...routes, default_model: null, reasoning_model: null }).expect(200);
+      const client = new Anthropic({ apiKey: projectToken, baseURL: url, maxRetries: 0 });
+      await assert.rejects(
+        client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+        (err: unknown) => err instanceof Anthropic.NotFoundError && /No model serves .{0,4}claude-sonnet-4-5/.test((err as Error).message),
+      );
+      const openai = new OpenAI({ apiKey: projectToken, baseURL: `${url}/v1`, maxRetries: 0 });
+      await assert.rejects(
+        openai.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'x' }] }),
+        (err: unknown) => err instanceof OpenAI.NotFoundError,
+      );
+      // Still served: haiku-class names by small_model, aliases.
+      const haiku = await client.messages.create({ model: 'claude-3-5-haiku-latest', max_tokens: 5, messages: [{ role: 'user', content: 'ok' }] });
+      assert.equal(textOf(haiku as never), 'echo: ok');
+      await api.as(alice).put(`/api/projects/${projectId}/gateway`).send({ default_model: null, reasoning_model: null, small_model: null, aliases: {} }).expect(200);
+    });
   });
 });

@@ -25,6 +25,7 @@ import { ApiMetricsModule } from './metrics/api-metrics.module';
 import { ModelsModule } from './models/models.module';
 import { ProjectTokensModule } from './project-tokens/project-tokens.module';
 import { ProjectModule } from './projects/project.module';
+import { ProjectGatewayModule } from './project-gateway/project-gateway.module';
 import { ProviderKeysModule } from './provider-keys/provider-keys.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { SettingsModule } from './settings/settings.module';
@@ -112,6 +113,7 @@ export class AppModule implements NestModule {
         UsageModule,
         ChatModule,
         ProjectModule,
+        ProjectGatewayModule,
         ProjectTokensModule,
         LlmProxyModule,
         ProjectMcpModule,

@@ -28,6 +28,13 @@ interface OpenAIModelList {
   data: { id: string; object: 'model'; created: number; owned_by: string }[];
 }
 
+interface AnthropicModelList {
+  data: { type: 'model'; id: string; display_name: string; created_at: string }[];
+  has_more: false;
+  first_id: string | null;
+  last_id: string | null;
+}
+
 /**
  * The LLM proxy ("the gateway" in user docs) for a project's tools API and VM: OpenAI- and Anthropic-compatible
  * endpoints authenticated by a project token. The owner's provider key is decrypted in memory and never leaves
@@ -44,10 +51,15 @@ export class LlmProxyController {
     private readonly models: ModelListService,
   ) {}
 
+  /** What the project can ask for: its aliases first, then the owner's models; Anthropic's shape for Anthropic clients. */
   @Get('models')
-  async listModels(@Req() req: ProxyRequest): Promise<OpenAIModelList> {
-    const { data } = await this.models.list(req.projectPrincipal.userId);
-    return { object: 'list', data: data.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.provider })) };
+  async listModels(@Req() req: ProxyRequest): Promise<OpenAIModelList | AnthropicModelList> {
+    const entries = await this.proxy.modelsFor(req.projectPrincipal, () => this.models.list(req.projectPrincipal.userId).then((l) => l.data));
+    if (req.headers['anthropic-version'] !== undefined) {
+      const data = entries.map((m) => ({ type: 'model' as const, id: m.id, display_name: m.name, created_at: new Date(0).toISOString() }));
+      return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null };
+    }
+    return { object: 'list', data: entries.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.ownedBy })) };
   }
 
   @Post('chat/completions')

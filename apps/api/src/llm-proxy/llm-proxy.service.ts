@@ -19,6 +19,8 @@ import {
   openAISseFrame,
   OpenAIStreamEncoder,
 } from '@pantheon/providers';
+import { ProjectGatewayRepository } from '@pantheon/db';
+import { DomainError, DomainErrorCode } from '../common/domain.error';
 import { isCallFailure, mapError } from '../common/error-map';
 import type { JsonOrStream } from '../common/sse';
 import type { UpstreamTiming } from '../metrics/upstream-timing';
@@ -37,7 +39,16 @@ import {
   streamMetered,
 } from '../usage/metered-call';
 import { anthropicErrorType } from './llm-proxy-exception.filter';
+import { routeModel } from './model-routing';
 import { METERING } from '../usage/metering.provider';
+
+/** One name the gateway's model list offers. */
+export interface GatewayModelEntry {
+  id: string;
+  name: string;
+  /** `alias`, `route` (a routing-table target) or the provider id. */
+  ownedBy: string;
+}
 
 /** What an Anthropic client sent besides its body that an Anthropic upstream must see too. */
 export interface AnthropicClientContext {
@@ -56,12 +67,47 @@ export interface AnthropicClientContext {
 export class LlmProxyService {
   private readonly logger = new Logger('LlmProxyService');
 
-  constructor(@Inject(METERING) private readonly metering: MeteringDeps) {}
+  constructor(
+    @Inject(METERING) private readonly metering: MeteringDeps,
+    private readonly routes: ProjectGatewayRepository,
+  ) {}
+
+  /**
+   * The names a project's clients can ask for: its aliases and routed names (each served by what it routes to),
+   * then every model of the owner as `provider/model`.
+   */
+  async modelsFor(p: ProjectPrincipal, ownerModels: () => Promise<{ id: string; provider: string; name?: string | null }[]>): Promise<GatewayModelEntry[]> {
+    const routes = await this.metering.db.withUser(p.userId, (tx) => this.routes.find(tx, p.projectId));
+    const entries: GatewayModelEntry[] = [];
+    for (const [name, ref] of Object.entries(routes?.aliases ?? {})) entries.push({ id: name, name: `${name} → ${ref}`, ownedBy: 'alias' });
+    const named: [string, string | null | undefined][] = [['default', routes?.defaultModel], ['reasoning', routes?.reasoningModel], ['small', routes?.smallModel]];
+    for (const [role, ref] of named) if (ref) entries.push({ id: ref, name: `${role} model (${ref})`, ownedBy: 'route' });
+    const seen = new Set(entries.map((e) => e.id));
+    for (const m of await ownerModels()) if (!seen.has(m.id)) entries.push({ id: m.id, name: m.name ?? m.id, ownedBy: m.provider });
+    return entries;
+  }
+
+  /**
+   * The project's routing decision for the model a client named (see routeModel); 404 when nothing serves it.
+   * `requestedModel` is what usage records beside the model that served the call.
+   */
+  private async route(p: ProjectPrincipal, requested: string, request: CallRequest): Promise<{ modelRef: string; requestedModel: string | null }> {
+    const routes = await this.metering.db.withUser(p.userId, (tx) => this.routes.find(tx, p.projectId));
+    const decision = routeModel(requested, routes, { reasoning: request.reasoning !== undefined });
+    if (!decision) {
+      throw new DomainError(
+        DomainErrorCode.NOT_FOUND,
+        `No model serves ${JSON.stringify(requested.slice(0, 200))} in this project: name one as provider/model, or set default_model or an alias with PUT /api/projects/${p.projectId}/gateway`,
+      );
+    }
+    return { modelRef: decision.ref, requestedModel: decision.rule === 'ref' ? null : requested };
+  }
 
   async openAIChat(p: ProjectPrincipal, body: unknown, signal: AbortSignal, timing?: UpstreamTiming): Promise<JsonOrStream<unknown>> {
     const raw = body as OpenAIChatRequest & { stream?: boolean; stream_options?: { include_usage?: boolean } };
     const { model, request } = splitModel(openAIRequestToNeutral(raw));
-    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef: model, source: 'gateway', request, timing });
+    const { modelRef, requestedModel } = await this.route(p, model, request);
+    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef, requestedModel, source: 'gateway', request, timing });
     if (raw.stream !== true) {
       return { json: neutralToOpenAIResponse(await completeMetered(this.metering, call, request, signal), { model }) };
     }
@@ -93,7 +139,8 @@ export class LlmProxyService {
   ): Promise<JsonOrStream<unknown>> {
     const raw = body as AnthropicMessagesRequest & { stream?: boolean };
     const { model, request } = splitModel(anthropicRequestToNeutral(raw));
-    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef: model, source: 'gateway', request, timing });
+    const { modelRef, requestedModel } = await this.route(p, model, request);
+    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef, requestedModel, source: 'gateway', request, timing });
     if (call.provider instanceof AnthropicProvider) return this.forwardAnthropic(p, call.provider, call, raw, request, client, signal);
     if (raw.stream !== true) {
       return { json: neutralToAnthropicResponse(await completeMetered(this.metering, call, request, signal), { model }) };
@@ -113,7 +160,8 @@ export class LlmProxyService {
     const raw = body as AnthropicMessagesRequest;
     // count_tokens takes no max_tokens; the neutral request wants one.
     const { model, request } = splitModel(anthropicRequestToNeutral({ ...raw, max_tokens: 1 }));
-    const { provider, target } = await resolveUnmetered(this.metering, p.userId, model);
+    const { modelRef } = await this.route(p, model, request);
+    const { provider, target } = await resolveUnmetered(this.metering, p.userId, modelRef);
     if (provider instanceof AnthropicProvider) {
       const { input_tokens } = await provider.countTokens({ ...target, body: raw as unknown as Record<string, unknown>, headers: client.headers, query: client.query, signal });
       return { input_tokens };

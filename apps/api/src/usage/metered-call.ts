@@ -51,6 +51,8 @@ export interface MeteredCall {
   admitted?: { reservation: string | null };
   /** The HTTP request's upstream clock (the LLM gateway reports its own latency as total minus upstream). */
   timing?: UpstreamTiming;
+  /** The model name the client asked for, when the gateway's routing chose `providerId/model` for it. */
+  requestedModel?: string | null;
 }
 
 export type CallRequest = Omit<ChatRequest, 'model'>;
@@ -76,6 +78,7 @@ export async function openMeteredCall(
     keyId?: string;
     request: CallRequest;
     timing?: UpstreamTiming;
+    requestedModel?: string | null;
   },
 ): Promise<MeteredCall> {
   const ref = parseRef(call.modelRef);
@@ -87,6 +90,7 @@ export async function openMeteredCall(
     providerId: ref.provider,
     model: ref.model,
     timing: call.timing,
+    requestedModel: call.requestedModel ?? null,
   };
   return deps.db.withUser(call.userId, async (tx) => {
     const key = await deps.vault.resolve(tx, ref.provider, call.keyId);
@@ -284,6 +288,10 @@ function record(
     status,
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
+    reasoningTokens: usage.reasoningTokens,
+    cacheReadTokens: usage.cacheReadTokens,
+    cacheWriteTokens: usage.cacheWriteTokens,
+    requestedModel: call.requestedModel ?? null,
     costUsd: costOf(deps.prices[formatModelRef(call.providerId, call.model)], usage),
     latencyMs: Math.round(upstreamMs),
     errorCode: isCallFailure(err) ? err.code : err ? 'INTERNAL' : null,
