@@ -339,4 +339,77 @@ describe('LLM gateway: Anthropic Messages as current coding agents send them', (
       await api.as(alice).put(`/api/projects/${projectId}/gateway`).send({ default_model: null, reasoning_model: null, small_model: null, aliases: {} }).expect(200);
     });
   });
+
+  describe('OpenAI Responses API and embeddings', () => {
+    const tools = [{ type: 'function' as const, name: 'get_weather', description: 'weather', strict: false, parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
+
+    for (const model of ['openai/fake-echo', 'anthropic/fake-echo', 'google/fake-echo']) {
+      it(`serves client.responses.create from ${model.split('/')[0]}, plain and streaming`, async () => {
+        const client = new OpenAI({ apiKey: projectToken, baseURL: `${url}/v1`, maxRetries: 0 });
+        const plain = await client.responses.create({ model, instructions: 'Be brief.', input: 'hello responses', store: false });
+        assert.equal(plain.object, 'response');
+        assert.equal(plain.status, 'completed');
+        assert.equal(plain.output_text, 'echo: hello responses');
+        assert.equal(plain.usage?.input_tokens, 4);
+        assert.equal(plain.usage?.output_tokens, 3);
+
+        const stream = await client.responses.create({ model, input: [{ role: 'user', content: 'stream it' }], stream: true });
+        const types: string[] = [];
+        let text = '';
+        let completed: OpenAI.Responses.Response | undefined;
+        for await (const event of stream) {
+          types.push(event.type);
+          if (event.type === 'response.output_text.delta') text += event.delta;
+          if (event.type === 'response.completed') completed = event.response;
+        }
+        assert.equal(types[0], 'response.created');
+        assert.equal(types[types.length - 1], 'response.completed');
+        assert.equal(text, 'echo: stream it');
+        assert.equal(completed?.usage?.output_tokens, 3);
+
+        const helper = client.responses.stream({ model, input: 'via the helper' });
+        const final = await helper.finalResponse();
+        // The helper's final response has no output_text convenience (this SDK adds it to non-streamed ones only).
+        const message = final.output.find((o) => o.type === 'message');
+        assert.equal(message?.type === 'message' && message.content.map((c) => (c.type === 'output_text' ? c.text : '')).join(''), 'echo: via the helper');
+        assert.equal(final.status, 'completed');
+      });
+    }
+
+    it('runs a function-call round trip over the Responses API', async () => {
+      const client = new OpenAI({ apiKey: projectToken, baseURL: `${url}/v1`, maxRetries: 0 });
+      const first = await client.responses.create({ model: 'anthropic/fake-tool', input: 'weather?', tools });
+      const call = first.output.find((o) => o.type === 'function_call');
+      assert.ok(call && call.type === 'function_call');
+      assert.equal(call.name, 'get_weather');
+      assert.deepEqual(JSON.parse(call.arguments), { city: 'Paris' });
+      const second = await client.responses.create({
+        model: 'anthropic/fake-tool',
+        tools,
+        input: [{ role: 'user', content: 'weather?' }, call, { type: 'function_call_output', call_id: call.call_id, output: 'sunny' }],
+      });
+      assert.equal(second.output_text, 'tool said: sunny');
+      const streamed = await client.responses.stream({ model: 'openai/fake-tool', input: 'weather?', tools }).finalResponse();
+      const streamedCall = streamed.output.find((o) => o.type === 'function_call');
+      assert.deepEqual(streamedCall && streamedCall.type === 'function_call' && JSON.parse(streamedCall.arguments), { city: 'Paris' });
+      await assert.rejects(
+        client.responses.create({ model: 'openai/fake-echo', input: 'x', previous_response_id: 'resp_123' }),
+        (err: unknown) => err instanceof OpenAI.BadRequestError && /previous_response_id/.test((err as Error).message),
+      );
+    });
+
+    it('passes /v1/embeddings through to OpenAI-format providers and meters it', async () => {
+      const client = new OpenAI({ apiKey: projectToken, baseURL: `${url}/v1`, maxRetries: 0 });
+      await fakes.reset();
+      const res = await client.embeddings.create({ model: 'openai/fake-echo', input: ['one two', 'three'], encoding_format: 'float' });
+      assert.deepEqual(res.data.map((d) => d.embedding), [[2, 7, 1, 0], [1, 5, 1, 0]]);
+      assert.equal(res.usage.prompt_tokens, 3);
+      const upstream = await lastUpstream('openai');
+      assert.match(upstream.path, /\/openai\/v1\/embeddings$/);
+      assert.deepEqual(upstream.body, { model: 'fake-echo', input: ['one two', 'three'], encoding_format: 'float' });
+      const { rows } = await admin.query(`select prompt_tokens from usage_events where project_id = $1 and provider = 'openai' order by id desc limit 1`, [projectId]);
+      assert.equal(rows[0].prompt_tokens, 3);
+      await assert.rejects(client.embeddings.create({ model: 'google/fake-echo', input: 'x' }), (err: unknown) => err instanceof OpenAI.BadRequestError);
+    });
+  });
 });

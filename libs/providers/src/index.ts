@@ -37,3 +37,12 @@ export {
   neutralToAnthropicResponse,
 } from './anthropic/anthropic.codec';
 export type { AnthropicMessagesRequest } from './anthropic/anthropic.types';
+export {
+  neutralToResponsesResponse,
+  RESPONSES_DROPPED_ITEMS,
+  responsesRequestToNeutral,
+  responsesSseErrorFrame,
+  responsesSseFrame,
+  ResponsesStreamEncoder,
+} from './openai/openai-responses.codec';
+export type { ResponsesRequest } from './openai/openai-responses.codec';

@@ -69,6 +69,19 @@ export class LlmProxyController {
     await sendJsonOrStream(res, await this.proxy.openAIChat(req.projectPrincipal, body, signal, upstreamTimingFor(req)), signal);
   }
 
+  @Post('responses')
+  @HttpCode(200)
+  async responses(@Req() req: ProxyRequest, @Body() body: unknown, @Res() res: Response): Promise<void> {
+    const signal = clientGone(res);
+    await sendJsonOrStream(res, await this.proxy.openAIResponses(req.projectPrincipal, body, signal, upstreamTimingFor(req)), signal);
+  }
+
+  @Post('embeddings')
+  @HttpCode(200)
+  embeddings(@Req() req: ProxyRequest, @Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+    return this.proxy.openAIEmbeddings(req.projectPrincipal, body, clientGone(res), upstreamTimingFor(req));
+  }
+
   @Post('messages')
   @HttpCode(200)
   async messages(@Req() req: ProxyRequest, @Body() body: unknown, @Res() res: Response): Promise<void> {

@@ -1,5 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  neutralToResponsesResponse,
+  OpenAICompatibleProvider,
+  responsesRequestToNeutral,
+  ResponsesRequest,
+  responsesSseErrorFrame,
+  responsesSseFrame,
+  ResponsesStreamEncoder,
   AnthropicProvider,
   anthropicUsageToNeutral,
   AnthropicUsageTracker,
@@ -29,6 +36,7 @@ import { estimateUsage } from '../usage/budget';
 import {
   CallRequest,
   CallTarget,
+  closeMetered,
   completeMetered,
   forwardMetered,
   forwardStreamMetered,
@@ -153,6 +161,55 @@ export class LlmProxyService {
       })(),
       errorFrame: (err) => this.anthropicErrorFrame(p, err),
     };
+  }
+
+  /** The OpenAI Responses API, translated through the neutral model (any family serves it; nothing is stored). */
+  async openAIResponses(p: ProjectPrincipal, body: unknown, signal: AbortSignal, timing?: UpstreamTiming): Promise<JsonOrStream<unknown>> {
+    const raw = body as ResponsesRequest;
+    const { model, request } = splitModel(responsesRequestToNeutral(raw));
+    const { modelRef, requestedModel } = await this.route(p, model, request);
+    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef, requestedModel, source: 'gateway', request, timing });
+    const echo = { model, request: raw };
+    if (raw.stream !== true) return { json: neutralToResponsesResponse(await completeMetered(this.metering, call, request, signal), echo) };
+    const encoder = new ResponsesStreamEncoder(echo);
+    const events = streamMetered(this.metering, call, request, signal);
+    return {
+      stream: (async function* () {
+        for await (const event of events) for (const e of encoder.push(event)) yield responsesSseFrame(e);
+      })(),
+      errorFrame: (err) => {
+        this.logStreamFailure(p, err);
+        return responsesSseErrorFrame(mapError(err).message);
+      },
+    };
+  }
+
+  /**
+   * `POST /v1/embeddings`, passed through to an OpenAI-format provider (only `model` swapped). Routing applies
+   * aliases and `provider/model` refs only: the chat routes name chat models.
+   */
+  async openAIEmbeddings(p: ProjectPrincipal, body: unknown, signal: AbortSignal, timing?: UpstreamTiming): Promise<unknown> {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new DomainError(DomainErrorCode.INVALID, 'the request body must be an object');
+    const raw = body as Record<string, unknown>;
+    if (typeof raw.model !== 'string' || !raw.model) throw new DomainError(DomainErrorCode.INVALID, 'model must be a non-empty string');
+    if (raw.input === undefined) throw new DomainError(DomainErrorCode.INVALID, 'input is required');
+    const routes = await this.metering.db.withUser(p.userId, (tx) => this.routes.find(tx, p.projectId));
+    const decision = routeModel(raw.model, routes ? { ...routes, defaultModel: null, reasoningModel: null, smallModel: null } : null, { reasoning: false });
+    if (!decision) throw new DomainError(DomainErrorCode.NOT_FOUND, `No embedding model serves ${JSON.stringify(raw.model.slice(0, 200))}: name one as provider/model or add an alias`);
+    // Held against budgets like a prompt of the input's size.
+    const request: CallRequest = { messages: [{ role: 'user', content: JSON.stringify(raw.input) }], parameters: { max_tokens: 0 } };
+    const call = await openMeteredCall(this.metering, {
+      userId: p.userId, projectId: p.projectId, modelRef: decision.ref, requestedModel: decision.rule === 'ref' ? null : raw.model, source: 'gateway', request, timing,
+    });
+    const provider = call.provider;
+    if (!(provider instanceof OpenAICompatibleProvider)) {
+      await closeMetered(this.metering, call);
+      throw new DomainError(DomainErrorCode.INVALID, `${call.providerId} has no OpenAI-format embeddings endpoint; use an OpenAI-compatible provider`);
+    }
+    return forwardMetered(this.metering, call, request, async (target) => {
+      const answer = await provider.embeddings({ ...target, body: raw, signal });
+      return { value: answer, usage: { promptTokens: answer.usage?.prompt_tokens ?? 0, completionTokens: 0 } };
+    });
   }
 
   /** `POST /v1/messages/count_tokens`: Anthropic upstreams count; for the others it is an estimate. */

@@ -54,6 +54,14 @@ export class OpenAICompatibleProvider extends SdkProvider<OpenAI, OpenAIChatChun
     });
   }
 
+  /**
+   * `POST /embeddings` as the client wrote it, only `model` replaced (the gateway's pass-through); the answer
+   * comes back whole, its `usage.prompt_tokens` read for accounting.
+   */
+  embeddings(p: ProviderCallParams & { model: string; body: Record<string, unknown> }): Promise<Record<string, unknown> & { usage?: { prompt_tokens?: number } }> {
+    return this.call(p, 'chat', p.model, (client, signal) => client.post('/embeddings', { body: { ...p.body, model: p.model }, signal }));
+  }
+
   protected probeKey(p: ProviderCallParams): Promise<KeyCheckResult> {
     // OpenRouter serves its model list without authentication; its key endpoint checks the key.
     if (this.id === 'openrouter') {
