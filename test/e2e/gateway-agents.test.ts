@@ -412,4 +412,52 @@ describe('LLM gateway: Anthropic Messages as current coding agents send them', (
       await assert.rejects(client.embeddings.create({ model: 'google/fake-echo', input: 'x' }), (err: unknown) => err instanceof OpenAI.BadRequestError);
     });
   });
+
+  describe('usage completeness', () => {
+    const lastRow = async () =>
+      (await admin.query(
+        `select provider, model, status, prompt_tokens, completion_tokens, reasoning_tokens, cache_read_tokens, cache_write_tokens, cost_usd::float8 as cost
+           from usage_events where project_id = $1 order by id desc limit 1`,
+        [projectId],
+      )).rows[0];
+
+    it('records cache reads and writes from Anthropic (message_start in a stream, usage when not)', async () => {
+      const image = fixture('image-and-document.json');
+      for (const stream of [true, false]) {
+        const res = await send({ ...image, model: 'anthropic/fake-echo', stream });
+        assert.equal(res.status, 200);
+        await res.text();
+        const row = await lastRow();
+        assert.deepEqual(
+          [row.provider, row.status, row.cache_read_tokens, row.cache_write_tokens, row.completion_tokens],
+          ['anthropic', 'ok', 2, 1, 10],
+          `stream ${stream}`,
+        );
+        // Prompt tokens count the cache too: 13 words of text + 1 written + 2 read.
+        assert.equal(row.prompt_tokens, 16);
+      }
+    });
+
+    it('records reasoning tokens from an OpenAI-format stream (include_usage asked upstream)', async () => {
+      await fakes.reset();
+      const res = await send({ model: 'openrouter/fake-echo', max_tokens: 100, stream: true, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: 'think hard' }] });
+      assert.equal(textOfStream(parseSse(await res.text())), 'echo: think hard');
+      const upstream = (await lastUpstream('openrouter')).body as { stream_options: unknown; reasoning: unknown };
+      assert.deepEqual(upstream.stream_options, { include_usage: true });
+      assert.deepEqual(upstream.reasoning, { max_tokens: 1024 });
+      const row = await lastRow();
+      assert.deepEqual([row.provider, row.prompt_tokens, row.completion_tokens, row.reasoning_tokens], ['openrouter', 2, 3, 1]);
+    });
+
+    it("prices OpenRouter models from OpenRouter's catalogue when MODEL_PRICES has no entry", async () => {
+      const openai = new OpenAI({ apiKey: projectToken, baseURL: `${url}/v1`, maxRetries: 0 });
+      await openai.chat.completions.create({ model: 'openrouter/fake/fake-echo', messages: [{ role: 'user', content: 'what does it cost' }] });
+      const row = await lastRow();
+      // The fake's catalogue: $0.000001 per prompt token, $0.000002 per completion token.
+      assert.deepEqual([row.model, row.prompt_tokens, row.completion_tokens], ['fake/fake-echo', 4, 5]);
+      assert.ok(Math.abs(row.cost - (4 * 1 + 5 * 2) / 1_000_000) < 1e-12, `cost ${row.cost}`);
+      await openai.chat.completions.create({ model: 'openai/fake-echo', messages: [{ role: 'user', content: 'unpriced' }] });
+      assert.equal((await lastRow()).cost, null, 'other families stay unpriced without MODEL_PRICES');
+    });
+  });
 });

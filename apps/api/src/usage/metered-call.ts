@@ -5,7 +5,6 @@ import {
   ChatRequest,
   ChatResult,
   ChatStreamEvent,
-  formatModelRef,
   parseModelRef,
   ProviderError,
   ProviderErrorCode,
@@ -19,8 +18,9 @@ import type { ApiMetrics } from '../metrics/api.metrics';
 import type { UpstreamTiming } from '../metrics/upstream-timing';
 import type { ProviderKeyVault, ResolvedKey } from '../provider-keys/provider-key.vault';
 import { BudgetHold, BudgetRepositories, costOf, estimateUsage, ModelPrice, reserveWithinBudget } from './budget';
+import type { ModelPrices, PriceBook } from './price-book';
 
-export type ModelPrices = Record<string, ModelPrice>;
+export type { ModelPrices };
 
 /** What a metered call needs; services build it once from what they inject. */
 export interface MeteringDeps extends BudgetRepositories {
@@ -28,7 +28,7 @@ export interface MeteringDeps extends BudgetRepositories {
   usage: UsageRepository;
   vault: ProviderKeyVault;
   registry: ProviderRegistry;
-  prices: ModelPrices;
+  prices: PriceBook;
   /** How much a request reserves against budgets: output tokens when it sets no max_tokens, and for how long. */
   reservation: { defaultCompletionTokens: number; ttlMs: number };
   logger: Logger;
@@ -53,6 +53,8 @@ export interface MeteredCall {
   timing?: UpstreamTiming;
   /** The model name the client asked for, when the gateway's routing chose `providerId/model` for it. */
   requestedModel?: string | null;
+  /** USD per million tokens, looked up when the call was opened; undefined: unpriced. */
+  price?: ModelPrice;
 }
 
 export type CallRequest = Omit<ChatRequest, 'model'>;
@@ -91,6 +93,8 @@ export async function openMeteredCall(
     model: ref.model,
     timing: call.timing,
     requestedModel: call.requestedModel ?? null,
+    // Before the transaction: a catalogue fetch must not hold a connection or the budget locks.
+    price: await deps.prices.priceOf(ref.provider, ref.model),
   };
   return deps.db.withUser(call.userId, async (tx) => {
     const key = await deps.vault.resolve(tx, ref.provider, call.keyId);
@@ -253,11 +257,11 @@ async function admit(deps: MeteringDeps, call: MeteredCall, request: CallRequest
   return deps.db.withUser(call.userId, (tx) => reserveWithinBudget(tx, deps, call, holdFor(deps, call, request)));
 }
 
-function holdFor(deps: MeteringDeps, call: Pick<MeteredCall, 'providerId' | 'model'>, request: CallRequest): BudgetHold {
+function holdFor(deps: MeteringDeps, call: Pick<MeteredCall, 'price'>, request: CallRequest): BudgetHold {
   const estimate = estimateUsage(request, deps.reservation.defaultCompletionTokens);
   return {
     tokens: estimate.promptTokens + estimate.completionTokens,
-    costUsd: costOf(deps.prices[formatModelRef(call.providerId, call.model)], estimate),
+    costUsd: costOf(call.price, estimate),
     expiresAt: new Date(Date.now() + deps.reservation.ttlMs),
   };
 }
@@ -292,7 +296,7 @@ function record(
     cacheReadTokens: usage.cacheReadTokens,
     cacheWriteTokens: usage.cacheWriteTokens,
     requestedModel: call.requestedModel ?? null,
-    costUsd: costOf(deps.prices[formatModelRef(call.providerId, call.model)], usage),
+    costUsd: costOf(call.price, usage),
     latencyMs: Math.round(upstreamMs),
     errorCode: isCallFailure(err) ? err.code : err ? 'INTERNAL' : null,
   }, reservation ? (tx) => deps.budgets.release(tx, reservation) : undefined);

@@ -533,7 +533,8 @@ export class AnthropicStreamDecoder extends StreamDecoder<AnthropicStreamEventLi
   private model = '';
   private stopReason: string | null | undefined;
   private stopSequence: string | null | undefined;
-  private usage: Usage = { promptTokens: 0, completionTokens: 0 };
+  /** message_start's usage, then each message_delta's (cumulative output, late cache and input counts). */
+  private readonly usage = new AnthropicUsageTracker();
   private readonly blocks = new Map<number, BlockState>();
   private toolCount = 0;
 
@@ -544,13 +545,13 @@ export class AnthropicStreamDecoder extends StreamDecoder<AnthropicStreamEventLi
       this.started = true;
       const message = event.type === 'message_start' ? event.message : undefined;
       this.model = message?.model ?? '';
-      if (message?.usage) this.usage = anthropicUsageToNeutral(message.usage);
+      this.usage.push(event);
       events.push(
         compact({
           type: 'start' as const,
           id: message?.id ?? undefined,
           model: this.model,
-          promptTokens: message?.usage ? this.usage.promptTokens : undefined,
+          promptTokens: message?.usage ? this.usage.usage.promptTokens : undefined,
         }),
       );
     }
@@ -602,8 +603,7 @@ export class AnthropicStreamDecoder extends StreamDecoder<AnthropicStreamEventLi
       case 'message_delta':
         if (event.delta?.stop_reason !== undefined) this.stopReason = event.delta.stop_reason;
         if (event.delta?.stop_sequence !== undefined) this.stopSequence = event.delta.stop_sequence;
-        if (event.usage?.output_tokens != null) this.usage = { ...this.usage, completionTokens: event.usage.output_tokens };
-        if (event.usage?.input_tokens != null) this.usage = { ...this.usage, promptTokens: promptTokensOf(event.usage) };
+        this.usage.push(event);
         break;
       case 'error':
         this.stopReason = 'error';
@@ -620,7 +620,7 @@ export class AnthropicStreamDecoder extends StreamDecoder<AnthropicStreamEventLi
     return {
       stopReason: anthropicStopToStopReason(this.stopReason, this.toolCount > 0),
       stopSequence: this.stopSequence ?? undefined,
-      usage: this.usage,
+      usage: this.usage.usage,
       model: this.model,
     };
   }
