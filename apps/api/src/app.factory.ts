@@ -1,4 +1,5 @@
 import { RequestMethod, ValidationPipe } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -33,6 +34,8 @@ export async function createApp(opts: CreateAppOptions = {}): Promise<NestExpres
   // share networks with the API and must not choose the address they are limited and audited under.
   app.set('trust proxy', trustFromConfig(config));
   app.disable('x-powered-by');
+  // Anthropic-format clients probe the base URL with `HEAD /` before their first request; answer it plainly.
+  app.use((req: Request, res: Response, next: NextFunction) => (req.method === 'HEAD' && req.path === '/' ? res.status(200).end() : next()));
   app.use(helmet());
   const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   app.enableCors({ origin: origins.length ? origins : false, credentials: true, exposedHeaders: ['x-request-id'] });

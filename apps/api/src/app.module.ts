@@ -12,7 +12,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { NextFunction, Request, Response } from 'express';
 import { RedisAuthAttemptLimiter } from './common/auth-attempts.limiter';
-import { bodyShapeMiddleware } from './common/body-shape.middleware';
+import { bodyShapeMiddleware, GATEWAY_MAX_BODY_NODES } from './common/body-shape.middleware';
 import { jsonBodyMiddleware } from './common/json-body.middleware';
 import { ProjectMcpModule } from './project-mcp/project-mcp.module';
 import { httpLoggerOptions } from './common/logger.options';
@@ -25,6 +25,7 @@ import { ApiMetricsModule } from './metrics/api-metrics.module';
 import { ModelsModule } from './models/models.module';
 import { ProjectTokensModule } from './project-tokens/project-tokens.module';
 import { ProjectModule } from './projects/project.module';
+import { ProjectGatewayModule } from './project-gateway/project-gateway.module';
 import { ProviderKeysModule } from './provider-keys/provider-keys.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { SettingsModule } from './settings/settings.module';
@@ -42,6 +43,8 @@ const list = (csv: string): string[] => csv.split(',').map((s) => s.trim()).filt
 
 /** `/api/projects/<id>/mcp`, the one route whose body is not parsed as JSON by the API. */
 const MCP_RELAY_PATH = /^\/api\/projects\/[^/]+\/mcp\/?$/;
+/** The LLM gateway's provider-style paths: real agents' bodies, with their own limits. */
+const GATEWAY_PATH = /^\/v1(\/|$)/;
 
 @Module({})
 export class AppModule implements NestModule {
@@ -111,6 +114,7 @@ export class AppModule implements NestModule {
         UsageModule,
         ChatModule,
         ProjectModule,
+        ProjectGatewayModule,
         ProjectTokensModule,
         LlmProxyModule,
         ProjectMcpModule,
@@ -132,12 +136,19 @@ export class AppModule implements NestModule {
    * exception filter and get the same JSON error shape as everything else.
    */
   configure(consumer: MiddlewareConsumer): void {
+    const pathOf = (req: Request) => req.originalUrl.split('?')[0] ?? '';
+    const restBody = [jsonBodyMiddleware(this.config.BODY_LIMIT), bodyShapeMiddleware()];
+    // Coding agents send tens of MB (images, long histories) and tool schemas nested far deeper than 8.
+    const gatewayBody = [
+      jsonBodyMiddleware(this.config.GATEWAY_BODY_LIMIT),
+      bodyShapeMiddleware({ maxDepth: this.config.GATEWAY_BODY_MAX_DEPTH, maxNodes: GATEWAY_MAX_BODY_NODES }),
+    ];
     // The MCP relay streams its body through unparsed (the tools API validates it; file writes are large).
-    const unlessMcpRelay =
-      (mw: (req: Request, res: Response, next: NextFunction) => void) => (req: Request, res: Response, next: NextFunction) =>
-        MCP_RELAY_PATH.test(req.originalUrl.split('?')[0] ?? '') ? next() : mw(req, res, next);
-    consumer
-      .apply(unlessMcpRelay(jsonBodyMiddleware(this.config.BODY_LIMIT)), unlessMcpRelay(bodyShapeMiddleware))
-      .forRoutes({ path: '*path', method: RequestMethod.ALL });
+    const pick = (i: number) => (req: Request, res: Response, next: NextFunction) => {
+      const path = pathOf(req);
+      if (MCP_RELAY_PATH.test(path)) return next();
+      return (GATEWAY_PATH.test(path) ? gatewayBody : restBody)[i]!(req, res, next);
+    };
+    consumer.apply(pick(0), pick(1)).forRoutes({ path: '*path', method: RequestMethod.ALL });
   }
 }

@@ -49,6 +49,13 @@ export const envSchema = z.object({
   CORS_ORIGINS: z.string().default(''),
   /** Largest accepted JSON body. */
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'e.g. 100kb').default('100kb'),
+  /**
+   * Largest accepted JSON body on the LLM gateway (/v1/...): coding agents send whole conversations with
+   * images and dozens of tool schemas, so it is separate from (and much larger than) BODY_LIMIT.
+   */
+  GATEWAY_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'e.g. 32mb').default('32mb'),
+  /** Deepest JSON nesting accepted on the LLM gateway (tool input schemas nest deeply). */
+  GATEWAY_BODY_MAX_DEPTH: z.coerce.number().int().min(8).max(1000).default(128),
   /** Public URL of the API, used in links we hand out. */
   PUBLIC_URL: z.string().url().optional(),
 

@@ -12,6 +12,7 @@ import { ProjectTokenRepository } from './repositories/project-token.repository'
 import { UsageRepository } from './repositories/usage.repository';
 import { ChatRepository } from './repositories/chat.repository';
 import { BudgetRepository } from './repositories/budget.repository';
+import { ProjectGatewayRepository } from './repositories/project-gateway.repository';
 
 const repositories = [
   UserRepository,
@@ -23,6 +24,7 @@ const repositories = [
   ProjectTokenRepository,
   UsageRepository,
   ChatRepository,
+  ProjectGatewayRepository,
   BudgetRepository,
 ];
 

@@ -14,5 +14,6 @@ export * from './repositories/project-token.repository';
 export * from './repositories/usage.repository';
 export * from './repositories/budget.repository';
 export * from './repositories/chat.repository';
+export * from './repositories/project-gateway.repository';
 export { KeyRotationRepository, RotatableKey } from './system/key-rotation.repository';
 export { ProjectSystemRepository, ProjectLifecycleUpdate } from './system/project-system.repository';

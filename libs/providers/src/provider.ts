@@ -37,6 +37,8 @@ export interface ModelInfo {
   model: string;
   name?: string;
   contextLength?: number;
+  /** USD per million tokens, when the provider's list says (OpenRouter's does). */
+  pricing?: { input: number; output: number };
 }
 
 /**

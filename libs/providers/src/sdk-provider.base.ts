@@ -71,6 +71,35 @@ export abstract class SdkProvider<Client, Chunk> implements ChatProvider {
     }
   }
 
+  /**
+   * A stream in the upstream's own event format (the gateway's pass-through), under the same per-chunk
+   * deadline and error conversion as {@link streamChat}.
+   */
+  protected async *streamRaw<T>(
+    p: ProviderCallParams,
+    model: string,
+    open: (client: Client, signal: AbortSignal) => Promise<AsyncIterable<T>>,
+  ): AsyncGenerator<T> {
+    const deadline = new RequestDeadline(this.timeoutMs, p.signal);
+    let completed = false;
+    try {
+      const events = await open(this.client(p), deadline.signal);
+      deadline.refresh();
+      for await (const event of events) {
+        deadline.pause();
+        yield event;
+        deadline.refresh();
+      }
+      if (deadline.signal.aborted) throw new Error('stream aborted');
+      completed = true;
+    } catch (error) {
+      throw this.convert(error, { ...this.context(p, 'chat', model), timedOut: deadline.timedOut });
+    } finally {
+      if (!completed) deadline.cancel();
+      deadline.dispose();
+    }
+  }
+
   /** A refusal by the caller's fetch (the outbound policy) reaches the caller as is; the rest maps to ProviderError. */
   private convert(error: unknown, ctx: ErrorContext): Error {
     return callerFetchRefusal(error) ?? this.mapError(error, ctx);

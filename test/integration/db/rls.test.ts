@@ -63,6 +63,10 @@ const TABLES: TenantTable[] = [
     insert: `insert into usage_events (user_id, project_id, source, provider, model, status) values ($1, $2, 'chat', 'openai', 'm', 'ok')`,
   },
   {
+    table: 'project_gateway_settings', owner: 'user_id', touch: 'default_model', needsProject: true,
+    insert: `insert into project_gateway_settings (user_id, project_id, default_model) values ($1, $2, 'openai/gpt-4o') on conflict (project_id) do nothing`,
+  },
+  {
     table: 'budget_reservations', owner: 'user_id', touch: 'tokens', noUpdate: true, needsProject: true, projectOptional: true,
     insert: `insert into budget_reservations (user_id, project_id, tokens, expires_at) values ($1, $2, 10, now() + interval '1 hour')`,
   },

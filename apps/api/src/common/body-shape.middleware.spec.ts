@@ -84,7 +84,7 @@ describe('bodyShapeMiddleware', () => {
   function call(body: unknown, headers: Record<string, string> = {}): unknown[] {
     const calls: unknown[][] = [];
     const req = { body, headers } as unknown as Request;
-    bodyShapeMiddleware(req, {} as Response, ((...args: unknown[]) => calls.push(args)) as NextFunction);
+    bodyShapeMiddleware()(req, {} as Response, ((...args: unknown[]) => calls.push(args)) as NextFunction);
     assert.equal(calls.length, 1, 'next must be called exactly once');
     return calls[0];
   }

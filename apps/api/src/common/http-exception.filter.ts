@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
+import { LlmProxyExceptionFilter } from '../llm-proxy/llm-proxy-exception.filter';
 import { mapError } from './error-map';
 
 export interface ErrorBody {
@@ -20,11 +21,14 @@ export interface ErrorBody {
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
+  /** Errors raised before the gateway's controller (body parsing, limits) still answer in the client's format. */
+  private readonly gateway = new LlmProxyExceptionFilter();
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<{ id?: string | number; method?: string; url?: string; user?: { id: string } }>();
+    if (/^\/v1(\/|\?|$)/.test(req?.url ?? '')) return this.gateway.catch(exception, host);
     const res = ctx.getResponse<{ headersSent: boolean; setHeader(name: string, value: string): void; status(code: number): { json(body: unknown): void } }>();
     const mapped = mapError(exception);
     const requestId = req?.id === undefined ? undefined : String(req.id);

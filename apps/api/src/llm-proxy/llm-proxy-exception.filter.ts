@@ -3,10 +3,11 @@ import type { Request, Response } from 'express';
 import { mapError } from '../common/error-map';
 
 /** Anthropic's error `type` for an HTTP status. */
-function anthropicType(status: number): string {
+export function anthropicErrorType(status: number): string {
   if (status === 401) return 'authentication_error';
   if (status === 403) return 'permission_error';
   if (status === 404) return 'not_found_error';
+  if (status === 402) return 'billing_error';
   if (status === 413) return 'request_too_large';
   if (status === 429) return 'rate_limit_error';
   if (status >= 500) return status === 529 ? 'overloaded_error' : 'api_error';
@@ -43,8 +44,9 @@ export class LlmProxyExceptionFilter implements ExceptionFilter {
       return;
     }
     const status = mapped.status === 499 ? HttpStatus.BAD_REQUEST : mapped.status;
-    if (req.path.endsWith('/messages')) {
-      res.status(status).json({ type: 'error', error: { type: anthropicType(status), message: mapped.message } });
+    for (const [name, value] of Object.entries(mapped.headers ?? {})) res.setHeader(name, value);
+    if (req.path.startsWith('/v1/messages')) {
+      res.status(status).json({ type: 'error', error: { type: anthropicErrorType(status), message: mapped.message } });
     } else {
       res.status(status).json({ error: { message: mapped.message, type: openAIType(status), code: status } });
     }

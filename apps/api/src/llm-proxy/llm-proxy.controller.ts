@@ -7,13 +7,32 @@ import { upstreamTimingFor } from '../metrics/upstream-timing';
 import { ModelListService } from '../models/model-list.service';
 import { ProjectPrincipal, ProjectTokenGuard } from '../project-tokens/project-token.guard';
 import { LlmProxyExceptionFilter } from './llm-proxy-exception.filter';
-import { LlmProxyService } from './llm-proxy.service';
+import { AnthropicClientContext, LlmProxyService } from './llm-proxy.service';
 
 type ProxyRequest = Request & { projectPrincipal: ProjectPrincipal };
+
+/** Of an Anthropic client's headers, only the API version and its betas go upstream (never its credentials). */
+function anthropicClient(req: Request): AnthropicClientContext {
+  const headers: Record<string, string> = {};
+  for (const name of ['anthropic-version', 'anthropic-beta']) {
+    const value = req.headers[name];
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  if (typeof req.query.beta === 'string') query.beta = req.query.beta;
+  return { headers, query };
+}
 
 interface OpenAIModelList {
   object: 'list';
   data: { id: string; object: 'model'; created: number; owned_by: string }[];
+}
+
+interface AnthropicModelList {
+  data: { type: 'model'; id: string; display_name: string; created_at: string }[];
+  has_more: false;
+  first_id: string | null;
+  last_id: string | null;
 }
 
 /**
@@ -32,10 +51,15 @@ export class LlmProxyController {
     private readonly models: ModelListService,
   ) {}
 
+  /** What the project can ask for: its aliases first, then the owner's models; Anthropic's shape for Anthropic clients. */
   @Get('models')
-  async listModels(@Req() req: ProxyRequest): Promise<OpenAIModelList> {
-    const { data } = await this.models.list(req.projectPrincipal.userId);
-    return { object: 'list', data: data.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.provider })) };
+  async listModels(@Req() req: ProxyRequest): Promise<OpenAIModelList | AnthropicModelList> {
+    const entries = await this.proxy.modelsFor(req.projectPrincipal, () => this.models.list(req.projectPrincipal.userId).then((l) => l.data));
+    if (req.headers['anthropic-version'] !== undefined) {
+      const data = entries.map((m) => ({ type: 'model' as const, id: m.id, display_name: m.name, created_at: new Date(0).toISOString() }));
+      return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null };
+    }
+    return { object: 'list', data: entries.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.ownedBy })) };
   }
 
   @Post('chat/completions')
@@ -45,10 +69,29 @@ export class LlmProxyController {
     await sendJsonOrStream(res, await this.proxy.openAIChat(req.projectPrincipal, body, signal, upstreamTimingFor(req)), signal);
   }
 
+  @Post('responses')
+  @HttpCode(200)
+  async responses(@Req() req: ProxyRequest, @Body() body: unknown, @Res() res: Response): Promise<void> {
+    const signal = clientGone(res);
+    await sendJsonOrStream(res, await this.proxy.openAIResponses(req.projectPrincipal, body, signal, upstreamTimingFor(req)), signal);
+  }
+
+  @Post('embeddings')
+  @HttpCode(200)
+  embeddings(@Req() req: ProxyRequest, @Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+    return this.proxy.openAIEmbeddings(req.projectPrincipal, body, clientGone(res), upstreamTimingFor(req));
+  }
+
   @Post('messages')
   @HttpCode(200)
   async messages(@Req() req: ProxyRequest, @Body() body: unknown, @Res() res: Response): Promise<void> {
     const signal = clientGone(res);
-    await sendJsonOrStream(res, await this.proxy.anthropicMessages(req.projectPrincipal, body, signal, upstreamTimingFor(req)), signal);
+    await sendJsonOrStream(res, await this.proxy.anthropicMessages(req.projectPrincipal, body, anthropicClient(req), signal, upstreamTimingFor(req)), signal);
+  }
+
+  @Post('messages/count_tokens')
+  @HttpCode(200)
+  countTokens(@Req() req: ProxyRequest, @Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<{ input_tokens: number }> {
+    return this.proxy.anthropicCountTokens(req.projectPrincipal, body, anthropicClient(req), clientGone(res));
   }
 }

@@ -5,7 +5,6 @@ import {
   ChatRequest,
   ChatResult,
   ChatStreamEvent,
-  formatModelRef,
   parseModelRef,
   ProviderError,
   ProviderErrorCode,
@@ -19,8 +18,9 @@ import type { ApiMetrics } from '../metrics/api.metrics';
 import type { UpstreamTiming } from '../metrics/upstream-timing';
 import type { ProviderKeyVault, ResolvedKey } from '../provider-keys/provider-key.vault';
 import { BudgetHold, BudgetRepositories, costOf, estimateUsage, ModelPrice, reserveWithinBudget } from './budget';
+import type { ModelPrices, PriceBook } from './price-book';
 
-export type ModelPrices = Record<string, ModelPrice>;
+export type { ModelPrices };
 
 /** What a metered call needs; services build it once from what they inject. */
 export interface MeteringDeps extends BudgetRepositories {
@@ -28,7 +28,7 @@ export interface MeteringDeps extends BudgetRepositories {
   usage: UsageRepository;
   vault: ProviderKeyVault;
   registry: ProviderRegistry;
-  prices: ModelPrices;
+  prices: PriceBook;
   /** How much a request reserves against budgets: output tokens when it sets no max_tokens, and for how long. */
   reservation: { defaultCompletionTokens: number; ttlMs: number };
   logger: Logger;
@@ -51,6 +51,10 @@ export interface MeteredCall {
   admitted?: { reservation: string | null };
   /** The HTTP request's upstream clock (the LLM gateway reports its own latency as total minus upstream). */
   timing?: UpstreamTiming;
+  /** The model name the client asked for, when the gateway's routing chose `providerId/model` for it. */
+  requestedModel?: string | null;
+  /** USD per million tokens, looked up when the call was opened; undefined: unpriced. */
+  price?: ModelPrice;
 }
 
 export type CallRequest = Omit<ChatRequest, 'model'>;
@@ -76,14 +80,10 @@ export async function openMeteredCall(
     keyId?: string;
     request: CallRequest;
     timing?: UpstreamTiming;
+    requestedModel?: string | null;
   },
 ): Promise<MeteredCall> {
-  let ref;
-  try {
-    ref = parseModelRef(call.modelRef);
-  } catch {
-    throw new DomainError(DomainErrorCode.INVALID, 'model must look like provider/model, e.g. openai/gpt-4o');
-  }
+  const ref = parseRef(call.modelRef);
   const opened = {
     userId: call.userId,
     projectId: call.projectId,
@@ -92,6 +92,9 @@ export async function openMeteredCall(
     providerId: ref.provider,
     model: ref.model,
     timing: call.timing,
+    requestedModel: call.requestedModel ?? null,
+    // Before the transaction: a catalogue fetch must not hold a connection or the budget locks.
+    price: await deps.prices.priceOf(ref.provider, ref.model),
   };
   return deps.db.withUser(call.userId, async (tx) => {
     const key = await deps.vault.resolve(tx, ref.provider, call.keyId);
@@ -149,6 +152,81 @@ export async function* streamMetered(deps: MeteringDeps, call: MeteredCall, requ
   }
 }
 
+/** Where and with what a call's request goes; the gateway's pass-through sends it itself. */
+export interface CallTarget {
+  model: string;
+  apiKey: string;
+  baseUrl?: string;
+  fetch?: typeof fetch;
+}
+
+/**
+ * One request the gateway forwards in the upstream's own format (no neutral translation): admitted and
+ * recorded like {@link completeMetered}; `send` returns the answer and the usage it carried.
+ */
+export async function forwardMetered<T>(
+  deps: MeteringDeps,
+  call: MeteredCall,
+  request: CallRequest,
+  send: (target: CallTarget) => Promise<{ value: T; usage: Usage }>,
+): Promise<T> {
+  const reservation = await admit(deps, call, request);
+  const started = performance.now();
+  try {
+    const { value, usage } = await send({ ...target(call), fetch: call.key.fetch?.buffered });
+    await record(deps, call, reservation, 'ok', usage, started);
+    return value;
+  } catch (err) {
+    await record(deps, call, reservation, statusOf(err), { promptTokens: 0, completionTokens: 0 }, started, err);
+    throw err;
+  }
+}
+
+/**
+ * {@link forwardMetered} for a stream: the upstream's events pass through untouched while `usageOf` reads them;
+ * the usage seen so far is recorded however the stream ends.
+ */
+export async function* forwardStreamMetered<E>(
+  deps: MeteringDeps,
+  call: MeteredCall,
+  request: CallRequest,
+  open: (target: CallTarget) => AsyncIterable<E>,
+  tracker: { push(event: E): void; readonly usage: Usage },
+): AsyncGenerator<E> {
+  const reservation = await admit(deps, call, request);
+  const started = performance.now();
+  let status: CallStatus = 'aborted';
+  let failure: unknown;
+  try {
+    for await (const event of open({ ...target(call), fetch: call.key.fetch?.stream })) {
+      tracker.push(event);
+      yield event;
+    }
+    status = 'ok';
+  } catch (err) {
+    status = statusOf(err);
+    failure = err;
+    throw err;
+  } finally {
+    await record(deps, call, reservation, status, tracker.usage, started, failure);
+  }
+}
+
+/** The provider and decrypted key for a request that is neither metered nor budgeted (token counting). */
+export async function resolveUnmetered(deps: MeteringDeps, userId: string, modelRef: string): Promise<{ provider: ChatProvider; target: CallTarget }> {
+  const ref = parseRef(modelRef);
+  const key = await deps.db.withUser(userId, (tx) => deps.vault.resolve(tx, ref.provider, undefined));
+  return { provider: deps.registry.get(ref.provider), target: { model: ref.model, apiKey: key.apiKey, baseUrl: key.baseUrl, fetch: key.fetch?.buffered } };
+}
+
+function parseRef(modelRef: string): ReturnType<typeof parseModelRef> {
+  try {
+    return parseModelRef(modelRef);
+  } catch {
+    throw new DomainError(DomainErrorCode.INVALID, 'model must look like provider/model, e.g. openai/gpt-4o');
+  }
+}
+
 function target(call: MeteredCall): { model: string; apiKey: string; baseUrl?: string } {
   return { model: call.model, apiKey: call.key.apiKey, baseUrl: call.key.baseUrl };
 }
@@ -179,11 +257,11 @@ async function admit(deps: MeteringDeps, call: MeteredCall, request: CallRequest
   return deps.db.withUser(call.userId, (tx) => reserveWithinBudget(tx, deps, call, holdFor(deps, call, request)));
 }
 
-function holdFor(deps: MeteringDeps, call: Pick<MeteredCall, 'providerId' | 'model'>, request: CallRequest): BudgetHold {
+function holdFor(deps: MeteringDeps, call: Pick<MeteredCall, 'price'>, request: CallRequest): BudgetHold {
   const estimate = estimateUsage(request, deps.reservation.defaultCompletionTokens);
   return {
     tokens: estimate.promptTokens + estimate.completionTokens,
-    costUsd: costOf(deps.prices[formatModelRef(call.providerId, call.model)], estimate),
+    costUsd: costOf(call.price, estimate),
     expiresAt: new Date(Date.now() + deps.reservation.ttlMs),
   };
 }
@@ -214,7 +292,11 @@ function record(
     status,
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
-    costUsd: costOf(deps.prices[formatModelRef(call.providerId, call.model)], usage),
+    reasoningTokens: usage.reasoningTokens,
+    cacheReadTokens: usage.cacheReadTokens,
+    cacheWriteTokens: usage.cacheWriteTokens,
+    requestedModel: call.requestedModel ?? null,
+    costUsd: costOf(call.price, usage),
     latencyMs: Math.round(upstreamMs),
     errorCode: isCallFailure(err) ? err.code : err ? 'INTERNAL' : null,
   }, reservation ? (tx) => deps.budgets.release(tx, reservation) : undefined);

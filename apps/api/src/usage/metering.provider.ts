@@ -2,7 +2,10 @@ import { Logger, Provider } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { BudgetRepository, DbService, ProjectRepository, UsageRepository, UserSettingsRepository } from '@pantheon/db';
 import { ProviderRegistry } from '@pantheon/providers';
+import { REDIS, RedisJsonCache } from '@pantheon/events';
+import type Redis from 'ioredis';
 import { ApiMetrics } from '../metrics/api.metrics';
+import { priceBook } from './price-book';
 import { ProviderKeyVault } from '../provider-keys/provider-key.vault';
 import { MeteringDeps, parsePrices } from './metered-call';
 
@@ -11,7 +14,7 @@ export const METERING = Symbol('METERING');
 /** The repositories, vault and price list every metered call uses, built once (not a service: no rules here). */
 export const meteringProvider: Provider = {
   provide: METERING,
-  inject: [APP_CONFIG, DbService, ProviderKeyVault, ProviderRegistry, UserSettingsRepository, UsageRepository, ProjectRepository, BudgetRepository, ApiMetrics],
+  inject: [APP_CONFIG, DbService, ProviderKeyVault, ProviderRegistry, UserSettingsRepository, UsageRepository, ProjectRepository, BudgetRepository, ApiMetrics, REDIS],
   useFactory: (
     config: AppConfig,
     db: DbService,
@@ -22,9 +25,16 @@ export const meteringProvider: Provider = {
     projects: ProjectRepository,
     budgets: BudgetRepository,
     metrics: ApiMetrics,
+    redis: Redis,
   ): MeteringDeps => ({
     db, vault, registry, settings, usage, projects, budgets, metrics,
-    prices: parsePrices(config.MODEL_PRICES),
+    prices: priceBook({
+      prices: parsePrices(config.MODEL_PRICES),
+      registry,
+      cache: new RedisJsonCache(redis, { redisPrefix: config.REDIS_PREFIX }),
+      ttlSeconds: config.MODELS_CACHE_TTL_S,
+      logger: new Logger('PriceBook'),
+    }),
     reservation: { defaultCompletionTokens: config.BUDGET_RESERVATION_TOKENS, ttlMs: config.BUDGET_RESERVATION_TTL_S * 1000 },
     logger: new Logger('MeteredCall'),
   }),

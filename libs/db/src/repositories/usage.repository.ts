@@ -11,6 +11,12 @@ export interface UsageInput {
   status: 'ok' | 'error' | 'aborted';
   promptTokens: number;
   completionTokens: number;
+  /** Of the completion, thinking tokens; of the prompt, cache reads and writes (when the provider reports them). */
+  reasoningTokens?: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  /** The model name the client asked for, when the gateway routed it to `provider/model`. */
+  requestedModel?: string | null;
   costUsd?: number | null;
   latencyMs: number;
   errorCode?: string | null;
@@ -48,6 +54,10 @@ export class UsageRepository {
         status: u.status,
         promptTokens: u.promptTokens,
         completionTokens: u.completionTokens,
+        reasoningTokens: u.reasoningTokens ?? 0,
+        cacheReadTokens: u.cacheReadTokens ?? 0,
+        cacheWriteTokens: u.cacheWriteTokens ?? 0,
+        requestedModel: u.requestedModel ?? null,
         costUsd: u.costUsd ?? null,
         latencyMs: u.latencyMs,
         errorCode: u.errorCode ?? null,

@@ -81,24 +81,110 @@ describe('anthropicRequestToNeutral', () => {
     assert.deepEqual(anthropicRequestToNeutral(toolConversation), neutralConversation);
   });
 
-  it('drops reasoning blocks and rejects images, documents and server tools', () => {
+  it('drops reasoning blocks, server tools and their blocks on purpose; translates images and documents', () => {
     const withThinking = anthropicRequestToNeutral({
       model: 'm',
       max_tokens: 5,
-      messages: [{ role: 'assistant', content: [{ type: 'thinking' }, { type: 'text', text: 'ok' }] }],
-    });
+      messages: [
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'hmm', signature: 'sig' },
+            { type: 'redacted_thinking', data: 'xx' },
+            { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} },
+            { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [] },
+            { type: 'some_future_block' },
+            { type: 'text', text: 'ok' },
+          ],
+        },
+      ],
+    } as never);
     assert.deepEqual(withThinking.messages, [{ role: 'assistant', content: 'ok' }]);
 
-    const image = { model: 'm', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'image', source: {} }] }] };
-    assert.throws(
-      () => anthropicRequestToNeutral(image as never),
-      (e: unknown) => e instanceof WireFormatError && e.code === WireFormatErrorCode.UNSUPPORTED_CONTENT && /messages\[0\]\.content\[0\]/.test(e.message),
-    );
-    const serverTool = { model: 'm', max_tokens: 5, messages: [], tools: [{ type: 'web_search_20250305', name: 'web_search' }] };
-    assert.throws(
-      () => anthropicRequestToNeutral(serverTool as never),
-      (e: unknown) => e instanceof WireFormatError && e.code === WireFormatErrorCode.UNSUPPORTED_CONTENT,
-    );
+    const png = { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' };
+    const media = anthropicRequestToNeutral({
+      model: 'm',
+      max_tokens: 5,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look' },
+            { type: 'image', source: png, cache_control: { type: 'ephemeral' } },
+            { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } },
+            { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'plain doc' }, title: 'notes' },
+            { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } },
+            { type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'shot' }, { type: 'image', source: png }] },
+          ],
+        },
+      ],
+    } as never);
+    assert.deepEqual(media.messages, [
+      {
+        role: 'user',
+        content: 'look\nnotes\nplain doc\n[image: https://example.com/a.png]',
+        images: [{ mimeType: 'image/png', data: 'iVBORw0KGgo=' }, { mimeType: 'application/pdf', data: 'JVBERi0=' }],
+      },
+      { role: 'tool', toolCallId: 't1', content: 'shot', images: [{ mimeType: 'image/png', data: 'iVBORw0KGgo=' }] },
+    ]);
+
+    const serverTool = {
+      model: 'm',
+      max_tokens: 5,
+      messages: [],
+      tools: [{ type: 'web_search_20250305', name: 'web_search' }, weatherTool],
+      tool_choice: { type: 'any', disable_parallel_tool_use: true },
+    };
+    const translated = anthropicRequestToNeutral(serverTool as never);
+    assert.deepEqual(translated.tools?.map((t) => t.name), ['get_weather']);
+    assert.equal(translated.toolChoice, 'required');
+    assert.equal(translated.parallelToolCalls, false);
+  });
+
+  it('takes system blocks, system-role messages anywhere, thinking and effort; drops cache_control, context_management, output_config', () => {
+    const neutral = anthropicRequestToNeutral({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 100,
+      system: [
+        { type: 'text', text: 'You are an agent.', cache_control: { type: 'ephemeral' } },
+        { type: 'text', text: 'Be brief.' },
+      ],
+      messages: [
+        { role: 'user', content: 'one' },
+        { role: 'system', content: [{ type: 'text', text: 'Now in plan mode.' }] },
+        { role: 'user', content: 'two' },
+      ],
+      thinking: { type: 'adaptive' },
+      output_config: { effort: 'high', format: { type: 'json_schema', schema: {} } },
+      context_management: { edits: [{ type: 'clear_thinking_20251015' }] },
+      metadata: { user_id: 'u-1' },
+    } as never);
+    assert.deepEqual(neutral, {
+      model: 'claude-sonnet-4-5',
+      messages: [
+        { role: 'system', content: 'You are an agent.\nBe brief.' },
+        { role: 'user', content: 'one' },
+        { role: 'system', content: 'Now in plan mode.' },
+        { role: 'user', content: 'two' },
+      ],
+      parameters: { max_tokens: 100 },
+      user: 'u-1',
+      reasoning: { effort: 'high' },
+    });
+    const budgeted = anthropicRequestToNeutral({ model: 'm', max_tokens: 9, messages: [], thinking: { type: 'enabled', budget_tokens: 2048 } } as never);
+    assert.deepEqual(budgeted.reasoning, { budgetTokens: 2048 });
+    const adaptive = anthropicRequestToNeutral({ model: 'm', max_tokens: 9, messages: [], thinking: { type: 'adaptive' } } as never);
+    assert.deepEqual(adaptive.reasoning, { effort: 'adaptive' });
+    assert.equal(anthropicRequestToNeutral({ model: 'm', max_tokens: 9, messages: [], thinking: { type: 'disabled' } } as never).reasoning, undefined);
+    for (const [choice, expected] of [
+      [{ type: 'auto' }, 'auto'],
+      [{ type: 'any' }, 'required'],
+      [{ type: 'none' }, 'none'],
+      [{ type: 'tool', name: 'get_weather' }, { name: 'get_weather' }],
+    ] as const) {
+      const r = anthropicRequestToNeutral({ model: 'm', max_tokens: 9, messages: [], tools: [weatherTool], tool_choice: choice } as never);
+      assert.deepEqual(r.toolChoice, expected);
+    }
   });
 
   it('requires max_tokens and known roles', () => {
@@ -208,7 +294,7 @@ describe('responses', () => {
       usage: { input_tokens: 5, output_tokens: 2, cache_read_input_tokens: 100, cache_creation_input_tokens: 10 },
     });
     assert.equal(result.text, 'x');
-    assert.deepEqual(result.usage, { promptTokens: 115, completionTokens: 2 });
+    assert.deepEqual(result.usage, { promptTokens: 115, completionTokens: 2, cacheReadTokens: 100, cacheWriteTokens: 10 });
   });
 
   it('maps stop reasons both ways', () => {

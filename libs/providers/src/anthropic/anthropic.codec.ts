@@ -1,6 +1,8 @@
 import type {
   AssistantMessage,
   ChatMessage,
+  ImageContent,
+  Reasoning,
   ChatRequest,
   ChatResult,
   ChatStreamEvent,
@@ -14,6 +16,7 @@ import type {
 import type {
   AnthropicMessage,
   AnthropicMessageLike,
+  AnthropicImageBlock,
   AnthropicMessageParam,
   AnthropicMessagesRequest,
   AnthropicRequestBlock,
@@ -39,7 +42,7 @@ import {
 } from '../wire/codec.util';
 import type { SseFrame } from '../wire/sse';
 import { StreamDecoder } from '../wire/stream-decoder';
-import { invalid, unsupported } from '../wire/wire-format.error';
+import { invalid } from '../wire/wire-format.error';
 
 /** Anthropic requires `max_tokens`; used when neither the request nor the user's parameters set it. */
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
@@ -84,73 +87,137 @@ function promptTokensOf(usage: AnthropicUsageLike | null | undefined): number {
   return (usage?.input_tokens ?? 0) + (usage?.cache_creation_input_tokens ?? 0) + (usage?.cache_read_input_tokens ?? 0);
 }
 
-function anthropicUsageToNeutral(usage: AnthropicUsageLike | null | undefined): Usage {
-  return { promptTokens: promptTokensOf(usage), completionTokens: usage?.output_tokens ?? 0 };
+export function anthropicUsageToNeutral(usage: AnthropicUsageLike | null | undefined): Usage {
+  return compact({
+    promptTokens: promptTokensOf(usage),
+    completionTokens: usage?.output_tokens ?? 0,
+    cacheReadTokens: usage?.cache_read_input_tokens ?? undefined,
+    cacheWriteTokens: usage?.cache_creation_input_tokens ?? undefined,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Requests
 
-function textBlocksToString(value: unknown, field: string): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'string') return value;
-  return requireArray(value, field)
-    .map((block, i) => {
-      if (!isRecord(block)) throw invalid(`${field}[${i}] must be an object`);
-      if (block.type !== 'text') throw unsupported(`${field}[${i}]: content of type ${String(block.type)} is not supported`);
-      if (typeof block.text !== 'string') throw invalid(`${field}[${i}].text must be a string`);
-      return block.text;
-    })
-    .join('\n');
+/**
+ * Block types another family cannot use, dropped on purpose when translating: reasoning (its signature only
+ * means something to Anthropic), server-tool traffic run by Anthropic itself, and container uploads. Any other
+ * unknown type is dropped too, so a block type Anthropic adds later does not break a client; text, images,
+ * documents, search results, tool calls and tool results are translated.
+ */
+export const ANTHROPIC_DROPPED_BLOCKS: readonly string[] = [
+  'thinking',
+  'redacted_thinking',
+  'server_tool_use',
+  'web_search_tool_result',
+  'web_fetch_tool_result',
+  'code_execution_tool_result',
+  'bash_code_execution_tool_result',
+  'text_editor_code_execution_tool_result',
+  'tool_search_tool_result',
+  'mcp_tool_use',
+  'mcp_tool_result',
+  'container_upload',
+];
+
+/** What one list of content blocks carries in the neutral model: text pieces and media. */
+interface ReadContent {
+  text: string[];
+  images: ImageContent[];
 }
 
-const IGNORED_BLOCKS = new Set(['thinking', 'redacted_thinking']);
+/** An image/document `source` → inline media, or a text reference for what the neutral model cannot carry. */
+function mediaOf(block: Record<string, unknown>, field: string, into: ReadContent): void {
+  const source = block.source;
+  if (!isRecord(source)) throw invalid(`${field}.source must be an object`);
+  const title = typeof block.title === 'string' && block.title ? `${block.title}\n` : '';
+  switch (source.type) {
+    case 'base64':
+      into.images.push({
+        mimeType: requireString(source.media_type, `${field}.source.media_type`),
+        data: requireString(source.data, `${field}.source.data`),
+      });
+      return;
+    case 'text':
+      into.text.push(`${title}${requireString(source.data, `${field}.source.data`)}`);
+      return;
+    case 'content':
+      // A document made of blocks: its text is what other families can read.
+      if (typeof source.content === 'string') into.text.push(`${title}${source.content}`);
+      else readContent(source.content, `${field}.source.content`, into);
+      return;
+    case 'url':
+      // No other family fetches a URL for us; the model is at least told what was attached.
+      into.text.push(`[${String(block.type)}: ${requireString(source.url, `${field}.source.url`)}]`);
+      return;
+    default:
+      // `file` (Files API ids) has no meaning outside Anthropic.
+      into.text.push(`[${String(block.type)} not available to this model]`);
+  }
+}
 
-/**
- * Walks one message's content blocks: text goes to `onText`, blocks of the one other type the role may carry
- * go to `onOther`, reasoning blocks are dropped and anything else is refused.
- */
-function readBlocks(
-  content: unknown,
-  at: string,
-  onText: (text: string) => void,
-  other: { type: string; read: (block: Record<string, unknown>, field: string) => void },
-): void {
-  requireArray(content, `${at}.content`).forEach((block, j) => {
-    const field = `${at}.content[${j}]`;
-    if (!isRecord(block)) throw invalid(`${field} must be an object`);
-    if (block.type === 'text') {
-      if (typeof block.text !== 'string') throw invalid(`${field}.text must be a string`);
-      onText(block.text);
-    } else if (block.type === other.type) {
-      other.read(block, field);
-    } else if (!IGNORED_BLOCKS.has(String(block.type))) {
-      throw unsupported(`${field}: content of type ${String(block.type)} is not supported`);
+/** Text, media and search results of a content list (a tool result's, a document's); other blocks dropped. */
+function readContent(value: unknown, field: string, into: ReadContent = { text: [], images: [] }): ReadContent {
+  if (value === undefined || value === null) return into;
+  if (typeof value === 'string') {
+    if (value) into.text.push(value);
+    return into;
+  }
+  requireArray(value, field).forEach((block, i) => {
+    const at = `${field}[${i}]`;
+    if (!isRecord(block)) throw invalid(`${at} must be an object`);
+    switch (block.type) {
+      case 'text':
+        if (typeof block.text !== 'string') throw invalid(`${at}.text must be a string`);
+        if (block.text) into.text.push(block.text);
+        break;
+      case 'image':
+      case 'document':
+        mediaOf(block, at, into);
+        break;
+      case 'search_result':
+        into.text.push([block.title, block.source, ...readContent(block.content, `${at}.content`).text].filter((x) => typeof x === 'string' && x).join('\n'));
+        break;
+      default:
+        break;
     }
   });
+  return into;
+}
+
+/** `system` as a string or a list of text blocks (their `cache_control` has no meaning elsewhere). */
+function systemText(value: unknown, field: string): string {
+  return readContent(value, field).text.join('\n');
 }
 
 function userMessageFromAnthropic(content: unknown, at: string): ChatMessage[] {
   if (typeof content === 'string') return [{ role: 'user', content }];
   const out: ChatMessage[] = [];
-  let text: string[] = [];
+  let pending: ReadContent = { text: [], images: [] };
   const flush = () => {
-    if (text.length) out.push({ role: 'user', content: text.join('\n') });
-    text = [];
+    if (pending.text.length || pending.images.length) {
+      out.push(compact({ role: 'user' as const, content: pending.text.join('\n'), images: pending.images.length ? pending.images : undefined }));
+    }
+    pending = { text: [], images: [] };
   };
-  readBlocks(content, at, (t) => text.push(t), {
-    type: 'tool_result',
-    read: (block, field) => {
+  requireArray(content, `${at}.content`).forEach((block, j) => {
+    const field = `${at}.content[${j}]`;
+    if (!isRecord(block)) throw invalid(`${field} must be an object`);
+    if (block.type === 'tool_result') {
       flush();
+      const result = readContent(block.content, `${field}.content`);
       out.push(
         compact({
           role: 'tool' as const,
           toolCallId: requireString(block.tool_use_id, `${field}.tool_use_id`),
-          content: textBlocksToString(block.content, `${field}.content`),
+          content: result.text.join('\n'),
+          images: result.images.length ? result.images : undefined,
           isError: block.is_error === true ? true : undefined,
         }),
       );
-    },
+    } else {
+      readContent([block], `${at}.content`, pending);
+    }
   });
   flush();
   return out;
@@ -160,25 +227,30 @@ function assistantMessageFromAnthropic(content: unknown, at: string): AssistantM
   if (typeof content === 'string') return { role: 'assistant', content };
   const text: string[] = [];
   const toolCalls: ToolCall[] = [];
-  readBlocks(content, at, (t) => text.push(t), {
-    type: 'tool_use',
-    read: (block, field) =>
+  requireArray(content, `${at}.content`).forEach((block, j) => {
+    const field = `${at}.content[${j}]`;
+    if (!isRecord(block)) throw invalid(`${field} must be an object`);
+    if (block.type === 'text') {
+      if (typeof block.text !== 'string') throw invalid(`${field}.text must be a string`);
+      text.push(block.text);
+    } else if (block.type === 'tool_use') {
       toolCalls.push({
         id: requireString(block.id, `${field}.id`),
         name: requireString(block.name, `${field}.name`),
         arguments: stringifyArguments(block.input),
-      }),
+      });
+    }
+    // Thinking, server-tool blocks and the rest: see ANTHROPIC_DROPPED_BLOCKS.
   });
   return compact({ role: 'assistant' as const, content: text.join('\n'), toolCalls: toolCalls.length ? toolCalls : undefined });
 }
 
-function toolFromAnthropic(raw: unknown, i: number): ToolDefinition {
+/** Client tools (no `type`, or `custom`) translate; Anthropic's server and built-in tools cannot run elsewhere. */
+function toolFromAnthropic(raw: unknown, i: number): ToolDefinition | undefined {
   const at = `tools[${i}]`;
   if (!isRecord(raw)) throw invalid(`${at} must be an object`);
-  // Server tools (web search, code execution, …) carry a versioned `type` and no schema.
-  if ((raw.type !== undefined && raw.type !== 'custom') || !isRecord(raw.input_schema)) {
-    throw unsupported(`${at}: only client tools with an input_schema are supported`);
-  }
+  if (raw.type !== undefined && raw.type !== null && raw.type !== 'custom') return undefined;
+  if (!isRecord(raw.input_schema)) throw invalid(`${at}.input_schema must be an object`);
   return compact({
     name: requireString(raw.name, `${at}.name`),
     description: optionalString(raw.description, `${at}.description`),
@@ -186,35 +258,66 @@ function toolFromAnthropic(raw: unknown, i: number): ToolDefinition {
   });
 }
 
-function toolChoiceFromAnthropic(raw: unknown): ToolChoice | undefined {
-  if (raw === undefined || raw === null) return undefined;
+function toolChoiceFromAnthropic(raw: unknown): { choice?: ToolChoice; parallel?: boolean } {
+  if (raw === undefined || raw === null) return {};
   if (!isRecord(raw)) throw invalid('tool_choice must be an object');
+  const parallel = raw.disable_parallel_tool_use === true ? false : undefined;
   switch (raw.type) {
     case 'auto':
-      return 'auto';
+      return { choice: 'auto', parallel };
     case 'any':
-      return 'required';
+      return { choice: 'required', parallel };
     case 'none':
-      return 'none';
+      return { choice: 'none' };
     case 'tool':
-      return { name: requireString(raw.name, 'tool_choice.name') };
+      return { choice: { name: requireString(raw.name, 'tool_choice.name') }, parallel };
     default:
       throw invalid('tool_choice.type must be auto, any, tool or none');
   }
 }
 
-/** An Anthropic Messages request body (as a client sends it) → the neutral request. */
+const EFFORTS = new Set(['minimal', 'low', 'medium', 'high', 'max']);
+
+/** `thinking` (enabled with a budget, adaptive, disabled) and `output_config.effort` → the neutral reasoning ask. */
+function reasoningFromAnthropic(thinking: unknown, outputConfig: unknown): Reasoning | undefined {
+  const effortRaw = isRecord(outputConfig) ? outputConfig.effort : undefined;
+  const effort = typeof effortRaw === 'string' && EFFORTS.has(effortRaw) ? (effortRaw as Reasoning['effort']) : undefined;
+  if (thinking === undefined || thinking === null) return undefined;
+  if (!isRecord(thinking)) throw invalid('thinking must be an object');
+  switch (thinking.type) {
+    case 'enabled':
+      return compact({ budgetTokens: optionalNumber(thinking.budget_tokens, 'thinking.budget_tokens'), effort });
+    case 'adaptive':
+      return { effort: effort ?? 'adaptive' };
+    case 'disabled':
+      return undefined;
+    default:
+      throw invalid('thinking.type must be enabled, adaptive or disabled');
+  }
+}
+
+/**
+ * An Anthropic Messages request body (as a client sends it) → the neutral request, for a provider of another
+ * family. What has a meaning elsewhere is translated: system blocks, system-role messages anywhere in
+ * `messages` (kept in place), text, images and documents, tool calls and results, every `tool_choice`,
+ * thinking (as a reasoning ask), `metadata.user_id`. What has none is dropped on purpose: `cache_control`,
+ * `context_management`, the rest of `output_config`, thinking blocks and their signatures, server tools and
+ * their blocks (ANTHROPIC_DROPPED_BLOCKS), `service_tier`, `container`, `mcp_servers`.
+ */
 export function anthropicRequestToNeutral(body: AnthropicMessagesRequest): ChatRequest {
   if (!isRecord(body)) throw invalid('the request body must be an object');
   const messages: ChatMessage[] = [];
-  const system = textBlocksToString(body.system, 'system');
+  const system = systemText(body.system, 'system');
   if (system) messages.push({ role: 'system', content: system });
   requireArray(body.messages, 'messages').forEach((raw, i) => {
     const at = `messages[${i}]`;
     if (!isRecord(raw)) throw invalid(`${at} must be an object`);
     if (raw.role === 'user') messages.push(...userMessageFromAnthropic(raw.content, at));
     else if (raw.role === 'assistant') messages.push(assistantMessageFromAnthropic(raw.content, at));
-    else throw invalid(`${at}.role must be user or assistant`);
+    else if (raw.role === 'system') {
+      const text = systemText(raw.content, `${at}.content`);
+      if (text) messages.push({ role: 'system', content: text });
+    } else throw invalid(`${at}.role must be user, assistant or system`);
   });
   const maxTokens = optionalNumber(body.max_tokens, 'max_tokens');
   if (maxTokens === undefined) throw invalid('max_tokens is required');
@@ -226,22 +329,32 @@ export function anthropicRequestToNeutral(body: AnthropicMessagesRequest): ChatR
     top_k: optionalNumber(body.top_k, 'top_k'),
     stop: stop?.length ? stop.map((s, i) => optionalString(s, `stop_sequences[${i}]`) ?? '') : undefined,
   });
-  const tools = body.tools == null ? undefined : requireArray(body.tools, 'tools').map(toolFromAnthropic);
+  const tools = body.tools == null ? undefined : requireArray(body.tools, 'tools').map(toolFromAnthropic).filter((t): t is ToolDefinition => !!t);
   const metadata: unknown = body.metadata;
+  const { choice, parallel } = toolChoiceFromAnthropic(body.tool_choice);
   return compact({
     model: requireString(body.model, 'model'),
     messages,
     tools: tools?.length ? tools : undefined,
-    toolChoice: toolChoiceFromAnthropic(body.tool_choice),
+    // A forced tool among only server tools cannot be honoured elsewhere.
+    toolChoice: tools?.length || choice === 'none' || choice === 'auto' ? choice : undefined,
     parameters,
     user: isRecord(metadata) ? optionalString(metadata.user_id, 'metadata.user_id') : undefined,
+    reasoning: reasoningFromAnthropic(body.thinking, body.output_config),
+    parallelToolCalls: tools?.length ? parallel : undefined,
   });
 }
 
 function blocksOf(message: Exclude<ChatMessage, { role: 'system' }>): AnthropicMessageParam {
   switch (message.role) {
     case 'user':
-      return { role: 'user', content: message.content ? [{ type: 'text', text: message.content }] : [] };
+      return {
+        role: 'user',
+        content: [
+          ...(message.content ? [{ type: 'text' as const, text: message.content }] : []),
+          ...(message.images ?? []).map(mediaBlock),
+        ],
+      };
     case 'assistant': {
       const blocks: AnthropicRequestBlock[] = [];
       // Anthropic rejects empty text blocks.
@@ -262,7 +375,7 @@ function blocksOf(message: Exclude<ChatMessage, { role: 'system' }>): AnthropicM
             content: message.images?.length
               ? [
                   ...(message.content ? [{ type: 'text' as const, text: message.content }] : []),
-                  ...message.images.map((image) => ({ type: 'image' as const, source: { type: 'base64' as const, media_type: image.mimeType, data: image.data } })),
+                  ...message.images.map(mediaBlock),
                 ]
               : message.content,
             is_error: message.isError || undefined,
@@ -270,6 +383,10 @@ function blocksOf(message: Exclude<ChatMessage, { role: 'system' }>): AnthropicM
         ],
       };
   }
+}
+
+function mediaBlock(image: ImageContent): AnthropicImageBlock {
+  return { type: image.mimeType.startsWith('image/') ? 'image' : 'document', source: { type: 'base64', media_type: image.mimeType, data: image.data } };
 }
 
 /**
@@ -301,12 +418,13 @@ function toolToAnthropic(tool: ToolDefinition): AnthropicTool {
   return compact({ name: tool.name, description: tool.description, input_schema: { type: 'object', ...tool.parameters } });
 }
 
-function toolChoiceToAnthropic(choice: ToolChoice | undefined): AnthropicToolChoice | undefined {
-  if (choice === undefined) return undefined;
-  if (choice === 'auto') return { type: 'auto' };
+function toolChoiceToAnthropic(choice: ToolChoice | undefined, parallel?: boolean): AnthropicToolChoice | undefined {
+  const single = parallel === false ? { disable_parallel_tool_use: true } : {};
+  if (choice === undefined) return parallel === false ? { type: 'auto', ...single } : undefined;
+  if (choice === 'auto') return { type: 'auto', ...single };
   if (choice === 'none') return { type: 'none' };
-  if (choice === 'required') return { type: 'any' };
-  return { type: 'tool', name: choice.name };
+  if (choice === 'required') return { type: 'any', ...single };
+  return { type: 'tool', name: choice.name, ...single };
 }
 
 interface NeutralToAnthropicOptions {
@@ -332,7 +450,8 @@ export function neutralToAnthropicRequest(request: ChatRequest, options: Neutral
     top_k: p.top_k,
     stop_sequences: p.stop?.length ? p.stop : undefined,
     tools: request.tools?.length ? request.tools.map(toolToAnthropic) : undefined,
-    tool_choice: toolChoiceToAnthropic(request.toolChoice),
+    tool_choice: toolChoiceToAnthropic(request.toolChoice, request.tools?.length ? request.parallelToolCalls : undefined),
+    thinking: request.reasoning?.budgetTokens ? { type: 'enabled', budget_tokens: request.reasoning.budgetTokens } : undefined,
     metadata: request.user ? { user_id: request.user } : undefined,
     stream: options.stream ? true : undefined,
   });
@@ -384,6 +503,26 @@ export function neutralToAnthropicResponse(result: ChatResult, options: { id?: s
 // ---------------------------------------------------------------------------------------------------------
 // Streams
 
+/**
+ * Usage of an Anthropic stream read as it passes (the gateway's pass-through forwards the events untouched):
+ * `message_start` carries the prompt side, each `message_delta` the cumulative output and any late fields.
+ */
+export class AnthropicUsageTracker {
+  private raw: AnthropicUsageLike = {};
+
+  push(event: AnthropicStreamEventLike): void {
+    const fresh = event.type === 'message_start' ? event.message?.usage : event.type === 'message_delta' ? event.usage : undefined;
+    if (!fresh) return;
+    for (const [k, v] of Object.entries(fresh) as [keyof AnthropicUsageLike, number | null | undefined][]) {
+      if (typeof v === 'number') this.raw[k] = v;
+    }
+  }
+
+  get usage(): Usage {
+    return anthropicUsageToNeutral(this.raw);
+  }
+}
+
 type BlockState = { kind: 'text' } | { kind: 'tool'; index: number; hasArguments: boolean } | { kind: 'ignored' };
 
 /**
@@ -394,7 +533,8 @@ export class AnthropicStreamDecoder extends StreamDecoder<AnthropicStreamEventLi
   private model = '';
   private stopReason: string | null | undefined;
   private stopSequence: string | null | undefined;
-  private usage: Usage = { promptTokens: 0, completionTokens: 0 };
+  /** message_start's usage, then each message_delta's (cumulative output, late cache and input counts). */
+  private readonly usage = new AnthropicUsageTracker();
   private readonly blocks = new Map<number, BlockState>();
   private toolCount = 0;
 
@@ -405,13 +545,13 @@ export class AnthropicStreamDecoder extends StreamDecoder<AnthropicStreamEventLi
       this.started = true;
       const message = event.type === 'message_start' ? event.message : undefined;
       this.model = message?.model ?? '';
-      if (message?.usage) this.usage = anthropicUsageToNeutral(message.usage);
+      this.usage.push(event);
       events.push(
         compact({
           type: 'start' as const,
           id: message?.id ?? undefined,
           model: this.model,
-          promptTokens: message?.usage ? this.usage.promptTokens : undefined,
+          promptTokens: message?.usage ? this.usage.usage.promptTokens : undefined,
         }),
       );
     }
@@ -463,8 +603,7 @@ export class AnthropicStreamDecoder extends StreamDecoder<AnthropicStreamEventLi
       case 'message_delta':
         if (event.delta?.stop_reason !== undefined) this.stopReason = event.delta.stop_reason;
         if (event.delta?.stop_sequence !== undefined) this.stopSequence = event.delta.stop_sequence;
-        if (event.usage?.output_tokens != null) this.usage = { ...this.usage, completionTokens: event.usage.output_tokens };
-        if (event.usage?.input_tokens != null) this.usage = { ...this.usage, promptTokens: promptTokensOf(event.usage) };
+        this.usage.push(event);
         break;
       case 'error':
         this.stopReason = 'error';
@@ -481,7 +620,7 @@ export class AnthropicStreamDecoder extends StreamDecoder<AnthropicStreamEventLi
     return {
       stopReason: anthropicStopToStopReason(this.stopReason, this.toolCount > 0),
       stopSequence: this.stopSequence ?? undefined,
-      usage: this.usage,
+      usage: this.usage.usage,
       model: this.model,
     };
   }

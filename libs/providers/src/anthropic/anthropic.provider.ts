@@ -6,7 +6,29 @@ import { SdkProvider, UpstreamStream } from '../sdk-provider.base';
 import type { ChatResult } from '../wire/chat.model';
 import { anthropicResponseToNeutral, AnthropicStreamDecoder, neutralToAnthropicRequest } from './anthropic.codec';
 import { mapAnthropicError } from './anthropic.errors';
-import type { AnthropicStreamEventLike } from './anthropic.types';
+import type { Stream } from '@anthropic-ai/sdk/core/streaming';
+import type { AnthropicMessageLike, AnthropicStreamEventLike } from './anthropic.types';
+
+/** A client's Anthropic request forwarded as it is (the gateway's pass-through). */
+export interface AnthropicForwardParams extends ProviderCallParams {
+  /** Anthropic's own model id, replacing the client's. */
+  model: string;
+  /** The client's body, unchanged but for `model` (and `stream`, which the call decides). */
+  body: Record<string, unknown>;
+  /** The client's `anthropic-version` and `anthropic-beta`; nothing else of its headers is forwarded. */
+  headers?: Record<string, string>;
+  /** The client's query (`beta=true`). */
+  query?: Record<string, string>;
+}
+
+/** An Anthropic message as the upstream sent it: read for usage, forwarded whole. */
+export type AnthropicForwardedMessage = AnthropicMessageLike & Record<string, unknown>;
+/** One stream event as the upstream sent it: read for usage, forwarded whole. */
+export type AnthropicForwardedEvent = AnthropicStreamEventLike & Record<string, unknown>;
+
+function forwardOptions(p: AnthropicForwardParams): { headers?: Record<string, string>; query?: Record<string, string> } {
+  return { headers: p.headers, query: p.query };
+}
 
 /** Anthropic's Messages API through `@anthropic-ai/sdk`. */
 export class AnthropicProvider extends SdkProvider<Anthropic, AnthropicStreamEventLike> {
@@ -29,6 +51,35 @@ export class AnthropicProvider extends SdkProvider<Anthropic, AnthropicStreamEve
       const message = await client.messages.create(body, { signal, headers: p.headers });
       return anthropicResponseToNeutral(message);
     });
+  }
+
+  /**
+   * The gateway's pass-through: the client's Messages body sent as it is, only `model` replaced, so thinking
+   * signatures, cache_control, betas and fields this codebase has never heard of reach Anthropic unchanged.
+   */
+  forwardMessages(p: AnthropicForwardParams): Promise<AnthropicForwardedMessage> {
+    return this.call(p, 'chat', p.model, (client, signal) =>
+      client.post<AnthropicForwardedMessage>('/v1/messages', { ...forwardOptions(p), body: { ...p.body, model: p.model, stream: false }, signal }),
+    );
+  }
+
+  /** {@link forwardMessages}, streaming: Anthropic's events as it sent them (pings left out). */
+  streamForwardMessages(p: AnthropicForwardParams): AsyncGenerator<AnthropicForwardedEvent> {
+    return this.streamRaw(p, p.model, async (client, signal) =>
+      (await client.post<Stream<AnthropicForwardedEvent>>('/v1/messages', {
+        ...forwardOptions(p),
+        body: { ...p.body, model: p.model, stream: true },
+        stream: true,
+        signal,
+      })) as unknown as AsyncIterable<AnthropicForwardedEvent>,
+    );
+  }
+
+  /** `POST /v1/messages/count_tokens`, passed through like {@link forwardMessages}. */
+  countTokens(p: AnthropicForwardParams): Promise<{ input_tokens: number }> {
+    return this.call(p, 'chat', p.model, (client, signal) =>
+      client.post<{ input_tokens: number }>('/v1/messages/count_tokens', { ...forwardOptions(p), body: { ...p.body, model: p.model }, signal }),
+    );
   }
 
   protected probeKey(p: ProviderCallParams): Promise<KeyCheckResult> {

@@ -16,7 +16,7 @@ export interface AnthropicToolUseBlock {
 }
 
 export interface AnthropicImageBlock {
-  type: 'image';
+  type: 'image' | 'document';
   source: { type: 'base64'; media_type: string; data: string };
 }
 
@@ -32,10 +32,11 @@ interface AnthropicThinkingBlock {
   type: 'thinking' | 'redacted_thinking';
 }
 
-export type AnthropicRequestBlock = AnthropicTextBlock | AnthropicToolUseBlock | AnthropicToolResultBlock | AnthropicThinkingBlock;
+export type AnthropicRequestBlock = AnthropicTextBlock | AnthropicImageBlock | AnthropicToolUseBlock | AnthropicToolResultBlock | AnthropicThinkingBlock;
 
 export interface AnthropicMessageParam {
-  role: 'user' | 'assistant';
+  /** `system`: a mid-conversation system message (a beta clients send; hoisted or kept, never refused). */
+  role: 'user' | 'assistant' | 'system';
   content: string | AnthropicRequestBlock[];
 }
 
@@ -55,6 +56,12 @@ export interface AnthropicMessagesRequest {
   model: string;
   messages: AnthropicMessageParam[];
   system?: string | AnthropicTextBlock[];
+  /** `{type: 'enabled', budget_tokens}`, `{type: 'adaptive'}` or `{type: 'disabled'}`. */
+  thinking?: unknown;
+  /** `{effort, format}`; only `effort` has a meaning for other families. */
+  output_config?: unknown;
+  /** Anthropic-only (context editing); forwarded to Anthropic, dropped elsewhere. */
+  context_management?: unknown;
   max_tokens: number;
   temperature?: number;
   top_p?: number;

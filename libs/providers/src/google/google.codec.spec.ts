@@ -88,14 +88,14 @@ describe('GoogleResponseDecoder', () => {
       { type: 'text_delta', text: 'lo' },
       { type: 'tool_call_start', index: 0, id: 'fc1', name: 'get_weather', signature: 'sig' },
       { type: 'tool_call_delta', index: 0, arguments: '{"city":"Rome"}' },
-      { type: 'finish', stopReason: 'tool_calls', usage: { promptTokens: 7, completionTokens: 5 }, model: 'gemini-2.5-flash-001' },
+      { type: 'finish', stopReason: 'tool_calls', usage: { promptTokens: 7, completionTokens: 5, reasoningTokens: 2 }, model: 'gemini-2.5-flash-001' },
     ]);
     assert.deepEqual(decoder.result(), {
       id: 'r1',
       text: 'Hello',
       toolCalls: [{ id: 'fc1', name: 'get_weather', arguments: '{"city":"Rome"}', signature: 'sig' }],
       stopReason: 'tool_calls',
-      usage: { promptTokens: 7, completionTokens: 5 },
+      usage: { promptTokens: 7, completionTokens: 5, reasoningTokens: 2 },
       model: 'gemini-2.5-flash-001',
     });
   });

@@ -35,7 +35,13 @@ function toolName(message: Extract<ChatMessage, { role: 'tool' }>, history: Chat
 function partsOf(message: Exclude<ChatMessage, { role: 'system' }>, history: ChatMessage[]): Content {
   switch (message.role) {
     case 'user':
-      return { role: 'user', parts: message.content ? [{ text: message.content }] : [] };
+      return {
+        role: 'user',
+        parts: [
+          ...(message.content ? [{ text: message.content }] : []),
+          ...(message.images ?? []).map((image) => ({ inlineData: { mimeType: image.mimeType, data: image.data } })),
+        ],
+      };
     case 'assistant': {
       const parts: Part[] = message.content ? [{ text: message.content }] : [];
       for (const call of message.toolCalls ?? []) {
@@ -162,6 +168,8 @@ export class GoogleResponseDecoder extends StreamDecoder<GenerateContentResponse
         promptTokens: meta.promptTokenCount ?? 0,
         // Thinking tokens are billed as output.
         completionTokens: (meta.candidatesTokenCount ?? 0) + (meta.thoughtsTokenCount ?? 0),
+        ...(meta.thoughtsTokenCount ? { reasoningTokens: meta.thoughtsTokenCount } : {}),
+        ...(meta.cachedContentTokenCount ? { cacheReadTokens: meta.cachedContentTokenCount } : {}),
       };
     }
     const candidate = response.candidates?.[0];

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { ChatParams, KeyCheckResult, ModelInfo, ProviderCallParams } from '../provider';
-import { ErrorContext, ProviderError, ProviderErrorCode } from '../provider.errors';
+import { ErrorContext, httpFailureToProviderError, ProviderError, ProviderErrorCode, unreachableError } from '../provider.errors';
 import type { AdapterOptions } from '../provider.settings';
 import { SdkProvider, UpstreamStream } from '../sdk-provider.base';
 import type { ChatResult } from '../wire/chat.model';
@@ -33,17 +33,46 @@ export class OpenAICompatibleProvider extends SdkProvider<OpenAI, OpenAIChatChun
     return this.call(p, 'models', undefined, async (client, signal) => {
       // Read raw rather than through client.models.list(): Together answers with a bare array, which the SDK's
       // page class would read as an empty list.
-      const body = await client.get<unknown>('/models', { signal });
-      const entries: unknown[] = Array.isArray(body) ? body : isRecord(body) && Array.isArray(body.data) ? body.data : [];
-      const models: ModelInfo[] = [];
-      for (const entry of entries) {
-        if (!isRecord(entry) || typeof entry.id !== 'string' || !entry.id) continue;
-        // OpenRouter and Together add a display name and context length to OpenAI's model object.
-        const name = typeof entry.name === 'string' ? entry.name : typeof entry.display_name === 'string' ? entry.display_name : undefined;
-        models.push(this.modelInfo(entry.id, name, entry.context_length));
-      }
-      return models;
+      return this.readModelList(await client.get<unknown>('/models', { signal }));
     });
+  }
+
+  /**
+   * OpenRouter's catalogue, which is public: read without a key (for its prices). Other families need a key
+   * for their lists and answer with {@link listModels}.
+   */
+  async publicModels(): Promise<ModelInfo[]> {
+    const baseUrl = this.options.baseUrl;
+    if (this.id !== 'openrouter' || !baseUrl) return [];
+    const ctx = { provider: this.id, apiKey: '', operation: 'models' as const };
+    let res: Response;
+    try {
+      res = await fetch(`${baseUrl.replace(/\/$/, '')}/models`, { signal: AbortSignal.timeout(this.timeoutMs), headers: this.options.headers });
+    } catch {
+      throw unreachableError(ctx);
+    }
+    if (!res.ok) throw httpFailureToProviderError({ status: res.status }, ctx);
+    return this.readModelList(await res.json());
+  }
+
+  private readModelList(body: unknown): ModelInfo[] {
+    const entries: unknown[] = Array.isArray(body) ? body : isRecord(body) && Array.isArray(body.data) ? body.data : [];
+    const models: ModelInfo[] = [];
+    for (const entry of entries) {
+      if (!isRecord(entry) || typeof entry.id !== 'string' || !entry.id) continue;
+      // OpenRouter and Together add a display name and context length to OpenAI's model object.
+      const name = typeof entry.name === 'string' ? entry.name : typeof entry.display_name === 'string' ? entry.display_name : undefined;
+      const info = this.modelInfo(entry.id, name, entry.context_length);
+      // OpenRouter prices in USD per token, as decimal strings.
+      const pricing = isRecord(entry.pricing) ? entry.pricing : undefined;
+      const input = Number(pricing?.prompt);
+      const output = Number(pricing?.completion);
+      if (this.id === 'openrouter' && pricing && Number.isFinite(input) && Number.isFinite(output) && input >= 0 && output >= 0) {
+        info.pricing = { input: Number((input * 1_000_000).toPrecision(12)), output: Number((output * 1_000_000).toPrecision(12)) };
+      }
+      models.push(info);
+    }
+    return models;
   }
 
   chat(p: ChatParams): Promise<ChatResult> {
@@ -52,6 +81,14 @@ export class OpenAICompatibleProvider extends SdkProvider<OpenAI, OpenAIChatChun
       const response = await client.chat.completions.create(body, { signal, headers: p.headers });
       return openAIResponseToNeutral(response);
     });
+  }
+
+  /**
+   * `POST /embeddings` as the client wrote it, only `model` replaced (the gateway's pass-through); the answer
+   * comes back whole, its `usage.prompt_tokens` read for accounting.
+   */
+  embeddings(p: ProviderCallParams & { model: string; body: Record<string, unknown> }): Promise<Record<string, unknown> & { usage?: { prompt_tokens?: number } }> {
+    return this.call(p, 'chat', p.model, (client, signal) => client.post('/embeddings', { body: { ...p.body, model: p.model }, signal }));
   }
 
   protected probeKey(p: ProviderCallParams): Promise<KeyCheckResult> {
@@ -80,6 +117,16 @@ export class OpenAICompatibleProvider extends SdkProvider<OpenAI, OpenAIChatChun
     const body = neutralToOpenAIRequest(p, { stream });
     if (this.id === 'openai' || this.id === 'xai') {
       for (const key of NON_OPENAI_PARAMETERS) delete body[key];
+    }
+    // Only OpenRouter takes a reasoning ask for any model (it ignores it where it has no meaning); the others
+    // reject reasoning parameters for models that do not think, and a gateway cannot tell which those are.
+    if (this.id === 'openrouter' && p.reasoning) {
+      const { budgetTokens, effort } = p.reasoning;
+      body.reasoning = budgetTokens
+        ? { max_tokens: budgetTokens }
+        : effort && effort !== 'adaptive'
+          ? { effort: effort === 'max' ? 'high' : effort === 'minimal' ? 'low' : effort }
+          : { enabled: true };
     }
     if (this.id === 'openai' && body.max_tokens != null) {
       // OpenAI's reasoning models reject max_tokens; max_completion_tokens works for every current model.

@@ -93,9 +93,14 @@ describe('openAIRequestToNeutral', () => {
     assert.deepEqual(neutral.toolChoice, { name: 'get_weather' });
   });
 
-  it('rejects image parts and the legacy function role as unsupported, naming the field', () => {
-    const image = { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] };
-    assert.throws(() => openAIRequestToNeutral(image as never), (error: unknown) => {
+  it('reads data: images and files, refers to URL images, and rejects audio and the legacy function role', () => {
+    const image = {
+      model: 'm',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'see' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAA=' } }, { type: 'image_url', image_url: { url: 'https://x/y.png' } }] }],
+    };
+    assert.deepEqual(openAIRequestToNeutral(image as never).messages, [{ role: 'user', content: 'see[image: https://x/y.png]', images: [{ mimeType: 'image/png', data: 'AAA=' }] }]);
+    const audio = { model: 'm', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x' } }] }] };
+    assert.throws(() => openAIRequestToNeutral(audio as never), (error: unknown) => {
       assert.ok(formatError(WireFormatErrorCode.UNSUPPORTED_CONTENT)(error));
       assert.match((error as Error).message, /messages\[0\]\.content\[0\]/);
       return true;

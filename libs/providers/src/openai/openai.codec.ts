@@ -1,5 +1,7 @@
 import type {
   ChatMessage,
+  ImageContent,
+  Reasoning,
   ChatRequest,
   ChatResult,
   ChatStreamEvent,
@@ -69,8 +71,14 @@ export function stopReasonToOpenAIFinish(reason: StopReason): OpenAIFinishReason
   }
 }
 
-function openAIUsageToNeutral(usage: OpenAIUsageLike | null | undefined): Usage {
-  return { promptTokens: usage?.prompt_tokens ?? 0, completionTokens: usage?.completion_tokens ?? 0 };
+export function openAIUsageToNeutral(usage: OpenAIUsageLike | null | undefined): Usage {
+  return compact({
+    promptTokens: usage?.prompt_tokens ?? 0,
+    completionTokens: usage?.completion_tokens ?? 0,
+    reasoningTokens: usage?.completion_tokens_details?.reasoning_tokens ?? undefined,
+    cacheReadTokens: usage?.prompt_tokens_details?.cached_tokens ?? undefined,
+    cacheWriteTokens: usage?.prompt_tokens_details?.cache_write_tokens ?? undefined,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -86,6 +94,25 @@ function textOf(content: unknown, field: string): string {
       return requireStringAllowEmpty(part.text, `${field}[${i}].text`);
     })
     .join('');
+}
+
+/** A user turn's text and its `data:` images and files (a URL image becomes a reference: no family fetches it for us). */
+function userFromOpenAI(content: unknown, field: string): ChatMessage {
+  if (content === undefined || content === null || typeof content === 'string') return { role: 'user', content: content ?? '' };
+  const text: string[] = [];
+  const images: ImageContent[] = [];
+  requireArray(content, field).forEach((part, i) => {
+    const at = `${field}[${i}]`;
+    if (!isRecord(part)) throw invalid(`${at} must be an object`);
+    const url = part.type === 'image_url' && isRecord(part.image_url) ? part.image_url.url : part.type === 'file' && isRecord(part.file) ? part.file.file_data : undefined;
+    if (part.type === 'text') text.push(requireStringAllowEmpty(part.text, `${at}.text`));
+    else if (typeof url === 'string') {
+      const data = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+      if (data) images.push({ mimeType: data[1]!, data: data[2]! });
+      else text.push(`[image: ${url}]`);
+    } else throw unsupported(`${at}: content of type ${String(part.type)} is not supported`);
+  });
+  return compact({ role: 'user' as const, content: text.join(''), images: images.length ? images : undefined });
 }
 
 function requireStringAllowEmpty(value: unknown, field: string): string {
@@ -114,7 +141,7 @@ function messageFromOpenAI(raw: unknown, i: number): ChatMessage {
     case 'developer':
       return { role: 'system', content: textOf(raw.content, `${at}.content`) };
     case 'user':
-      return { role: 'user', content: textOf(raw.content, `${at}.content`) };
+      return userFromOpenAI(raw.content, `${at}.content`);
     case 'assistant': {
       const toolCalls = raw.tool_calls == null ? [] : toolCallsFromOpenAI(raw.tool_calls, `${at}.tool_calls`);
       if (raw.function_call != null) throw unsupported(`${at}.function_call: legacy function calls are not supported`);
@@ -189,7 +216,15 @@ export function openAIRequestToNeutral(body: OpenAIChatRequest): ChatRequest {
     toolChoice: toolChoiceFromOpenAI(body.tool_choice),
     parameters,
     user: optionalString(body.user, 'user'),
+    reasoning: reasoningFromOpenAI(body.reasoning_effort),
+    parallelToolCalls: body.parallel_tool_calls === false ? false : undefined,
   });
+}
+
+function reasoningFromOpenAI(effort: unknown): Reasoning | undefined {
+  if (effort === undefined || effort === null || effort === 'none') return undefined;
+  if (typeof effort !== 'string' || !['minimal', 'low', 'medium', 'high'].includes(effort)) throw invalid('reasoning_effort must be minimal, low, medium or high');
+  return { effort: effort as Reasoning['effort'] };
 }
 
 function toolCallToOpenAI(call: ToolCall): OpenAIToolCall {
@@ -201,6 +236,9 @@ function messageToOpenAI(message: ChatMessage): OpenAIMessage {
     case 'system':
       return { role: 'system', content: message.content };
     case 'user':
+      if (message.images?.length) {
+        return { role: 'user', content: [...(message.content ? [{ type: 'text' as const, text: message.content }] : []), ...message.images.map(mediaPart)] };
+      }
       return { role: 'user', content: message.content };
     case 'assistant':
       if (message.toolCalls?.length) {
@@ -213,13 +251,20 @@ function messageToOpenAI(message: ChatMessage): OpenAIMessage {
   }
 }
 
+/** Inline media as a Chat Completions part: images as `image_url`, documents (PDF) as `file`. */
+function mediaPart(image: ImageContent): { type: 'image_url'; image_url: { url: string } } | { type: 'file'; file: { filename: string; file_data: string } } {
+  const url = `data:${image.mimeType};base64,${image.data}`;
+  if (image.mimeType.startsWith('image/')) return { type: 'image_url', image_url: { url } };
+  return { type: 'file', file: { filename: image.mimeType === 'application/pdf' ? 'document.pdf' : 'document', file_data: url } };
+}
+
 /**
  * Chat Completions tool messages hold text only, and must follow their assistant turn without a gap: the images
  * of a run of tool results go into one user turn right after the run, each labelled with its call.
  */
 function messagesToOpenAI(messages: ChatMessage[]): OpenAIMessage[] {
   const out: OpenAIMessage[] = [];
-  let parts: ({ type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } })[] = [];
+  let parts: ({ type: 'text'; text: string } | ReturnType<typeof mediaPart>)[] = [];
   const flush = () => {
     if (parts.length) out.push({ role: 'user', content: parts });
     parts = [];
@@ -230,7 +275,7 @@ function messagesToOpenAI(messages: ChatMessage[]): OpenAIMessage[] {
     if (message.role === 'tool' && message.images?.length) {
       const label = message.images.length > 1 ? 'Images' : 'Image';
       parts.push({ type: 'text', text: `${label} returned by tool ${message.name ?? message.toolCallId} (call ${message.toolCallId}):` });
-      for (const image of message.images) parts.push({ type: 'image_url', image_url: { url: `data:${image.mimeType};base64,${image.data}` } });
+      for (const image of message.images) parts.push(mediaPart(image));
     }
   }
   flush();
@@ -267,6 +312,7 @@ export function neutralToOpenAIRequest(request: ChatRequest, options: { stream?:
     top_k: p.top_k,
     repetition_penalty: p.repetition_penalty,
     user: request.user,
+    parallel_tool_calls: request.tools?.length && request.parallelToolCalls === false ? false : undefined,
     stream: options.stream ? true : undefined,
     // Without it the stream carries no token counts, and usage accounting needs them.
     stream_options: options.stream ? { include_usage: true } : undefined,

@@ -19,9 +19,14 @@ export interface OpenAIToolCall {
   function: { name: string; arguments: string };
 }
 
+interface OpenAIFilePart {
+  type: 'file';
+  file: { filename?: string; file_data?: string; file_id?: string };
+}
+
 export type OpenAIMessage =
   | { role: 'system' | 'developer'; content: string | OpenAITextPart[]; name?: string }
-  | { role: 'user'; content: string | (OpenAITextPart | OpenAIImagePart)[]; name?: string }
+  | { role: 'user'; content: string | (OpenAITextPart | OpenAIImagePart | OpenAIFilePart)[]; name?: string }
   | {
       role: 'assistant';
       content?: string | OpenAITextPart[] | null;
@@ -60,6 +65,11 @@ export interface OpenAIChatRequest {
   top_k?: number;
   repetition_penalty?: number;
   user?: string;
+  parallel_tool_calls?: boolean;
+  /** OpenAI's reasoning models. */
+  reasoning_effort?: string | null;
+  /** OpenRouter's unified reasoning switch. */
+  reasoning?: { effort?: string; max_tokens?: number; enabled?: boolean };
   stream?: boolean | null;
   stream_options?: { include_usage?: boolean } | null;
 }
@@ -114,6 +124,8 @@ export interface OpenAIChatChunk {
 export interface OpenAIUsageLike {
   prompt_tokens?: number | null;
   completion_tokens?: number | null;
+  prompt_tokens_details?: { cached_tokens?: number | null; cache_write_tokens?: number | null } | null;
+  completion_tokens_details?: { reasoning_tokens?: number | null } | null;
 }
 
 interface OpenAIToolCallLike {

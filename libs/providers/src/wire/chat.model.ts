@@ -23,6 +23,8 @@ interface SystemMessage {
 interface UserMessage {
   role: 'user';
   content: string;
+  /** Images and documents (PDF) the user attached, after the text. */
+  images?: ImageContent[];
 }
 
 export interface AssistantMessage {
@@ -32,7 +34,10 @@ export interface AssistantMessage {
   toolCalls?: ToolCall[];
 }
 
-/** An image a tool returned (a screenshot), base64 without a data: prefix. */
+/**
+ * An image a tool returned (a screenshot) or a user attached, base64 without a data: prefix. `application/pdf`
+ * stands for a document; formats that take files carry it as one, the others as inline data.
+ */
 export interface ImageContent {
   mimeType: string;
   data: string;
@@ -88,14 +93,31 @@ export interface ChatRequest {
   parameters: ModelParameters;
   /** End-user id passed upstream for abuse tracking (OpenAI `user`, Anthropic `metadata.user_id`). */
   user?: string;
+  /** The client asked the model to think first (Anthropic `thinking`, OpenAI `reasoning_effort`). */
+  reasoning?: Reasoning;
+  /** false: at most one tool call per turn (Anthropic `disable_parallel_tool_use`, OpenAI `parallel_tool_calls`). */
+  parallelToolCalls?: boolean;
+}
+
+/** How much thinking a request asks for: a token budget, an effort level, or `adaptive` (the model decides). */
+export interface Reasoning {
+  budgetTokens?: number;
+  effort?: 'minimal' | 'low' | 'medium' | 'high' | 'max' | 'adaptive';
 }
 
 /** `error` = the provider stopped for a reason that is not a normal end (content filter, refusal, …). */
 export type StopReason = 'end' | 'length' | 'tool_calls' | 'error';
 
 export interface Usage {
+  /** Every prompt token, cache reads and writes included. */
   promptTokens: number;
+  /** Every output token, reasoning included. */
   completionTokens: number;
+  /** Of the completion, tokens spent thinking (when the provider reports them). */
+  reasoningTokens?: number;
+  /** Of the prompt, tokens read from / written to the provider's prompt cache. */
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
 }
 
 export interface ChatResult {
