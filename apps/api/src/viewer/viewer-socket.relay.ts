@@ -72,6 +72,8 @@ export class ViewerSocketRelay implements OnApplicationBootstrap, OnApplicationS
     // socket.io's own (engine.io matches its path plus "/" as a prefix); it is told not to end other upgrades
     // (RedisIoAdapter), so upgrades that are neither its nor a viewer's are refused here.
     if (url.startsWith(`${this.config.WS_PATH.replace(/\/$/, '')}/`)) return;
+    // The plain WebSocket protocol (realtime/plain-ws.server.ts) answers its own path.
+    if (url.split('?')[0] === this.config.PLAIN_WS_PATH) return;
     if (!url.startsWith('/viewer/')) return refuse(socket, 404, 'Not Found');
     const match = SOCKET_PATH.exec(url);
     if (!match || !SESSION_ID_RE.test(match[1])) return refuse(socket, 404, 'Not Found');
