@@ -243,6 +243,8 @@ describe('hardening: headers, CORS, request ids, rate limits, errors, OpenAPI, l
       ['delete', '/api/user/models/{id}'],
       ['get', '/api/user/audit'],
       ['get', '/api/user/audit/verify'],
+      ['get', '/api/projects/{id}/gateway'],
+      ['put', '/api/projects/{id}/gateway'],
     ];
 
     it('is public OpenAPI 3 listing every route with the bearer scheme', () => {

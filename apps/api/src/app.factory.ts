@@ -34,9 +34,9 @@ export async function createApp(opts: CreateAppOptions = {}): Promise<NestExpres
   // share networks with the API and must not choose the address they are limited and audited under.
   app.set('trust proxy', trustFromConfig(config));
   app.disable('x-powered-by');
+  app.use(helmet());
   // Anthropic-format clients probe the base URL with `HEAD /` before their first request; answer it plainly.
   app.use((req: Request, res: Response, next: NextFunction) => (req.method === 'HEAD' && req.path === '/' ? res.status(200).end() : next()));
-  app.use(helmet());
   const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   app.enableCors({ origin: origins.length ? origins : false, credentials: true, exposedHeaders: ['x-request-id'] });
   // socket.io on the same HTTP server, at WS_PATH, sharing rooms with every replica through Redis.
