@@ -33,9 +33,10 @@ export async function prepareGuestAgent(config: AppConfig, projectId: string, lo
   if (!existsSync(join(agentDistDir, 'apps/guest-agent/src/main.js'))) {
     throw new Error(`the compiled guest agent is not in ${agentDistDir} (set GUEST_AGENT_DIST_DIR)`);
   }
-  // Traverse-only for others: a project's folder is reachable by its id, never listed.
+  // Traverse-only for others: a project's folder is reachable by its id, never listed. An operator-made root the
+  // worker does not own keeps the operator's mode.
   await mkdir(config.OEM_DIR, { recursive: true, mode: 0o711 });
-  await chmod(config.OEM_DIR, 0o711);
+  await chmod(config.OEM_DIR, 0o711).catch((err: NodeJS.ErrnoException) => (err.code === 'EPERM' ? undefined : Promise.reject(err)));
   await writeOemBundle({
     dir: oemDirFor(config.OEM_DIR, projectId),
     agentToken: token,
