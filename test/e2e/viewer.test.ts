@@ -65,6 +65,29 @@ function watchPage(page: Page): string[] {
   return seen;
 }
 
+/**
+ * Opens `url` and waits for noVNC to connect. Chromium aborts requests in flight when the host's interfaces
+ * change (ERR_NETWORK_CHANGED: Docker adding or removing a bridge for any test on this machine); then the page,
+ * already inside its session, is reloaded, at most twice.
+ */
+async function gotoConnected(page: Page, url: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const seen = watchPage(page);
+    if (attempt === 1) await page.goto(url);
+    else await page.reload();
+    try {
+      await novncConnected(page);
+      return;
+    } catch (err) {
+      if (attempt < 3 && seen.some((line) => line.includes('ERR_NETWORK_CHANGED'))) continue;
+      throw new Error(`${(err as Error).message}\npage: ${seen.join('\n')}`);
+    } finally {
+      seen.length = 0;
+      page.removeAllListeners('console').removeAllListeners('pageerror').removeAllListeners('requestfailed').removeAllListeners('response');
+    }
+  }
+}
+
 function parseLine(line: string): Record<string, unknown> {
   try {
     return JSON.parse(line) as Record<string, unknown>;
@@ -135,11 +158,7 @@ describe('Connect: the project desktop in a real browser through the platform (c
   const openInBrowser = async (url: string): Promise<{ context: BrowserContext; page: Page }> => {
     const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
     const page = await context.newPage();
-    const seen = watchPage(page);
-    await page.goto(`${api.url()}${url}`);
-    await novncConnected(page).catch((err: Error) => {
-      throw new Error(`${err.message}\npage: ${seen.join('\n')}`);
-    });
+    await gotoConnected(page, `${api.url()}${url}`);
     return { context, page };
   };
 
@@ -259,11 +278,7 @@ describe('Connect: the project desktop in a real browser through the platform (c
     try {
       assert.match(page.url(), /[?&]view_only=1/, "noVNC's own view-only switch is on");
       // Turn noVNC's switch off: the page now sends keys and pointer events, and only the relay stands between.
-      const seen = watchPage(page);
-      await page.goto(page.url().replace('view_only=1', 'view_only=0'));
-      await novncConnected(page).catch((err: Error) => {
-        throw new Error(`${err.message}\npage: ${seen.join('\n')}`);
-      });
+      await gotoConnected(page, page.url().replace('view_only=1', 'view_only=0'));
       const before = await screenshot();
       await eventually(async () => ((await compare(await novncCanvasPng(page), before)).meanDiff < 6 ? true : undefined), 20_000, 'the canvas to show the VM screen');
       const point = await canvasPoint(page, 200, 200);
@@ -355,8 +370,7 @@ describe('Connect: the project desktop in a real browser through the platform (c
       });
     });
     try {
-      await page.goto(`${api.url()}${url}`);
-      await novncConnected(page);
+      await gotoConnected(page, `${api.url()}${url}`);
       const sessionPath = new URL(page.url()).pathname.replace(/vnc\.html$/, '');
       const spare = await openTicket(alice, project.id);
       await api.as(alice).delete(`/api/projects/${project.id}?confirm=${encodeURIComponent('View A')}`).expect(202);
