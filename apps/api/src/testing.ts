@@ -6,6 +6,7 @@ import { DbService, ProviderKeyRepository } from '@pantheon/db';
 import { MetricsEndpoint } from '@pantheon/metrics';
 import { DomainError } from './common/domain.error';
 import { ProviderKeyVault } from './provider-keys/provider-key.vault';
+import { ViewerSocketRelay } from './viewer/viewer-socket.relay';
 
 export { createApp, CreateAppOptions } from './app.factory';
 export { McpToolSource } from './chat/mcp-tool-source';
@@ -20,6 +21,11 @@ export function revealProviderKey(app: INestApplication, userId: string, keyId: 
     if (!record) throw DomainError.notFound('API key');
     return vault.open(record);
   });
+}
+
+/** Input messages of view-only viewers the app's relay has dropped so far. */
+export function viewerDroppedInput(app: INestApplication): number {
+  return app.get(ViewerSocketRelay).droppedInputCount;
 }
 
 /** Where the app's internal /metrics listener is (METRICS_PORT=0 in tests picks a free port). */

@@ -41,6 +41,7 @@ export class ViewerSocketRelay implements OnApplicationBootstrap, OnApplicationS
   private timer?: NodeJS.Timeout;
   private server?: Server;
   private checking = false;
+  private droppedTotal = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -65,6 +66,11 @@ export class ViewerSocketRelay implements OnApplicationBootstrap, OnApplicationS
   /** Open viewer sockets on this replica (for tests and metrics). */
   get openCount(): number {
     return this.open.size;
+  }
+
+  /** Input messages of view-only viewers dropped by this replica since it started (for tests and metrics). */
+  get droppedInputCount(): number {
+    return this.droppedTotal;
   }
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -101,8 +107,10 @@ export class ViewerSocketRelay implements OnApplicationBootstrap, OnApplicationS
     browser.on('message', (data: RawData) => {
       entry.active = true;
       let out: Buffer;
+      const droppedBefore = filter.droppedCount;
       try {
         out = filter.push(toBuffer(data));
+        this.droppedTotal += filter.droppedCount - droppedBefore;
       } catch (err) {
         if (!(err instanceof RfbProtocolError)) throw err;
         this.logger.warn({ projectId: session.projectId, userId: session.userId, reason: err.message }, 'viewer stream refused');
