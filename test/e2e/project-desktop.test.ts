@@ -24,6 +24,7 @@ import { fakeProviderKey, FakeProviders, startFakeProviders } from '../support/f
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
 import { runtimeTestEnv, RuntimeTestEnv } from '../support/runtime-env';
 import { startTestWorker, TestWorker } from '../support/worker';
+import { changedShare } from '../support/images';
 
 const runtime = new DockerRuntime();
 const ring = () => KeyRing.parse(process.env.PANTHEON_MASTER_KEYS!);
@@ -37,17 +38,6 @@ const image = (r: ToolResult) => {
   return { mimeType: img.mimeType, png: Buffer.from(img.data, 'base64') };
 };
 
-/** Share of pixels that differ between two same-size PNGs (decoded by sharp). */
-async function changedShare(a: Buffer, b: Buffer): Promise<number> {
-  const [ra, rb] = await Promise.all([sharp(a).raw().toBuffer({ resolveWithObject: true }), sharp(b).raw().toBuffer({ resolveWithObject: true })]);
-  assert.deepEqual([ra.info.width, ra.info.height], [rb.info.width, rb.info.height]);
-  const px = ra.info.channels;
-  let changed = 0;
-  for (let i = 0; i < ra.data.length; i += px) {
-    if (ra.data[i] !== rb.data[i] || ra.data[i + 1] !== rb.data[i + 1] || ra.data[i + 2] !== rb.data[i + 2]) changed++;
-  }
-  return changed / (ra.data.length / px);
-}
 
 async function mcpClient(url: string, bearer: string): Promise<Client> {
   const client = new Client({ name: 'pantheon-e2e', version: '1.0.0' });

@@ -29,6 +29,7 @@ import { eventually } from '../support/eventually';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
 import { runtimeTestEnv, RuntimeTestEnv } from '../support/runtime-env';
 import { startTestWorker, TestWorker } from '../support/worker';
+import { changedShare } from '../support/images';
 
 const runtime = new DockerRuntime();
 const ring = () => KeyRing.parse(process.env.PANTHEON_MASTER_KEYS!);
@@ -136,17 +137,6 @@ async function sendRfbInput(url: string, cookie: string, text: string): Promise<
   return messages.length;
 }
 
-/** Share of pixels that differ between two same-size PNGs. */
-async function changedShare(a: Buffer, b: Buffer): Promise<number> {
-  const [ra, rb] = await Promise.all([sharp(a).raw().toBuffer({ resolveWithObject: true }), sharp(b).raw().toBuffer({ resolveWithObject: true })]);
-  assert.deepEqual([ra.info.width, ra.info.height], [rb.info.width, rb.info.height]);
-  const px = ra.info.channels;
-  let changed = 0;
-  for (let i = 0; i < ra.data.length; i += px) {
-    if (ra.data[i] !== rb.data[i] || ra.data[i + 1] !== rb.data[i + 1] || ra.data[i + 2] !== rb.data[i + 2]) changed++;
-  }
-  return changed / (ra.data.length / px);
-}
 
 describe('Connect: the project desktop in a real browser through the platform (chromium, noVNC, stand-in VM)', () => {
   let issuer: OidcIssuerHandle;
@@ -291,13 +281,16 @@ describe('Connect: the project desktop in a real browser through the platform (c
       // Click into the terminal and type: the VM's own screen (seen through MCP) changes.
       const before = await screenshot();
       const point = await canvasPoint(page, 200, 150);
-      await page.mouse.click(point.x, point.y);
-      await page.keyboard.type('echo typed-in-the-browser');
-      await page.keyboard.press('Enter');
+      // noVNC may still be settling its input handlers after the first frame: input is sent again until the VM
+      // shows it (each round types a full command, so any one that lands changes the terminal).
       const share = await eventually(async () => {
+        await page.mouse.click(point.x, point.y);
+        await page.keyboard.type('echo typed-in-the-browser');
+        await page.keyboard.press('Enter');
+        await new Promise((resolve) => setTimeout(resolve, 500));
         const s = await changedShare(before, await screenshot());
         return s > 0.001 ? s : undefined;
-      }, 20_000, 'the VM screen to change after browser input');
+      }, 30_000, 'the VM screen to change after browser input', 1000);
       assert.ok(share > 0.001);
     } finally {
       await context.close();
