@@ -4,7 +4,6 @@ import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { KeyRing, toolsApiCredential } from '@pantheon/crypto';
 import { ChatRepository, DbService, ProjectRepository, UserSettingsRepository } from '@pantheon/db';
 import { ChatMessage, ChatResult, ChatStreamAccumulator, ModelParameters } from '@pantheon/providers';
-import { subnetForIndex } from '@pantheon/ipam';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
 import { isCallFailure, mapError } from '../common/error-map';
 import { toParameterObject } from '../common/model-parameters.dto';
@@ -14,6 +13,7 @@ import { closeMetered, completeMetered, MeteredCall, MeteringDeps, openMeteredCa
 import { KEY_RING } from '../provider-keys/key-ring.provider';
 import { METERING } from '../usage/metering.provider';
 import { ChatHistoryDeleteQueryDto, ChatHistoryQueryDto, ChatHistoryResponseDto, ChatRequestDto, ChatResponseDto, mapChatMessage } from './chat.dto';
+import { runningProjectSubnet } from '../projects/running-project';
 import { McpToolSource } from './mcp-tool-source';
 import { runToolLoop } from './tool-loop';
 
@@ -79,10 +79,7 @@ export class ChatService {
       if (projectId && !project) throw DomainError.notFound('Project');
       let toolsUrl: string | null = null;
       if (dto.use_project_tools) {
-        if (project!.status !== 'running' || !project!.subnetIndex) {
-          throw new DomainError(DomainErrorCode.CONFLICT, 'The project is not running, so its tools are not available');
-        }
-        toolsUrl = this.config.TOOLS_MCP_URL_TEMPLATE.replace('{tools_ip}', subnetForIndex(project!.subnetIndex).tools);
+        toolsUrl = this.config.TOOLS_MCP_URL_TEMPLATE.replace('{tools_ip}', runningProjectSubnet(project, 'its tools are not available').tools);
       }
       return {
         toolsUrl,

@@ -3,8 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { KeyRing, toolsApiCredential } from '@pantheon/crypto';
 import { DbService, ProjectRepository } from '@pantheon/db';
-import { subnetForIndex } from '@pantheon/ipam';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
+import { runningProjectSubnet } from '../projects/running-project';
 import { KEY_RING } from '../provider-keys/key-ring.provider';
 
 /** Request headers of the MCP Streamable HTTP transport that the tools API needs; nothing else is forwarded. */
@@ -43,13 +43,8 @@ export class ProjectMcpRelay {
 
   async open(req: McpRelayRequest): Promise<McpUpstream> {
     const url = await this.db.withUser(req.userId, async (tx) => {
-      const project = await this.projects.findLive(tx, req.projectId);
-      // Another user's project reads as absent.
-      if (!project) throw DomainError.notFound('Project');
-      if (project.status !== 'running' || !project.subnetIndex) {
-        throw new DomainError(DomainErrorCode.CONFLICT, `The project is not running (status ${project.status}), so its tools are not available`);
-      }
-      return this.config.TOOLS_MCP_URL_TEMPLATE.replace('{tools_ip}', subnetForIndex(project.subnetIndex).tools);
+      const subnet = runningProjectSubnet(await this.projects.findLive(tx, req.projectId), 'its tools are not available');
+      return this.config.TOOLS_MCP_URL_TEMPLATE.replace('{tools_ip}', subnet.tools);
     });
     const headers: Record<string, string> = { authorization: `Bearer ${toolsApiCredential(this.ring, req.projectId)}` };
     for (const name of FORWARDED_REQUEST_HEADERS) {

@@ -3,8 +3,8 @@ import type { RequestMeta } from '@pantheon/auth';
 import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { AuditLogRepository, DbService, ProjectRepository } from '@pantheon/db';
 import { ProjectEventPublisher, ViewerGrant, ViewerSession, ViewerSessionStore } from '@pantheon/events';
-import { subnetForIndex } from '@pantheon/ipam';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
+import { runningProjectSubnet } from '../projects/running-project';
 import { ViewerTicketResponseDto } from './viewer.dto';
 
 /** Tickets and session ids are 32 and 18 random bytes in base64url; anything else is refused before Redis. */
@@ -144,12 +144,8 @@ export class ViewerService {
   private runningProjectViewer(userId: string, projectId: string): Promise<string> {
     return this.db.withUser(userId, async (tx) => {
       const project = await this.projects.findLive(tx, projectId);
-      // Row-level security: another user's project reads as absent.
-      if (!project || project.ownerId !== userId) throw DomainError.notFound('Project');
-      if (project.status !== 'running' || !project.subnetIndex) {
-        throw new DomainError(DomainErrorCode.CONFLICT, `The project is not running (status ${project.status}), so its desktop cannot be viewed`);
-      }
-      return this.config.VM_VIEWER_URL_TEMPLATE.replace('{vm_ip}', subnetForIndex(project.subnetIndex).vm).replace(/\/+$/, '');
+      const subnet = runningProjectSubnet(project?.ownerId === userId ? project : null, 'its desktop cannot be viewed');
+      return this.config.VM_VIEWER_URL_TEMPLATE.replace('{vm_ip}', subnet.vm).replace(/\/+$/, '');
     });
   }
 }
