@@ -9,6 +9,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
+import { apiProcessCount } from './cluster';
 import { trustFromConfig } from './common/client-address';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ApiMetrics } from './metrics/api.metrics';
@@ -41,7 +42,15 @@ export async function createApp(opts: CreateAppOptions = {}): Promise<NestExpres
   app.enableCors({ origin: origins.length ? origins : false, credentials: true, exposedHeaders: ['x-request-id'] });
   // socket.io on the same HTTP server, at WS_PATH, sharing rooms with every replica through Redis.
   app.useWebSocketAdapter(
-    new RedisIoAdapter(app, { redisUrl: config.REDIS_URL, redisPrefix: config.REDIS_PREFIX, path: config.WS_PATH, corsOrigins: origins }),
+    new RedisIoAdapter(app, {
+      redisUrl: config.REDIS_URL,
+      redisPrefix: config.REDIS_PREFIX,
+      path: config.WS_PATH,
+      corsOrigins: origins,
+      // Several processes behind one port (API_WORKERS): a long-polling session's requests would land on different
+      // processes, so only WebSocket is offered (a polling client gets a clear 400 "Transport unknown").
+      websocketOnly: apiProcessCount(config) > 1,
+    }),
   );
   // The LLM gateway keeps the provider-style paths (/v1/...) that OpenAI and Anthropic clients expect; the
   // browser side of "Connect" (ticket links, noVNC's files under a session's path) lives at /viewer/....

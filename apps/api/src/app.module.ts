@@ -10,12 +10,12 @@ import { REDIS, RedisModule } from '@pantheon/events';
 import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { httpLoggerOptions, stdoutLogStream } from './common/logger.options';
 import type { NextFunction, Request, Response } from 'express';
 import { RedisAuthAttemptLimiter } from './common/auth-attempts.limiter';
 import { bodyShapeMiddleware, GATEWAY_MAX_BODY_NODES } from './common/body-shape.middleware';
 import { jsonBodyMiddleware } from './common/json-body.middleware';
 import { ProjectMcpModule } from './project-mcp/project-mcp.module';
-import { httpLoggerOptions } from './common/logger.options';
 import { UserThrottlerGuard } from './common/user-throttler.guard';
 import { AuditModule } from './audit/audit.module';
 import { ChatModule } from './chat/chat.module';
@@ -61,6 +61,8 @@ export class AppModule implements NestModule {
         requiredRole: c.AUTH_REQUIRED_ROLE,
         jwksCacheTtlMs: c.AUTH_JWKS_CACHE_TTL_S * 1000,
         jwksMinRefreshMs: c.AUTH_JWKS_MIN_REFRESH_S * 1000,
+        tokenCacheTtlMs: c.AUTH_TOKEN_CACHE_TTL_S * 1000,
+        userCacheTtlMs: c.AUTH_USER_CACHE_TTL_S * 1000,
       }),
       // Failed authentications per client address, counted in Redis so replicas share them.
       attemptLimiter: {
@@ -78,7 +80,7 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot({ pinoHttp: logStream ? [httpLoggerOptions(config), logStream] : httpLoggerOptions(config) }),
+        LoggerModule.forRoot({ pinoHttp: [httpLoggerOptions(config), logStream ?? stdoutLogStream()] }),
         RedisModule.forRootAsync({
           inject: [APP_CONFIG],
           useFactory: (c: AppConfig) => ({ url: c.REDIS_URL, keyPrefix: c.REDIS_PREFIX, connectionName: 'pantheon-api' }),

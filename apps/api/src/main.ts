@@ -1,11 +1,14 @@
 import 'reflect-metadata';
 import { loadConfig } from '@pantheon/config';
 import { createApp } from './app.factory';
+import { runApi } from './cluster';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const app = await createApp({ config });
-  await app.listen(config.API_PORT, config.API_HOST);
+  await runApi(config, async () => {
+    const app = await createApp({ config });
+    await app.listen(config.API_PORT, config.API_HOST);
+  });
 }
 
 bootstrap().catch((err: Error) => {

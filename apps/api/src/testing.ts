@@ -9,6 +9,7 @@ import { ProviderKeyVault } from './provider-keys/provider-key.vault';
 import { ViewerSocketRelay } from './viewer/viewer-socket.relay';
 
 export { createApp, CreateAppOptions } from './app.factory';
+export { runApi } from './cluster';
 export { McpToolSource } from './chat/mcp-tool-source';
 export { runToolLoop, ToolLoopResult, ToolSource } from './chat/tool-loop';
 

@@ -39,6 +39,13 @@ export interface AuthModuleOptions {
   jwksCacheTtlMs: number;
   /** Least time between two JWKS fetches (an unknown kid asks for one). */
   jwksMinRefreshMs: number;
+  /**
+   * How long a verified token's claims are reused (never past its `exp`, and only while its signing key is
+   * still the realm's): repeated requests with one token skip the signature check. 0 = verify every time.
+   */
+  tokenCacheTtlMs?: number;
+  /** How long a subject's user row (id, profile) is reused without a database round trip. 0 = every request. */
+  userCacheTtlMs?: number;
 }
 
 export const AUTH_OPTIONS = Symbol('AUTH_OPTIONS');

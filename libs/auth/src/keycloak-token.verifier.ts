@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import type { KeyObject } from 'node:crypto';
 // keycloak-connect ships no types; we use its grant manager (bearer-only) and Token parser.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import KeycloakConnect = require('keycloak-connect');
@@ -22,6 +24,15 @@ interface GrantManager {
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 // Keycloak access tokens are a few KB; anything far larger is refused before parsing.
 const MAX_TOKEN_LENGTH = 8 * 1024;
+// Bounds the verified-token cache by the tokens' own size (a few KB each).
+const TOKEN_CACHE_BYTES = 16 * 1024 * 1024;
+
+/** A token that passed every check, and the key that verified it (the entry is void once the realm drops it). */
+interface VerifiedEntry {
+  claims: VerifiedClaims;
+  kid: string;
+  key: KeyObject;
+}
 
 function str(v: unknown): string | null {
   return typeof v === 'string' && v.length > 0 ? v : null;
@@ -37,6 +48,8 @@ function str(v: unknown): string | null {
 @Injectable()
 export class KeycloakTokenVerifier {
   private readonly grantManager: GrantManager;
+  private readonly keys: JwksKeyStore;
+  private readonly verified: LRUCache<string, VerifiedEntry> | undefined;
 
   constructor(@Inject(AUTH_OPTIONS) private readonly options: AuthModuleOptions) {
     const keycloak = new (KeycloakConnect as unknown as new (a: object, b: object) => { grantManager: GrantManager })(
@@ -52,14 +65,44 @@ export class KeycloakTokenVerifier {
       },
     );
     this.grantManager = keycloak.grantManager;
-    this.grantManager.rotation = new JwksKeyStore({
+    this.keys = new JwksKeyStore({
       url: `${options.authServerUrl.replace(/\/+$/, '')}/realms/${options.realm}/protocol/openid-connect/certs`,
       cacheTtlMs: options.jwksCacheTtlMs,
       minRefreshMs: options.jwksMinRefreshMs,
     });
+    this.grantManager.rotation = this.keys;
+    const ttl = options.tokenCacheTtlMs ?? 0;
+    this.verified = ttl > 0 ? new LRUCache({ ttl, maxSize: TOKEN_CACHE_BYTES, sizeCalculation: (_v, raw) => raw.length }) : undefined;
   }
 
   async verify(raw: string): Promise<VerifiedClaims> {
+    const hit = this.verified?.get(raw);
+    if (hit) {
+      if (hit.claims.expiresAt * 1000 > Date.now() && (await this.stillTrusted(hit))) return hit.claims;
+      this.verified?.delete(raw);
+    }
+    const claims = await this.verifyFully(raw);
+    if (this.verified) {
+      const kid = JSON.parse(Buffer.from(raw.split('.')[0], 'base64url').toString()).kid as string;
+      this.verified.set(raw, { claims, kid, key: await this.keys.getJWK(kid) });
+    }
+    return claims;
+  }
+
+  /**
+   * A cached token stays valid only while the realm still publishes the very key that verified it, checked the
+   * way a full verification would (the key store refetches once its TTL has passed): a rotation refuses it as
+   * soon as it would refuse an uncached one.
+   */
+  private async stillTrusted(entry: VerifiedEntry): Promise<boolean> {
+    try {
+      return (await this.keys.getJWK(entry.kid)) === entry.key;
+    } catch {
+      return false;
+    }
+  }
+
+  private async verifyFully(raw: string): Promise<VerifiedClaims> {
     if (raw.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(raw)) {
       throw new AuthError(AuthErrorCode.INVALID_TOKEN, 'Invalid or expired token', 'malformed');
     }

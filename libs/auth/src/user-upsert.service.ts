@@ -1,9 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AuditLogRepository, DbService, isUniqueViolation, UserRepository } from '@pantheon/db';
-import { AuthUser, VerifiedClaims } from './auth.types';
+import { LRUCache } from 'lru-cache';
+import { AUTH_OPTIONS, AuthModuleOptions, AuthUser, VerifiedClaims } from './auth.types';
 
 /** Without a session id in the token, a new "login" is counted after this much inactivity. */
 const LOGIN_IDLE_MS = 60 * 60 * 1000;
+const USER_CACHE_ENTRIES = 10_000;
 
 export interface RequestMeta {
   requestId?: string | null;
@@ -16,20 +18,38 @@ export interface RequestMeta {
  */
 @Injectable()
 export class UserUpsertService {
+  /**
+   * Subjects seen lately, keyed by everything that would make resolveOnce write (profile claims, session): a
+   * changed profile or a new session misses and goes to the database. Roles are never cached: they are
+   * read from each token.
+   */
+  private readonly known: LRUCache<string, Omit<AuthUser, 'roles'>> | undefined;
+
   constructor(
     private readonly db: DbService,
     private readonly users: UserRepository,
     private readonly audit: AuditLogRepository,
-  ) {}
+    @Inject(AUTH_OPTIONS) options: AuthModuleOptions,
+  ) {
+    const ttl = options.userCacheTtlMs ?? 0;
+    this.known = ttl > 0 ? new LRUCache({ max: USER_CACHE_ENTRIES, ttl }) : undefined;
+  }
 
   async resolve(claims: VerifiedClaims, meta: RequestMeta = {}): Promise<AuthUser> {
+    const cacheKey = JSON.stringify([claims.sub, claims.sessionId, claims.email, claims.name, claims.pictureUrl]);
+    const hit = this.known?.get(cacheKey);
+    if (hit) return { ...hit, roles: claims.roles };
+    let user: AuthUser;
     try {
-      return await this.resolveOnce(claims, meta);
+      user = await this.resolveOnce(claims, meta);
     } catch (err) {
       // Two first requests of one subject may race on the unique subject; the loser simply re-reads.
-      if (isUniqueViolation(err)) return this.resolveOnce(claims, meta);
-      throw err;
+      if (!isUniqueViolation(err)) throw err;
+      user = await this.resolveOnce(claims, meta);
     }
+    const { roles: _roles, ...cached } = user;
+    this.known?.set(cacheKey, cached);
+    return user;
   }
 
   private resolveOnce(claims: VerifiedClaims, meta: RequestMeta): Promise<AuthUser> {

@@ -45,6 +45,11 @@ export const envSchema = z.object({
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
+  /**
+   * API processes behind API_PORT (node:cluster), so that every core serves requests; 0 = one per core. With more
+   * than one, socket.io accepts WebSocket transport only (long-polling would need sticky sessions).
+   */
+  API_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
   /** Comma-separated list of allowed browser origins; empty means no cross-origin access. */
   CORS_ORIGINS: z.string().default(''),
   /** Largest accepted JSON body. */
@@ -122,6 +127,10 @@ export const envSchema = z.object({
   AUTH_JWKS_CACHE_TTL_S: z.coerce.number().int().min(1).max(86_400).default(300),
   /** Least time between two JWKS fetches, however many tokens name an unknown `kid`. */
   AUTH_JWKS_MIN_REFRESH_S: z.coerce.number().int().min(1).max(3600).default(10),
+  /** How long a verified access token's claims are reused (never past `exp` or a key rotation); 0 = off. */
+  AUTH_TOKEN_CACHE_TTL_S: z.coerce.number().int().min(0).max(3600).default(60),
+  /** How long a subject → user row mapping is reused without a database round trip; 0 = off. */
+  AUTH_USER_CACHE_TTL_S: z.coerce.number().int().min(0).max(3600).default(30),
 
   /** socket.io endpoint path (the gateway's namespace is /ws); e.g. `/ws` to serve ws://host/ws/?EIO=4. */
   WS_PATH: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'must be a path such as /socket.io').default('/socket.io'),

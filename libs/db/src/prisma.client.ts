@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { Prisma, PrismaClient } from '@pantheon/prisma-client';
@@ -34,6 +35,38 @@ const logger = new Logger('Db');
 const logConnectionLoss = (err: Error) =>
   logger.warn({ code: (err as { code?: string }).code, err: err.message }, 'database connection lost; the pool reconnects');
 
+/**
+ * The transaction-local setting (RLS identity) that the next transaction started on this async path must carry:
+ * set by with-user.ts around `$transaction`. `applied` turns true once a BEGIN carried it.
+ */
+export interface PendingScope {
+  name: string;
+  value: string;
+  applied: boolean;
+}
+export const pendingScope = new AsyncLocalStorage<PendingScope>();
+
+/**
+ * Sends a scoped transaction's `set_config` in the same round trip as its BEGIN (one simple-protocol query,
+ * values quoted by the driver), instead of as a query of its own through Prisma, which costs as much client CPU as
+ * the request's real query. Each scope is used once; a transaction it did not reach sets its scope itself.
+ */
+function setScopeWithBegin(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (config: unknown, ...rest: unknown[]) => unknown;
+  (client as { query: unknown }).query = (config: unknown, ...rest: unknown[]) => {
+    const q = config as { text?: unknown; name?: unknown; values?: unknown[] } | null;
+    if (q && typeof q === 'object' && q.text === 'BEGIN' && !q.name && (q.values?.length ?? 0) === 0) {
+      const scope = pendingScope.getStore();
+      if (scope && !scope.applied) {
+        scope.applied = true;
+        const text = `BEGIN; SELECT set_config(${client.escapeLiteral(scope.name)}, ${client.escapeLiteral(scope.value)}, true)`;
+        return query({ ...q, text }, ...rest);
+      }
+    }
+    return query(config, ...rest);
+  };
+}
+
 /** Creates a Prisma client over node-postgres. Callers own its lifetime ($disconnect also ends its pool). */
 export function createPrismaClient(opts: DbConnectionOptions): PrismaClient {
   const pool = new pg.Pool({
@@ -42,6 +75,7 @@ export function createPrismaClient(opts: DbConnectionOptions): PrismaClient {
     application_name: opts.applicationName ?? 'pantheon',
   });
   survivesConnectionLoss(pool, opts.onConnectionError ?? logConnectionLoss);
+  pool.on('connect', setScopeWithBegin);
   const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(client, pool);
   return client;

@@ -1,11 +1,30 @@
 import { PrismaClient } from '@pantheon/prisma-client';
-import { Tx } from './prisma.client';
+import { pendingScope, Tx } from './prisma.client';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ScopeOptions {
   /** Prisma's default (5 s) is too short for batch work on a loaded machine. */
   timeoutMs?: number;
+}
+
+/**
+ * One transaction whose first statement sets `name` to `value` for the transaction only. A client made by
+ * createPrismaClient sends the setting with its BEGIN (one round trip, no extra Prisma query); any other client,
+ * or a BEGIN the setting did not reach, gets it as the transaction's first query here. Either way `fn` never
+ * runs before the identity is set.
+ */
+function scoped<T>(client: PrismaClient, name: string, value: string, fn: (tx: Tx) => Promise<T>, timeoutMs: number): Promise<T> {
+  const scope = { name, value, applied: false };
+  return pendingScope.run(scope, () =>
+    client.$transaction(
+      async (tx) => {
+        if (!scope.applied) await tx.$executeRaw`select set_config(${name}, ${value}, true)`;
+        return fn(tx);
+      },
+      { timeout: timeoutMs, maxWait: 10_000 },
+    ),
+  );
 }
 
 /**
@@ -21,13 +40,7 @@ export async function withUser<T>(
   opts: ScopeOptions = {},
 ): Promise<T> {
   if (!UUID_RE.test(userId)) throw new TypeError('withUser needs a user id (uuid)');
-  return client.$transaction(
-    async (tx) => {
-      await tx.$executeRaw`select set_config('app.user_id', ${userId}, true)`;
-      return fn(tx);
-    },
-    { timeout: opts.timeoutMs ?? 15_000, maxWait: 10_000 },
-  );
+  return scoped(client, 'app.user_id', userId, fn, opts.timeoutMs ?? 15_000);
 }
 
 /**
@@ -40,13 +53,7 @@ export async function withAuthSubject<T>(
   fn: (tx: Tx) => Promise<T>,
 ): Promise<T> {
   if (!sub) throw new TypeError('withAuthSubject needs a subject');
-  return client.$transaction(
-    async (tx) => {
-      await tx.$executeRaw`select set_config('app.auth_sub', ${sub}, true)`;
-      return fn(tx);
-    },
-    { timeout: 15_000, maxWait: 10_000 },
-  );
+  return scoped(client, 'app.auth_sub', sub, fn, 15_000);
 }
 
 /** Switches a running scope to the user id found by withAuthSubject (same transaction). */
@@ -61,11 +68,5 @@ export async function enterUserScope(tx: Tx, userId: string): Promise<void> {
  */
 export async function withTokenHash<T>(client: PrismaClient, hashHex: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   if (!/^[0-9a-f]{64}$/.test(hashHex)) throw new TypeError('withTokenHash needs a SHA-256 hex digest');
-  return client.$transaction(
-    async (tx) => {
-      await tx.$executeRaw`select set_config('app.token_hash', ${hashHex}, true)`;
-      return fn(tx);
-    },
-    { timeout: 15_000, maxWait: 10_000 },
-  );
+  return scoped(client, 'app.token_hash', hashHex, fn, 15_000);
 }

@@ -13,6 +13,8 @@ export interface RedisIoAdapterOptions {
   path: string;
   /** Browser origins allowed to connect; empty = none (same-origin and non-browser clients only). */
   corsOrigins: string[];
+  /** Refuse HTTP long-polling (several API processes behind one port cannot keep a polling session together). */
+  websocketOnly?: boolean;
 }
 
 // Client messages are small JSON requests; anything bigger is refused by engine.io before parsing.
@@ -42,6 +44,7 @@ export class RedisIoAdapter extends IoAdapter {
       path: this.options.path,
       serveClient: false,
       maxHttpBufferSize: MAX_MESSAGE_BYTES,
+      ...(this.options.websocketOnly ? { transports: ['websocket' as const] } : {}),
       // engine.io would end every other WebSocket upgrade after 1 s unless answered by then, racing other
       // upgrade handlers that check credentials first (the API's viewer relay); the API's upgrade router
       // answers upgrades that belong to nobody instead (apps/api viewer-socket.relay.ts).

@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import cluster from 'node:cluster';
 import { MetricsRegistry } from './metrics.registry';
 import { MetricsAddress, MetricsServer } from './metrics.server';
 
@@ -19,12 +20,17 @@ export class MetricsEndpoint implements OnApplicationBootstrap, OnModuleDestroy 
 
   constructor(
     @Inject(METRICS_OPTIONS) private readonly options: MetricsModuleOptions,
-    registry: MetricsRegistry,
+    private readonly registry: MetricsRegistry,
   ) {
     this.server = new MetricsServer(registry, (message) => this.logger.error({ err: message }, 'metrics scrape failed'));
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (cluster.isWorker) {
+      // One listener per API: the cluster primary serves every worker's figures on METRICS_PORT.
+      this.registry.shareWithClusterPrimary();
+      return;
+    }
     const address = await this.server.listen(this.options.port, this.options.host);
     this.logger.log({ host: address.host, port: address.port }, 'metrics listening');
   }

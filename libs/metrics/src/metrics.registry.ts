@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import cluster from 'node:cluster';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type { Counter, Gauge, Histogram };
 
@@ -50,5 +51,15 @@ export class MetricsRegistry {
   /** The exposition text (runs every collect callback). */
   scrape(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /**
+   * In a cluster worker (API_WORKERS > 1): answer the primary's requests for this registry, so that its one
+   * /metrics listener serves every worker's figures summed (prom-client's AggregatorRegistry).
+   */
+  shareWithClusterPrimary(): void {
+    if (!cluster.isWorker) return;
+    new AggregatorRegistry(); // installs the worker's IPC listener
+    AggregatorRegistry.setRegistries([this.registry]);
   }
 }

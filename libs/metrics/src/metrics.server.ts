@@ -1,6 +1,11 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MetricsRegistry } from './metrics.registry';
+
+/** What a /metrics listener serves: an app's registry, or a cluster primary's aggregate of its workers'. */
+export interface MetricsSource {
+  readonly contentType: string;
+  scrape(): Promise<string>;
+}
 
 export interface MetricsAddress {
   host: string;
@@ -15,7 +20,7 @@ export class MetricsServer {
   private server: Server | undefined;
 
   constructor(
-    private readonly registry: MetricsRegistry,
+    private readonly registry: MetricsSource,
     private readonly onError: (message: string) => void = () => undefined,
   ) {}
 

@@ -3,6 +3,7 @@ import { REDACT_PATHS } from '@pantheon/crypto';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
+import pino, { DestinationStream } from 'pino';
 import type { Options } from 'pino-http';
 import { LogSampler, SAMPLED_LINES_PER_MINUTE } from './log-sampler';
 
@@ -21,6 +22,15 @@ export function loggedPath(url: string): string {
   const path = url.split('?')[0];
   if (!path.startsWith('/viewer/')) return path;
   return path.replace(/^\/viewer\/t\/[^/]*/, '/viewer/t/[ticket]').replace(/^\/viewer\/(?!t\/)[^/]+/, '/viewer/[session]');
+}
+
+/**
+ * Standard output, written in the background: a line per request would otherwise be one blocking write(2) per
+ * request on the event loop. Lines are batched up to 4 KB and flushed at least every 250 ms, and on exit (pino
+ * flushes its destinations synchronously then), so a crash still leaves its last lines.
+ */
+export function stdoutLogStream(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 });
 }
 
 // Responses a client can produce at will, by the thousand (bad tokens, floods past a limit): sampled.

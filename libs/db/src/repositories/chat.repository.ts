@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma, Tx } from '../prisma.client';
+import { pageWithTotal } from './page';
 
 export interface ChatMessageRecord {
   id: string;
@@ -29,17 +30,18 @@ export class ChatRepository {
 
   async list(tx: Tx, opts: { projectId?: string; limit: number; offset: number }): Promise<{ items: ChatMessageRecord[]; total: number }> {
     const where = opts.projectId ? { projectId: opts.projectId } : {};
-    const [items, total] = await Promise.all([
-      tx.chatMessage.findMany({
-        where,
-        orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
-        take: opts.limit,
-        skip: opts.offset,
-        select: { id: true, projectId: true, role: true, content: true, model: true, toolCalls: true, createdAt: true },
-      }),
-      tx.chatMessage.count({ where }),
-    ]);
-    return { items, total };
+    return pageWithTotal(
+      opts,
+      () =>
+        tx.chatMessage.findMany({
+          where,
+          orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+          take: opts.limit,
+          skip: opts.offset,
+          select: { id: true, projectId: true, role: true, content: true, model: true, toolCalls: true, createdAt: true },
+        }),
+      () => tx.chatMessage.count({ where }),
+    );
   }
 
   /** Most recent messages of a conversation, oldest first (context for the next turn). */

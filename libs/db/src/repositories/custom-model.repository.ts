@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma, Tx } from '../prisma.client';
 import { Page } from './provider-key.repository';
+import { pageWithTotal } from './page';
 
 export interface CustomModelRecord {
   id: string;
@@ -26,11 +27,11 @@ export interface NewCustomModel {
 @Injectable()
 export class CustomModelRepository {
   async list(tx: Tx, page: Page): Promise<{ items: CustomModelRecord[]; total: number }> {
-    const [items, total] = await Promise.all([
-      tx.customModel.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: page.limit, skip: page.offset }),
-      tx.customModel.count(),
-    ]);
-    return { items, total };
+    return pageWithTotal(
+      page,
+      () => tx.customModel.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: page.limit, skip: page.offset }),
+      () => tx.customModel.count(),
+    );
   }
 
   count(tx: Tx): Promise<number> {

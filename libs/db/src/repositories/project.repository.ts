@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma, Tx } from '../prisma.client';
 import { Page } from './provider-key.repository';
+import { pageWithTotal } from './page';
 
 export interface ProjectRecord {
   id: string;
@@ -75,11 +76,11 @@ export class ProjectRepository {
 
   async list(tx: Tx, page: Page, status?: string): Promise<{ items: ProjectRecord[]; total: number }> {
     const where = { deletedAt: null, ...(status ? { status } : {}) };
-    const [items, total] = await Promise.all([
-      tx.project.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], take: page.limit, skip: page.offset }),
-      tx.project.count({ where }),
-    ]);
-    return { items, total };
+    return pageWithTotal(
+      page,
+      () => tx.project.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], take: page.limit, skip: page.offset }),
+      () => tx.project.count({ where }),
+    );
   }
 
   create(tx: Tx, p: NewProject): Promise<ProjectRecord> {

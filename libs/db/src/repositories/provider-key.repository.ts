@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Tx } from '../prisma.client';
+import { pageWithTotal } from './page';
 
 export interface ProviderKeyRecord {
   id: string;
@@ -43,11 +44,11 @@ export interface Page {
 @Injectable()
 export class ProviderKeyRepository {
   async list(tx: Tx, page: Page): Promise<{ items: ProviderKeyRecord[]; total: number }> {
-    const [items, total] = await Promise.all([
-      tx.providerKey.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: page.limit, skip: page.offset }),
-      tx.providerKey.count(),
-    ]);
-    return { items, total };
+    return pageWithTotal(
+      page,
+      () => tx.providerKey.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: page.limit, skip: page.offset }),
+      () => tx.providerKey.count(),
+    );
   }
 
   count(tx: Tx): Promise<number> {
