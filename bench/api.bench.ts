@@ -15,7 +15,7 @@ import os from 'node:os';
 import { createProject, createUser } from '../test/factories';
 import { startTestApi } from '../test/support/api';
 import { startOidcIssuer } from '../test/support/oidc';
-import { ApiProcess, spawnApi } from './support/api-process';
+import { ApiProcess, spawnApi } from '../test/support/api-process';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);

@@ -5,7 +5,8 @@ import path from 'node:path';
 export interface ApiProcess {
   url: string;
   pid: number;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after 10 s; resolves with the exit code (null when killed by a signal). */
+  stop(): Promise<number | null>;
 }
 
 /** A free loopback port (the OS picks it; released before the API binds it). */
@@ -21,9 +22,10 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Runs an API entry (the production `main.js`, or a benchmark variant of it) as its own process, the way
- * `./deploy.sh dev` does, and resolves once `/ready` answers. Its log goes nowhere (not into the benchmark's
- * output), but is still written: logging is part of the cost being measured.
+ * Runs an API entry (the production `main.js`, or a benchmark variant of it) as its own process with the run's
+ * environment, the way `./deploy.sh dev` does, and resolves once `/ready` answers. Its standard output goes
+ * nowhere (but is still written: benchmarks measure logging too); the tail of its standard error is in the error
+ * when it exits early.
  */
 export async function spawnApi(entry: string, env: Record<string, string>): Promise<ApiProcess> {
   const port = await freePort();
@@ -51,12 +53,12 @@ export async function spawnApi(entry: string, env: Record<string, string>): Prom
     url,
     pid: child.pid ?? 0,
     stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+      new Promise<number | null>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => {
+        child.once('exit', (code) => {
           clearTimeout(timer);
-          resolve();
+          resolve(code);
         });
         child.kill('SIGTERM');
       }),
