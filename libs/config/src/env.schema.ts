@@ -184,6 +184,11 @@ export const envSchema = z.object({
   /** Lifetime of the project token in a tools container's file; the reconciler renews it past half-life. */
   TOOLS_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(3600),
   /**
+   * Lifetime of the gateway token a project's VM gets in its user environment (kind `vm`, issued on the tools
+   * API's request, which asks for a fresh one past half-life).
+   */
+  VM_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /**
    * Name of the worker's own container when it runs in Docker. ICC is off on the tools network, so a worker
    * container cannot probe a tools API there: it joins the project network at .4 for the readiness check only.
    */
