@@ -252,12 +252,14 @@ export const envSchema = z.object({
     .default('{}')
     .refine((v) => {
       try {
-        const o = JSON.parse(v) as Record<string, { input?: unknown; output?: unknown }>;
-        return typeof o === 'object' && o !== null && Object.values(o).every((p) => typeof p?.input === 'number' && typeof p?.output === 'number');
+        const o = JSON.parse(v) as Record<string, { input?: unknown; output?: unknown; cache_read?: unknown; cache_write?: unknown }>;
+        const optional = (n: unknown) => n === undefined || typeof n === 'number';
+        return typeof o === 'object' && o !== null && Object.values(o).every((p) =>
+          typeof p?.input === 'number' && typeof p?.output === 'number' && optional(p.cache_read) && optional(p.cache_write));
       } catch {
         return false;
       }
-    }, 'must be JSON like {"provider/model": {"input": 2.5, "output": 10}}'),
+    }, 'must be JSON like {"provider/model": {"input": 2.5, "output": 10, "cache_read": 0.25, "cache_write": 3.125}} (cache prices optional)'),
   /** Where the API reaches a project's MCP tools; `{tools_ip}` is the project's tools API address (.1). */
   TOOLS_MCP_URL_TEMPLATE: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL template').default('http://{tools_ip}:8090/mcp'),
   /**
