@@ -67,7 +67,7 @@ describe("the VM's environment for coding agents (gateway URLs and a short-lived
   const admin = adminPool();
   let project: { id: string; toolsUrl: string };
   let tools: Client;
-  let first: { anthropicBase: string; openaiBase: string; anthropicKey: string; openaiKey: string; expiresAt: string };
+  let first: { anthropicBase: string; openaiBase: string; anthropicKey: string; openaiKey: string; expiresAt: string; authToken: string };
 
   const call = async (name: string, args: Record<string, unknown>) =>
     (await tools.callTool({ name, arguments: args }, undefined, { timeout: 60_000 })) as ToolResult;
@@ -75,12 +75,12 @@ describe("the VM's environment for coding agents (gateway URLs and a short-lived
   /** What a fresh login shell in the VM sees: `env -i` drops the agent's own environment, so only ~/.profile speaks. */
   const loginShellEnv = async () => {
     const r = await call('shell', {
-      command: `env -i HOME=/root PATH=/usr/bin:/bin sh -lc 'printf "<<%s|%s|%s|%s|%s>>" "$ANTHROPIC_BASE_URL" "$OPENAI_BASE_URL" "$ANTHROPIC_API_KEY" "$OPENAI_API_KEY" "$PANTHEON_GATEWAY_TOKEN_EXPIRES_AT"'`,
+      command: `env -i HOME=/root PATH=/usr/bin:/bin sh -lc 'printf "<<%s|%s|%s|%s|%s|%s>>" "$ANTHROPIC_BASE_URL" "$OPENAI_BASE_URL" "$ANTHROPIC_API_KEY" "$OPENAI_API_KEY" "$PANTHEON_GATEWAY_TOKEN_EXPIRES_AT" "$ANTHROPIC_AUTH_TOKEN"'`,
     });
     assert.notEqual(r.isError, true, texts(r));
-    const m = /<<([^|]*)\|([^|]*)\|([^|]*)\|([^|]*)\|([^|]*)>>/.exec(texts(r));
+    const m = /<<([^|]*)\|([^|]*)\|([^|]*)\|([^|]*)\|([^|]*)\|([^|]*)>>/.exec(texts(r));
     assert.ok(m, texts(r));
-    return { anthropicBase: m[1]!, openaiBase: m[2]!, anthropicKey: m[3]!, openaiKey: m[4]!, expiresAt: m[5]! };
+    return { anthropicBase: m[1]!, openaiBase: m[2]!, anthropicKey: m[3]!, openaiKey: m[4]!, expiresAt: m[5]!, authToken: m[6]! };
   };
 
   const models = (token: string) => fetch(`${api.url()}/v1/models`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
@@ -133,6 +133,7 @@ describe("the VM's environment for coding agents (gateway URLs and a short-lived
     assert.equal(first.openaiBase, `http://${relayHost}:${relayPort}/v1`);
     assert.match(first.anthropicKey, /^pt_/);
     assert.equal(first.openaiKey, first.anthropicKey);
+    assert.equal(first.authToken, first.anthropicKey);
     const ttl = Date.parse(first.expiresAt) - Date.now();
     assert.ok(ttl > 0 && ttl <= VM_TOKEN_TTL_S * 1000, `expires within VM_TOKEN_TTL_S (${ttl} ms)`);
     const mode = texts(await call('shell', { command: 'ls -l /root/.pantheon-env' }));
@@ -182,6 +183,7 @@ describe("the VM's environment for coding agents (gateway URLs and a short-lived
       return seen.anthropicKey && seen.anthropicKey !== first.anthropicKey ? seen : undefined;
     }, VM_TOKEN_TTL_S * 1000, 'a renewed token in the VM', 2_000);
     assert.equal(renewed.openaiKey, renewed.anthropicKey);
+    assert.equal(renewed.authToken, renewed.anthropicKey);
     assert.ok(Date.parse(renewed.expiresAt) > Date.parse(first.expiresAt));
     assert.equal(await models(renewed.anthropicKey), 200);
     // The predecessor stays valid until it expires (programs started with it run on), then the gateway refuses it.

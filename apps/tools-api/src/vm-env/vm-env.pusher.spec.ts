@@ -50,6 +50,7 @@ describe('VmEnvPusher', () => {
     assert.deepEqual(vmEnvironment(GATEWAY, { token: 'pt_x', expiresAt: new Date('2030-01-01T00:00:00Z') }), {
       ANTHROPIC_BASE_URL: 'http://172.30.7.3:3000',
       ANTHROPIC_API_KEY: 'pt_x',
+      ANTHROPIC_AUTH_TOKEN: 'pt_x',
       OPENAI_BASE_URL: 'http://172.30.7.3:3000/v1',
       OPENAI_API_KEY: 'pt_x',
       PANTHEON_GATEWAY_TOKEN_EXPIRES_AT: '2030-01-01T00:00:00.000Z',

@@ -22,14 +22,16 @@ export interface VmEnvDeps {
 
 /**
  * The variables coding agents in the VM read. Claude Code and the Anthropic SDKs: ANTHROPIC_BASE_URL (origin,
- * they add `/v1/messages`) and ANTHROPIC_API_KEY (sent as `x-api-key`); Codex and the OpenAI SDKs: OPENAI_BASE_URL
- * (with `/v1`) and OPENAI_API_KEY. The gateway takes the same project token either way.
+ * they add `/v1/messages`), ANTHROPIC_API_KEY (sent as `x-api-key`) and ANTHROPIC_AUTH_TOKEN (sent as a bearer; what
+ * Claude Code documents for gateways); Codex and the OpenAI SDKs: OPENAI_BASE_URL (with `/v1`) and OPENAI_API_KEY.
+ * The gateway takes the same project token in either header.
  */
 export function vmEnvironment(gatewayUrl: URL, token: VmGatewayToken): Record<string, string> {
   const openai = gatewayUrl.href.replace(/\/+$/, '');
   return {
     ANTHROPIC_BASE_URL: openai.replace(/\/v1$/, ''),
     ANTHROPIC_API_KEY: token.token,
+    ANTHROPIC_AUTH_TOKEN: token.token,
     OPENAI_BASE_URL: openai,
     OPENAI_API_KEY: token.token,
     PANTHEON_GATEWAY_TOKEN_EXPIRES_AT: token.expiresAt.toISOString(),
