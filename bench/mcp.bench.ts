@@ -82,7 +82,7 @@ async function main(): Promise<void> {
       {
         projectId: '00000000-0000-4000-8000-000000000001', vmHost: '127.0.0.1', vmViewerPort: 1, guestAgentPort: 1,
         vmVncPort: xvnc.rfbPort, screenshotMaxWidth: 1280, port: 0, host: '127.0.0.1', healthTimeoutMs: 500,
-        projectTokenFile: join(dir, 'project-token'), credentialFile: join(dir, 'api-credential'), guestAgentTokenFile: null,
+        projectTokenFile: join(dir, 'project-token'), credentialFile: join(dir, 'api-credential'), guestAgentTokenFile: null, gatewayUrl: null,
       },
       new JsonLogger({ write: () => true }),
       { createDesktop: ({ host, port, maxWidth }) => new VncDesktop({ host, port, maxWidth, connectWaitMs: 10_000, screenshotCache: false }) },

@@ -81,6 +81,8 @@ export function createAgentServer(options: AgentServerOptions): Server {
   const limits = { ...DEFAULT_COMMAND_LIMITS, ...options.limits };
   const env = options.env ?? process.env;
   const log = options.log ?? ((line) => process.stdout.write(`${JSON.stringify(line)}\n`));
+  // Lets the tools API notice a restarted agent (or VM) and re-send what it keeps in the VM (env_set).
+  const instance = randomUUID();
 
   const health = (): AgentHealth => ({
     status: 'ok',
@@ -89,6 +91,7 @@ export function createAgentServer(options: AgentServerOptions): Server {
     protocol: GUEST_AGENT_PROTOCOL_VERSION,
     platform: adapter.platform,
     hostname: hostname(),
+    instance,
   });
   const version = (): AgentVersion => ({
     agent: GUEST_AGENT_NAME,

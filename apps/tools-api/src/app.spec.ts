@@ -72,6 +72,7 @@ describe('tools API server', () => {
       projectTokenFile: tokenFile,
       credentialFile,
       guestAgentTokenFile: null,
+      gatewayUrl: null,
     };
     rewrite(credentialFile, CREDENTIAL);
     rewrite(tokenFile, 'pt_spec-token');

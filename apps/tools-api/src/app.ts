@@ -13,6 +13,8 @@ import { mcpRoutes } from './mcp/mcp.routes';
 import { createMcpServer } from './mcp/mcp.server';
 import { VmStatusService } from './mcp/vm-status.service';
 import { vmRoutes } from './vm/vm.routes';
+import { PlatformClient } from './vm-env/platform.client';
+import { VmEnvPusher } from './vm-env/vm-env.pusher';
 import { ViewerClient } from './vnc/viewer.client';
 
 /** Base URL of a port on the VM; `vmHost` is a validated IPv4 literal. */
@@ -28,7 +30,8 @@ export interface ToolsApiDeps {
 /**
  * Wires clients, services and routes into an HTTP server that is not listening yet. The gateway token file
  * (renewed by the worker) is re-read when it changes; every inbound route but `/live` needs the credential
- * in `config.credentialFile`. The Desktop is created here and closed with the server.
+ * in `config.credentialFile`. The Desktop is created here and closed with the server; with a gateway URL and an
+ * agent token, the VM's environment is kept current while the server listens (VmEnvPusher).
  */
 export function createToolsApiServer(config: ToolsApiConfig, logger: JsonLogger, deps: ToolsApiDeps = {}): Server {
   const auth = new BearerAuth(new SecretFile(config.credentialFile));
@@ -49,11 +52,18 @@ export function createToolsApiServer(config: ToolsApiConfig, logger: JsonLogger,
     ...vmRoutes(agent),
     ...mcpRoutes(() => createMcpServer({ desktop, agent, status, logger })),
   ]);
+  // The VM user's environment (gateway URLs and a short-lived token for coding agents), once the server listens.
+  const vmEnv =
+    config.gatewayUrl === null || agentToken === null
+      ? null
+      : new VmEnvPusher({ agent, platform: new PlatformClient(config.gatewayUrl, config.projectId, projectToken), gatewayUrl: config.gatewayUrl, logger });
   const server = createServer((req, res) => {
     // handleRequest answers every error itself; this only guards against a failure while logging.
     handleRequest(router, auth, logger, req, res).catch(() => res.destroy());
   });
+  server.once('listening', () => vmEnv?.start());
   server.once('close', () => {
+    vmEnv?.stop();
     desktop.close().catch(() => logger.error('desktop close failed'));
   });
   return server;

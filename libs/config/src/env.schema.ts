@@ -193,6 +193,11 @@ export const envSchema = z.object({
   /** Lifetime of the project token in a tools container's file; the reconciler renews it past half-life. */
   TOOLS_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(3600),
   /**
+   * Lifetime of the gateway token a project's VM gets in its user environment (kind `vm`, issued on the tools
+   * API's request, which asks for a fresh one past half-life).
+   */
+  VM_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /**
    * Name of the worker's own container when it runs in Docker. ICC is off on the tools network, so a worker
    * container cannot probe a tools API there: it joins the project network at .4 for the readiness check only.
    */
@@ -256,12 +261,14 @@ export const envSchema = z.object({
     .default('{}')
     .refine((v) => {
       try {
-        const o = JSON.parse(v) as Record<string, { input?: unknown; output?: unknown }>;
-        return typeof o === 'object' && o !== null && Object.values(o).every((p) => typeof p?.input === 'number' && typeof p?.output === 'number');
+        const o = JSON.parse(v) as Record<string, { input?: unknown; output?: unknown; cache_read?: unknown; cache_write?: unknown }>;
+        const optional = (n: unknown) => n === undefined || typeof n === 'number';
+        return typeof o === 'object' && o !== null && Object.values(o).every((p) =>
+          typeof p?.input === 'number' && typeof p?.output === 'number' && optional(p.cache_read) && optional(p.cache_write));
       } catch {
         return false;
       }
-    }, 'must be JSON like {"provider/model": {"input": 2.5, "output": 10}}'),
+    }, 'must be JSON like {"provider/model": {"input": 2.5, "output": 10, "cache_read": 0.25, "cache_write": 3.125}} (cache prices optional)'),
   /** Where the API reaches a project's MCP tools; `{tools_ip}` is the project's tools API address (.1). */
   TOOLS_MCP_URL_TEMPLATE: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL template').default('http://{tools_ip}:8090/mcp'),
   /**

@@ -21,6 +21,8 @@ export interface AgentHealth {
   /** `win32` in Windows, `linux` in the stand-in. */
   platform: string;
   hostname: string;
+  /** Random per agent process: a new value means the agent (or the VM) restarted since the last look. */
+  instance?: string;
 }
 
 /** `GET /version`. */
@@ -90,7 +92,21 @@ export interface AgentCommands {
   window_focus: { params: { id?: string; title?: string }; result: { id: string; title: string } };
   app_launch: { params: { command: string; args?: string[] }; result: { pid: number | null } };
   type_text: { params: { text: string }; result: { characters: number } };
+  /**
+   * Sets (a string) or removes (null) variables of the VM user's environment, for programs started afterwards
+   * (Windows: HKCU\Environment and a WM_SETTINGCHANGE broadcast; Linux: a 0600 file in the user's home that login
+   * and bash shells source); the agent's own commands see them at once. Names must match ENV_NAME_PATTERN.
+   */
+  env_set: { params: { vars: Record<string, string | null> }; result: { names: string[] } };
 }
+
+/**
+ * What env_set may touch: the gateway's variables and the platform's own, nothing a program depends on
+ * otherwise (PATH and the like). Values are single-line, at most ENV_VALUE_MAX_CHARS.
+ */
+export const ENV_NAME_PATTERN = /^(ANTHROPIC|OPENAI|PANTHEON)_[A-Z0-9_]{1,64}$/;
+export const ENV_VALUE_MAX_CHARS = 2048;
+export const ENV_MAX_VARS = 16;
 
 export type AgentCommandName = keyof AgentCommands;
 
@@ -105,6 +121,7 @@ export const AGENT_COMMAND_NAMES: readonly AgentCommandName[] = [
   'window_focus',
   'app_launch',
   'type_text',
+  'env_set',
 ];
 
 export type AgentErrorCode =

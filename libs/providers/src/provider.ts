@@ -38,7 +38,7 @@ export interface ModelInfo {
   name?: string;
   contextLength?: number;
   /** USD per million tokens, when the provider's list says (OpenRouter's does). */
-  pricing?: { input: number; output: number };
+  pricing?: { input: number; output: number; cache_read?: number; cache_write?: number };
 }
 
 /**

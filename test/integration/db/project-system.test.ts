@@ -46,6 +46,21 @@ describe('ProjectSystemRepository as pantheon_worker', () => {
     ]);
   });
 
+  it("revokes the platform's tokens of a failed project (tools and the VM's vm tokens), never a user's", async () => {
+    await asAppUser(app, userId, (c) => c.query(
+      `insert into project_tokens (user_id, project_id, kind, name, token_hash, prefix, expires_at)
+       values ($1, $2, 'vm', 'vm-env', sha256(gen_random_uuid()::text::bytea), 'pt_vm', now() + interval '1 hour')`,
+      [userId, projectId]), { commit: true });
+    assert.equal(await projects.revokeToolsTokens(projectId), 2, 'the live tools token and the vm token');
+    const { rows } = await admin.query(
+      `select kind, bool_and(revoked_at is not null) as revoked from project_tokens where project_id = $1 group by kind order by kind`, [projectId]);
+    assert.deepEqual(rows, [
+      { kind: 'tools', revoked: true },
+      { kind: 'user', revoked: false },
+      { kind: 'vm', revoked: true },
+    ]);
+  });
+
   it('refuses a non-UUID id in liveIds (why the reconciler filters labels first)', async () => {
     await assert.rejects(projects.liveIds([projectId, 'not-a-uuid']));
     assert.deepEqual([...(await projects.liveIds([projectId]))], [projectId]);

@@ -294,7 +294,7 @@ describe('row-level security as pantheon_app', () => {
     });
   });
 
-  it('lets pantheon_app issue only user tokens, and change only revoked_at / last_used_at', async () => {
+  it("lets pantheon_app issue only user and vm tokens (never the worker's tools kind), and change only revoked_at / last_used_at", async () => {
     await asAppUser(app, userA, async (c) => {
       const issue = (kind: string) => tryQuery(c,
         `insert into project_tokens (user_id, project_id, kind, name, token_hash, prefix, expires_at)
@@ -303,6 +303,8 @@ describe('row-level security as pantheon_app', () => {
       const forged = await issue('tools');
       assert.equal(forged.error?.code, '42501', JSON.stringify(forged));
       assert.equal((await issue('user')).error, undefined);
+      assert.equal((await issue('vm')).error, undefined, "the VM's gateway token, issued at the tools API's request");
+      assert.notEqual((await issue('other')).error, undefined, 'the kind is checked');
       assert.equal((await tryQuery(c, `update project_tokens set kind = 'tools' where user_id = $1`, [userA])).error?.code, '42501');
       assert.equal((await tryQuery(c, `update project_tokens set revoked_at = now() where user_id = $1`, [userA])).error, undefined);
     });

@@ -104,6 +104,7 @@ describe('tools API MCP server (SDK client, loopback)', { concurrency: false }, 
       projectTokenFile: path.join(secrets, 'project-token'),
       credentialFile: path.join(secrets, 'api-credential'),
       guestAgentTokenFile: path.join(secrets, 'guest-agent-token'),
+      gatewayUrl: null,
     };
     const logger = new JsonLogger({ write: (line: string) => logLines.push(line) });
     server = createToolsApiServer(config, logger, {

@@ -237,16 +237,21 @@ export class LlmProxyService {
   ): Promise<JsonOrStream<unknown>> | JsonOrStream<unknown> {
     const body = raw as unknown as Record<string, unknown>;
     const params = (target: CallTarget) => ({ ...target, body, headers: client.headers, query: client.query, signal });
+    // The answer names the model the client asked for, as translated answers do, not the one routing chose.
+    const requested = raw.model;
     if (raw.stream !== true) {
       return forwardMetered(this.metering, call, request, async (target) => {
         const message = await provider.forwardMessages(params(target));
         return { value: message, usage: anthropicUsageToNeutral(message.usage) };
-      }).then((json) => ({ json }));
+      }).then((json) => ({ json: { ...json, model: requested } }));
     }
     const events = forwardStreamMetered(this.metering, call, request, (target) => provider.streamForwardMessages(params(target)), new AnthropicUsageTracker());
     return {
       stream: (async function* () {
-        for await (const event of events) yield { event: event.type, data: event };
+        for await (const event of events) {
+          const renamed = event.type === 'message_start' && isRecord(event.message) ? { ...event, message: { ...event.message, model: requested } } : event;
+          yield { event: event.type, data: renamed };
+        }
       })(),
       errorFrame: (err) => this.anthropicErrorFrame(p, err),
     };
@@ -267,4 +272,8 @@ export class LlmProxyService {
 function splitModel(request: ChatRequest): { model: string; request: Omit<ChatRequest, 'model'> } {
   const { model, ...rest } = request;
   return { model, request: rest };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

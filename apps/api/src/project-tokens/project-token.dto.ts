@@ -26,7 +26,10 @@ export class ProjectTokenParamsDto {
 export class ProjectTokenResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
-  @ApiProperty({ enum: ['user', 'tools'], description: "tools: the platform's token for the project's tools API (re-issued when the tools API is rebuilt); user: one you issued" })
+  @ApiProperty({
+    enum: ['user', 'tools', 'vm'],
+    description: "tools: the platform's token for the project's tools API (renewed before it expires); vm: the short-lived gateway token in the VM user's environment (renewed past half-life); user: one you issued",
+  })
   kind!: string;
   @ApiProperty({ description: 'First characters of the token, to tell tokens apart' }) prefix!: string;
   @ApiProperty({ format: 'date-time' }) created_at!: string;

@@ -8,7 +8,8 @@ export interface BudgetRepositories {
   budgets: BudgetRepository;
 }
 
-export type ModelPrice = { input: number; output: number };
+/** USD per million tokens; cached prompt tokens at their own rates when the price has them, else at `input`. */
+export type ModelPrice = { input: number; output: number; cache_read?: number; cache_write?: number };
 
 /** What one provider request is expected to spend at most, held against the budgets while it runs. */
 export interface BudgetHold {
@@ -43,9 +44,17 @@ export function estimateUsage(request: Pick<ChatRequest, 'messages' | 'tools' | 
   };
 }
 
-/** USD for some usage at a price per million tokens; null for an unpriced model. */
+/**
+ * USD for some usage at a price per million tokens; null for an unpriced model. Cache reads and writes are parts
+ * of the prompt tokens: priced at `cache_read`/`cache_write` when the price has them, at `input` otherwise.
+ */
 export function costOf(price: ModelPrice | undefined, usage: Usage): number | null {
-  return price ? (usage.promptTokens * price.input + usage.completionTokens * price.output) / 1_000_000 : null;
+  if (!price) return null;
+  const read = usage.cacheReadTokens ?? 0;
+  const write = usage.cacheWriteTokens ?? 0;
+  const plain = Math.max(0, usage.promptTokens - read - write);
+  const prompt = plain * price.input + read * (price.cache_read ?? price.input) + write * (price.cache_write ?? price.input);
+  return (prompt + usage.completionTokens * price.output) / 1_000_000;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional } from 'class-validator';
 
-export const USAGE_GROUPS = ['model', 'provider', 'project', 'day'] as const;
+export const USAGE_GROUPS = ['model', 'provider', 'project', 'day', 'requested_model'] as const;
 
 export class UsageQueryDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive; default: start of the current month (UTC)' })
@@ -18,11 +18,20 @@ export class UsageQueryDto {
 }
 
 export class UsageRowDto {
-  @ApiProperty({ nullable: true, type: String, description: 'The group value (model ref, provider, project id or day)' }) group!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The group value (model ref, provider, project id, day, or the model name a gateway client asked for; null: none)',
+  })
+  group!: string | null;
   @ApiProperty() requests!: number;
-  @ApiProperty() prompt_tokens!: number;
-  @ApiProperty() completion_tokens!: number;
-  @ApiProperty({ nullable: true, type: Number, description: 'USD, when the provider reports prices' }) cost_usd!: number | null;
+  @ApiProperty({ description: 'Includes cache_read_tokens and cache_write_tokens' }) prompt_tokens!: number;
+  @ApiProperty({ description: 'Includes reasoning_tokens' }) completion_tokens!: number;
+  @ApiProperty({ description: 'Thinking tokens, as the provider reported them' }) reasoning_tokens!: number;
+  @ApiProperty({ description: 'Prompt tokens read from the provider\'s prompt cache' }) cache_read_tokens!: number;
+  @ApiProperty({ description: 'Prompt tokens written to the provider\'s prompt cache' }) cache_write_tokens!: number;
+  @ApiProperty({ nullable: true, type: Number, description: 'USD, for priced models (MODEL_PRICES, OpenRouter\'s catalogue); cached tokens at their cache rates when known' })
+  cost_usd!: number | null;
 }
 
 export class UsageResponseDto {

@@ -27,6 +27,9 @@ export class UsageService {
         requests: r.requests,
         prompt_tokens: r.promptTokens,
         completion_tokens: r.completionTokens,
+        reasoning_tokens: r.reasoningTokens,
+        cache_read_tokens: r.cacheReadTokens,
+        cache_write_tokens: r.cacheWriteTokens,
         cost_usd: r.costUsd,
       }));
       const totals = data.reduce(
@@ -35,9 +38,12 @@ export class UsageService {
           requests: t.requests + r.requests,
           prompt_tokens: t.prompt_tokens + r.prompt_tokens,
           completion_tokens: t.completion_tokens + r.completion_tokens,
+          reasoning_tokens: t.reasoning_tokens + r.reasoning_tokens,
+          cache_read_tokens: t.cache_read_tokens + r.cache_read_tokens,
+          cache_write_tokens: t.cache_write_tokens + r.cache_write_tokens,
           cost_usd: r.cost_usd === null ? t.cost_usd : (t.cost_usd ?? 0) + r.cost_usd,
         }),
-        { group: null, requests: 0, prompt_tokens: 0, completion_tokens: 0, cost_usd: null as number | null },
+        { group: null, requests: 0, prompt_tokens: 0, completion_tokens: 0, reasoning_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: null as number | null },
       );
       return { from: from.toISOString(), to: to.toISOString(), group_by: groupBy, data, totals };
     });

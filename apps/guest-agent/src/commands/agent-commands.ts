@@ -1,4 +1,12 @@
-import { AGENT_COMMAND_NAMES, GUEST_AGENT_LIMITS, type AgentCommandName, type ShellKind } from '@pantheon/guest-agent';
+import {
+  AGENT_COMMAND_NAMES,
+  ENV_MAX_VARS,
+  ENV_NAME_PATTERN,
+  ENV_VALUE_MAX_CHARS,
+  GUEST_AGENT_LIMITS,
+  type AgentCommandName,
+  type ShellKind,
+} from '@pantheon/guest-agent';
 import { AgentError } from '../agent-error';
 import type { OsAdapter } from '../os/os-adapter';
 import { runExec } from './exec.command';
@@ -105,7 +113,34 @@ export async function runCommand(name: AgentCommandName, params: Params, adapter
       // Characters as a person counts them (code points), not UTF-16 units.
       return { characters: [...value].length };
     }
+    case 'env_set': {
+      const vars = envVars(params);
+      await adapter.setUserEnv(vars);
+      // The agent's own commands (exec) inherit its environment: they see the change at once.
+      for (const [name, value] of Object.entries(vars)) {
+        if (value === null) delete process.env[name];
+        else process.env[name] = value;
+      }
+      return { names: Object.keys(vars).sort() };
+    }
   }
+}
+
+/** env_set's `vars`: allowed names only, single-line values (a line break would forge a line in the env file). */
+function envVars(params: Params): Record<string, string | null> {
+  const vars = params.vars;
+  if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) throw new AgentError('bad_request', 'vars must be an object');
+  const entries = Object.entries(vars as Record<string, unknown>);
+  if (entries.length === 0 || entries.length > ENV_MAX_VARS) throw new AgentError('bad_request', `vars must name 1 to ${ENV_MAX_VARS} variables`);
+  const out: Record<string, string | null> = {};
+  for (const [name, value] of entries) {
+    if (!ENV_NAME_PATTERN.test(name)) throw new AgentError('bad_request', `${name} is not a variable env_set may change`);
+    if (value !== null && (typeof value !== 'string' || value.length > ENV_VALUE_MAX_CHARS || /[\0\r\n]/.test(value))) {
+      throw new AgentError('bad_request', `${name} must be null or a single-line string of at most ${ENV_VALUE_MAX_CHARS} characters`);
+    }
+    out[name] = value;
+  }
+  return out;
 }
 
 async function focus(params: Params, adapter: OsAdapter): Promise<{ id: string; title: string }> {

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
+import { homedir } from 'node:os';
 import type { ShellKind } from '@pantheon/guest-agent';
 import { AgentError } from '../agent-error';
 import type { OsAdapter, ShellInvocation, WindowEntry } from './os-adapter';
+import { updatePosixEnv } from './posix-env-file';
 import type { ProcessRunner, RunResult } from './process-runner';
 
 const HELPER_TIMEOUT_MS = 15_000;
@@ -106,6 +108,13 @@ export class LinuxAdapter implements OsAdapter {
       timeoutMs: HELPER_TIMEOUT_MS + text.length * delay * 4,
     });
     if (res.code !== 0) throw this.failed('xdotool', res);
+  }
+
+  /** `~/.pantheon-env` (0600), sourced from ~/.profile and ~/.bashrc: new login and bash shells see it. */
+  async setUserEnv(vars: Record<string, string | null>): Promise<void> {
+    await updatePosixEnv(this.env.HOME || homedir(), vars).catch((error: NodeJS.ErrnoException) => {
+      throw new AgentError('failed', `could not write the user environment: ${error.code ?? error.message}`);
+    });
   }
 
   private async focusedWindow(): Promise<string | null> {

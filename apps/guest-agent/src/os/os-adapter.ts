@@ -32,4 +32,9 @@ export interface OsAdapter {
   appLaunch(command: string, args: string[]): Promise<number | null>;
   /** Types Unicode text into the focused window. */
   typeText(text: string): Promise<void>;
+  /**
+   * Sets (string) or removes (null) variables of the user's persistent environment, seen by programs started
+   * afterwards. Names and values are validated by the caller.
+   */
+  setUserEnv(vars: Record<string, string | null>): Promise<void>;
 }

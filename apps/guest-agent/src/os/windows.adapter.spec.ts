@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProcessRunner, RunOptions, RunResult } from './process-runner';
-import { encodePowerShell, quoteWindowsArg, USER32_SNIPPET, WINDOWS_SCRIPTS, WindowsAdapter } from './windows.adapter';
+import { encodePowerShell, quoteWindowsArg, SETTING_CHANGE_SNIPPET, USER32_SNIPPET, WINDOWS_SCRIPTS, WindowsAdapter } from './windows.adapter';
 
 interface Call {
   file: string;
@@ -115,6 +115,30 @@ describe('WindowsAdapter', () => {
     const bare = fakeRunner({ pid: null });
     assert.equal(await new WindowsAdapter(bare.runner, ENV).appLaunch('calc', []), null);
     assert.deepEqual(decodeInput(bare.calls[0]!), { command: 'calc' });
+  });
+
+  it('sets the user environment in HKCU\\Environment from stdin (the token never on a command line), then broadcasts WM_SETTINGCHANGE', async () => {
+    const { runner, calls } = fakeRunner({ broadcast: true });
+    const token = 'pt_secret-token-value';
+    await new WindowsAdapter(runner, ENV).setUserEnv({ ANTHROPIC_API_KEY: token, ANTHROPIC_BASE_URL: 'http://172.30.7.3:3000', OPENAI_ORG_ID: null });
+    assert.equal(calls.length, 1);
+    const call = calls[0]!;
+    assert.equal(call.file, PS, 'powershell.exe itself, no setx (its argv would show the token to process listings)');
+    assert.deepEqual(call.args.slice(0, 7), ['-NoLogo', '-NoProfile', '-NonInteractive', '-Sta', '-ExecutionPolicy', 'Bypass', '-EncodedCommand']);
+    assert.equal(call.args.length, 8);
+    assert.equal(call.args.join(' ').includes(token), false);
+    assert.equal(decodeScript(call).includes(token), false);
+    assert.deepEqual(decodeInput(call), { vars: { ANTHROPIC_API_KEY: token, ANTHROPIC_BASE_URL: 'http://172.30.7.3:3000', OPENAI_ORG_ID: null } });
+    const script = decodeScript(call);
+    assert.equal(script, WINDOWS_SCRIPTS.setUserEnv);
+    assert.match(script, /\[Microsoft\.Win32\.Registry\]::CurrentUser\.CreateSubKey\('Environment'\)/);
+    assert.match(script, /\$k\.SetValue\(\$p\.Name, \[string\]\$p\.Value, \[Microsoft\.Win32\.RegistryValueKind\]::String\)/);
+    assert.match(script, /if \(\$null -eq \$p\.Value\) \{ \$k\.DeleteValue\(\$p\.Name, \$false\) \}/, 'null removes the value');
+    assert.match(script, /\[PantheonEnvBroadcast\]::Send\(\)/);
+    assert.match(script, /\n'@ \}\n/, 'the here-string closes at the start of a line');
+    // HWND_BROADCAST, WM_SETTINGCHANGE with lParam "Environment", SMTO_ABORTIFHUNG: what Explorer listens for.
+    assert.match(SETTING_CHANGE_SNIPPET, /SendMessageTimeout\(\(IntPtr\)0xffff, 0x001A, UIntPtr\.Zero, "Environment", 0x0002, 5000, out r\)/);
+    await assert.rejects(new WindowsAdapter(fakeRunner({}, 1).runner, ENV).setUserEnv({ OPENAI_API_KEY: token }), { code: 'failed' });
   });
 
   it('turns a failing helper into a "failed" error with the first stderr line', async () => {

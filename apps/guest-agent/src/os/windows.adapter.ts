@@ -60,6 +60,21 @@ function Out-Result($value) { [Console]::Out.Write([Convert]::ToBase64String([Te
 
 const ADD_USER32 = `if (-not ('PantheonUser32' -as [type])) { Add-Type -TypeDefinition @'\n${USER32_SNIPPET}\n'@ }\n`;
 
+/** Tells running programs (Explorer, so whatever it starts next) that HKCU\Environment changed. */
+export const SETTING_CHANGE_SNIPPET = `
+using System;
+using System.Runtime.InteropServices;
+public static class PantheonEnvBroadcast {
+  [DllImport("user32.dll", SetLastError = true, CharSet = CharSet.Unicode)]
+  public static extern IntPtr SendMessageTimeout(IntPtr hWnd, uint msg, UIntPtr wParam, string lParam, uint flags, uint timeout, out UIntPtr result);
+  public static bool Send() {
+    UIntPtr r;
+    // HWND_BROADCAST, WM_SETTINGCHANGE, lParam "Environment", SMTO_ABORTIFHUNG, 5 s per window.
+    return SendMessageTimeout((IntPtr)0xffff, 0x001A, UIntPtr.Zero, "Environment", 0x0002, 5000, out r) != IntPtr.Zero;
+  }
+}
+`;
+
 export const WINDOWS_SCRIPTS = {
   clipboardGet: `${PROLOGUE}$t = Get-Clipboard -Raw -Format Text\nif ($null -eq $t) { $t = '' }\nOut-Result @{ text = [string]$t }\n`,
   clipboardSet: `${PROLOGUE}if ($a.text -eq '') { Add-Type -AssemblyName System.Windows.Forms; [System.Windows.Forms.Clipboard]::Clear() } else { Set-Clipboard -Value $a.text }\nOut-Result @{}\n`,
@@ -72,6 +87,12 @@ export const WINDOWS_SCRIPTS = {
   appLaunch:
     `${PROLOGUE}$p = if ($a.args) { Start-Process -FilePath $a.command -ArgumentList $a.args -PassThru } else { Start-Process -FilePath $a.command -PassThru }\n` +
     `Out-Result @{ pid = $(if ($p) { $p.Id } else { $null }) }\n`,
+  // Values arrive on stdin, never on a command line (setx would show the token to anyone listing processes).
+  setUserEnv:
+    `${PROLOGUE}$k = [Microsoft.Win32.Registry]::CurrentUser.CreateSubKey('Environment')\n` +
+    `try { foreach ($p in $a.vars.PSObject.Properties) { if ($null -eq $p.Value) { $k.DeleteValue($p.Name, $false) } else { $k.SetValue($p.Name, [string]$p.Value, [Microsoft.Win32.RegistryValueKind]::String) } } } finally { $k.Close() }\n` +
+    `if (-not ('PantheonEnvBroadcast' -as [type])) { Add-Type -TypeDefinition @'\n${SETTING_CHANGE_SNIPPET}\n'@ }\n` +
+    `Out-Result @{ broadcast = [PantheonEnvBroadcast]::Send() }\n`,
 } as const;
 
 /** `-EncodedCommand` takes base64 of UTF-16LE: no quoting of the script at all. */
@@ -158,6 +179,14 @@ export class WindowsAdapter implements OsAdapter {
 
   async typeText(text: string): Promise<void> {
     await this.script(WINDOWS_SCRIPTS.typeText, { text });
+  }
+
+  /**
+   * HKCU\Environment (REG_SZ values; null deletes), then a WM_SETTINGCHANGE "Environment" broadcast so Explorer
+   * reloads it and programs started from now on see it. The agent runs in the user's session, so HKCU is theirs.
+   */
+  async setUserEnv(vars: Record<string, string | null>): Promise<void> {
+    await this.script(WINDOWS_SCRIPTS.setUserEnv, { vars });
   }
 
   /** Runs one helper script with `args`, returns its decoded JSON result. */

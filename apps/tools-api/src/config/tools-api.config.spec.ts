@@ -35,6 +35,7 @@ describe('loadToolsApiConfig', () => {
       healthTimeoutMs: 1500,
       ...PATHS,
       guestAgentTokenFile: null,
+      gatewayUrl: null,
     });
   });
 
@@ -50,6 +51,7 @@ describe('loadToolsApiConfig', () => {
       PORT: '3000',
       HOST: '::',
       HEALTH_TIMEOUT_MS: '250',
+      PANTHEON_GATEWAY_URL: 'http://172.30.7.3:3000/v1',
       ...FILES,
     });
     assert.deepEqual(config, {
@@ -64,7 +66,14 @@ describe('loadToolsApiConfig', () => {
       healthTimeoutMs: 250,
       ...PATHS,
       guestAgentTokenFile: '/run/pantheon/guest-agent-token',
+      gatewayUrl: new URL('http://172.30.7.3:3000/v1'),
     });
+  });
+
+  it('refuses a gateway URL that is not plain http(s)', () => {
+    for (const bad of ['ftp://172.30.7.3/v1', 'not a url', 'http://user:pw@172.30.7.3:3000/v1', 'http://172.30.7.3:3000/v1?x=1']) {
+      rejects({ ...VALID, PANTHEON_GATEWAY_URL: bad }, ['PANTHEON_GATEWAY_URL']);
+    }
   });
 
   it('ignores unrelated variables and reads empty optional ones as unset', () => {

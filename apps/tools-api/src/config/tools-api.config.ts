@@ -26,6 +26,12 @@ export interface ToolsApiConfig {
    * tools then answer that the agent token is not configured.
    */
   guestAgentTokenFile: string | null;
+  /**
+   * The LLM gateway as the project's containers reach it (`…/v1`, from the worker's GATEWAY_URL_FOR_PROJECTS); the
+   * VM's environment points its coding agents there, and the API beside it issues the VM's gateway tokens. Null:
+   * the VM's environment is not managed.
+   */
+  gatewayUrl: URL | null;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -132,6 +138,19 @@ export function loadToolsApiConfig(env: Env): ToolsApiConfig {
   const credentialFile = absolutePath(env, 'PANTHEON_API_CREDENTIAL_FILE');
   const guestAgentTokenFile = optionalAbsolutePath(env, 'GUEST_AGENT_TOKEN_FILE');
 
+  const gatewayRaw = read(env, 'PANTHEON_GATEWAY_URL');
+  let gatewayUrl: URL | null = null;
+  if (gatewayRaw !== undefined) {
+    try {
+      gatewayUrl = new URL(gatewayRaw);
+    } catch {
+      gatewayUrl = null;
+    }
+    if (gatewayUrl === null || !['http:', 'https:'].includes(gatewayUrl.protocol) || gatewayUrl.username || gatewayUrl.search) {
+      throw new ConfigError(['PANTHEON_GATEWAY_URL'], 'PANTHEON_GATEWAY_URL must be an http(s) URL without credentials or query');
+    }
+  }
+
   const host = read(env, 'HOST') ?? DEFAULTS.HOST;
   if (isIP(host) === 0) throw new ConfigError(['HOST'], 'HOST must be an IP address to listen on');
 
@@ -148,5 +167,6 @@ export function loadToolsApiConfig(env: Env): ToolsApiConfig {
     projectTokenFile,
     credentialFile,
     guestAgentTokenFile,
+    gatewayUrl,
   };
 }

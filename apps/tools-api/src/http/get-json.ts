@@ -1,4 +1,5 @@
-import { request } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 /** Why an upstream call produced no usable answer. */
 export type UpstreamFailure = 'timeout' | 'unreachable' | 'too_large';
@@ -70,6 +71,8 @@ export function requestJson(url: URL, options: JsonRequest): Promise<UpstreamRes
     }
     // Created first so `settle` never sees it uninitialised; it fires only after `req` exists.
     const timer = setTimeout(() => fail('timeout'), options.timeoutMs);
+    // The VM is plain HTTP; the platform's gateway URL may be https.
+    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = request(url, { method: options.method, agent: false, headers }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;

@@ -52,6 +52,8 @@ function optionalInt(params: Record<string, unknown>, name: string, fallback: nu
  */
 export class FakeGuestAgent {
   readonly files = new Map<string, Buffer>();
+  /** What env_set left in the "user environment". */
+  readonly env = new Map<string, string>();
   readonly received: ReceivedCommand[] = [];
   clipboard = '';
   typed = '';
@@ -145,6 +147,14 @@ export class FakeGuestAgent {
       const text = str(params, 'text');
       this.typed += text;
       return { characters: [...text].length };
+    },
+    env_set: (params) => {
+      const vars = (params.vars ?? {}) as Record<string, string | null>;
+      for (const [name, value] of Object.entries(vars)) {
+        if (value === null) this.env.delete(name);
+        else this.env.set(name, value);
+      }
+      return { names: Object.keys(vars).sort() };
     },
   };
 

@@ -115,7 +115,9 @@ export function shareConfigDocument(config: ShareClientConfig): string {
   return `${JSON.stringify(
     {
       project_id: config.projectId,
-      auth: 'Send a project token (POST /api/projects/<id>/tokens) as "Authorization: Bearer <token>". No key or token is stored here.',
+      auth:
+        'Send a project token as "Authorization: Bearer <token>" (or x-api-key). The VM user\'s environment holds a short-lived one, renewed ' +
+        'by the platform: OPENAI_API_KEY / ANTHROPIC_API_KEY, with OPENAI_BASE_URL / ANTHROPIC_BASE_URL. No key or token is stored here.',
       mcp: { url: config.mcpUrl, transport: 'streamable-http' },
       gateway: {
         openai_base_url: config.openaiBaseUrl,

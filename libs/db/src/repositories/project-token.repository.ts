@@ -5,7 +5,10 @@ export interface ProjectTokenRecord {
   id: string;
   userId: string;
   projectId: string;
-  /** `tools`: the worker's token for the project's tools API; `user`: issued by the owner. */
+  /**
+   * `tools`: the worker's token for the project's tools API; `vm`: the short-lived gateway token in the VM user's
+   * environment (issued at the tools API's request); `user`: issued by the owner.
+   */
   kind: string;
   name: string;
   prefix: string;
@@ -25,12 +28,32 @@ const PUBLIC_FIELDS = {
 export class ProjectTokenRepository {
   create(
     tx: Tx,
-    t: { userId: string; projectId: string; name: string; hash: Buffer; prefix: string; expiresAt: Date },
+    t: { userId: string; projectId: string; name: string; hash: Buffer; prefix: string; expiresAt: Date; kind?: 'user' | 'vm' },
   ): Promise<ProjectTokenRecord> {
     return tx.projectToken.create({
-      data: { userId: t.userId, projectId: t.projectId, name: t.name, tokenHash: new Uint8Array(t.hash), prefix: t.prefix, expiresAt: t.expiresAt },
+      data: { userId: t.userId, projectId: t.projectId, kind: t.kind ?? 'user', name: t.name, tokenHash: new Uint8Array(t.hash), prefix: t.prefix, expiresAt: t.expiresAt },
       select: PUBLIC_FIELDS,
     });
+  }
+
+  findById(tx: Tx, id: string): Promise<ProjectTokenRecord | null> {
+    return tx.projectToken.findUnique({ where: { id }, select: PUBLIC_FIELDS });
+  }
+
+  /**
+   * Revokes the project's live `vm` tokens except the newest `keep`: a renewed VM token leaves its predecessor
+   * valid until it expires (programs started with it keep working), never more than that.
+   */
+  async revokeOlderVmTokens(tx: Tx, projectId: string, keep: number): Promise<number> {
+    const live = await tx.projectToken.findMany({
+      where: { projectId, kind: 'vm', revokedAt: null, expiresAt: { gt: new Date() } },
+      orderBy: { createdAt: 'desc' },
+      select: { id: true },
+    });
+    const stale = live.slice(keep).map((t) => t.id);
+    if (stale.length === 0) return 0;
+    const { count } = await tx.projectToken.updateMany({ where: { id: { in: stale }, revokedAt: null }, data: { revokedAt: new Date() } });
+    return count;
   }
 
   findByHash(tx: Tx, hash: Buffer): Promise<ProjectTokenRecord | null> {

@@ -22,13 +22,16 @@ export interface UsageInput {
   errorCode?: string | null;
 }
 
-export type UsageGroupBy = 'model' | 'provider' | 'project' | 'day';
+export type UsageGroupBy = 'model' | 'provider' | 'project' | 'day' | 'requested_model';
 
 export interface UsageRow {
   group: string | null;
   requests: number;
   promptTokens: number;
   completionTokens: number;
+  reasoningTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
   costUsd: number | null;
 }
 
@@ -37,6 +40,19 @@ const GROUP_SQL: Record<UsageGroupBy, Prisma.Sql> = {
   provider: Prisma.sql`provider`,
   project: Prisma.sql`project_id::text`,
   day: Prisma.sql`to_char(date_trunc('day', created_at at time zone 'UTC'), 'YYYY-MM-DD')`,
+  // The name a gateway client asked for (null for calls that named no other: chat, key tests).
+  requested_model: Prisma.sql`requested_model`,
+};
+
+type SummaryRow = {
+  g: string | null;
+  requests: bigint;
+  prompt: bigint | null;
+  completion: bigint | null;
+  reasoning: bigint | null;
+  cache_read: bigint | null;
+  cache_write: bigint | null;
+  cost: Prisma.Decimal | null;
 };
 
 /** usage_events (append-only) and the per-key counters, in a withUser scope. */
@@ -77,9 +93,10 @@ export class UsageRepository {
   }
 
   async summarize(tx: Tx, from: Date, to: Date, groupBy: UsageGroupBy): Promise<UsageRow[]> {
-    const rows = await tx.$queryRaw<{ g: string | null; requests: bigint; prompt: bigint | null; completion: bigint | null; cost: Prisma.Decimal | null }[]>`
+    const rows = await tx.$queryRaw<SummaryRow[]>`
       select ${GROUP_SQL[groupBy]} as g, count(*) as requests, sum(prompt_tokens) as prompt,
-             sum(completion_tokens) as completion, sum(cost_usd) as cost
+             sum(completion_tokens) as completion, sum(reasoning_tokens) as reasoning,
+             sum(cache_read_tokens) as cache_read, sum(cache_write_tokens) as cache_write, sum(cost_usd) as cost
       from usage_events where created_at >= ${from} and created_at < ${to}
       group by 1 order by 1 nulls first`;
     return rows.map((r) => ({
@@ -87,6 +104,9 @@ export class UsageRepository {
       requests: Number(r.requests),
       promptTokens: Number(r.prompt ?? 0),
       completionTokens: Number(r.completion ?? 0),
+      reasoningTokens: Number(r.reasoning ?? 0),
+      cacheReadTokens: Number(r.cache_read ?? 0),
+      cacheWriteTokens: Number(r.cache_write ?? 0),
       costUsd: r.cost === null ? null : Number(r.cost),
     }));
   }

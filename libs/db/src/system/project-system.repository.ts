@@ -61,10 +61,13 @@ export class ProjectSystemRepository {
     ]);
   }
 
-  /** Revokes the project's worker-issued tokens (kind `tools`), e.g. when it failed; users' own tokens stay. */
+  /**
+   * Revokes the project's platform tokens (kind `tools`, and the VM's `vm` gateway tokens), e.g. when it failed;
+   * users' own tokens stay.
+   */
   async revokeToolsTokens(projectId: string): Promise<number> {
     const { count } = await this.client.projectToken.updateMany({
-      where: { projectId, kind: 'tools', revokedAt: null },
+      where: { projectId, kind: { in: ['tools', 'vm'] }, revokedAt: null },
       data: { revokedAt: new Date() },
     });
     return count;

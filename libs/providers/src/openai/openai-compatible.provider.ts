@@ -68,7 +68,13 @@ export class OpenAICompatibleProvider extends SdkProvider<OpenAI, OpenAIChatChun
       const input = Number(pricing?.prompt);
       const output = Number(pricing?.completion);
       if (this.id === 'openrouter' && pricing && Number.isFinite(input) && Number.isFinite(output) && input >= 0 && output >= 0) {
-        info.pricing = { input: Number((input * 1_000_000).toPrecision(12)), output: Number((output * 1_000_000).toPrecision(12)) };
+        const perMillion = (perToken: number) => Number((perToken * 1_000_000).toPrecision(12));
+        info.pricing = { input: perMillion(input), output: perMillion(output) };
+        // Prompt-cache reads and writes have their own rates for the models that cache.
+        for (const [from, to] of [['input_cache_read', 'cache_read'], ['input_cache_write', 'cache_write']] as const) {
+          const rate = Number(pricing[from]);
+          if (pricing[from] !== undefined && Number.isFinite(rate) && rate >= 0) info.pricing[to] = perMillion(rate);
+        }
       }
       models.push(info);
     }
