@@ -22,7 +22,7 @@ import { adminPool } from '../support/db';
 import { eventually } from '../support/eventually';
 import { fakeProviderKey, FakeProviders, startFakeProviders } from '../support/fake-providers';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
-import { runtimeTestEnv, RuntimeTestEnv } from '../support/runtime-env';
+import { runtimeTestEnv, RuntimeTestEnv, stopProjectSuite } from '../support/runtime-env';
 import { startTestWorker, TestWorker } from '../support/worker';
 import { changedShare } from '../support/images';
 
@@ -88,13 +88,7 @@ describe("a project's desktop over MCP (real engine, stand-in VM with Xvnc and t
 
   after(async () => {
     await tools?.close().catch(() => undefined);
-    await worker?.close();
-    await api?.close();
-    await rt?.cleanup();
-    await admin.query('delete from projects where owner_id = any($1::uuid[])', [[alice?.id, bob?.id].filter(Boolean)]);
-    await fakes?.stop();
-    await issuer?.stop();
-    await admin.end();
+    await stopProjectSuite({ worker, api, rt, admin, owners: [alice, bob], services: [fakes, issuer] });
   });
 
   it('lists the computer, status and guest tools', async () => {

@@ -6,7 +6,7 @@ import { startTestApi, TestApi } from '../support/api';
 import { subscribe } from '../support/client';
 import { adminPool } from '../support/db';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
-import { projectObjects, runtimeTestEnv, RuntimeTestEnv } from '../support/runtime-env';
+import { projectObjects, runtimeTestEnv, RuntimeTestEnv, stopProjectSuite } from '../support/runtime-env';
 import { eventually } from '../support/eventually';
 import { startTestWorker, TestWorker } from '../support/worker';
 
@@ -29,13 +29,7 @@ describe('projects: provisioning failure', () => {
     alice = await createUser(api, issuer, 'fail');
   });
   after(async () => {
-    await worker?.close();
-    await api?.close();
-    await rt?.cleanup();
-    // No leftover rows for a later suite's reconciler to re-drive.
-    await admin.query('delete from projects where owner_id = any($1::uuid[])', [[alice?.id].filter(Boolean)]);
-    await issuer?.stop();
-    await admin.end();
+    await stopProjectSuite({ worker, api, rt, admin, owners: [alice], services: [issuer] });
   });
 
   it('retries with backoff, then marks the project failed with a reason and removes what it built', async () => {

@@ -12,7 +12,7 @@ import { startTestApi, TestApi } from '../support/api';
 import { adminPool } from '../support/db';
 import { eventually } from '../support/eventually';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
-import { runtimeTestEnv, RuntimeTestEnv, testImageTag } from '../support/runtime-env';
+import { runtimeTestEnv, RuntimeTestEnv, stopProjectSuite, testImageTag } from '../support/runtime-env';
 import { startTestWorker, TestWorker } from '../support/worker';
 
 const raw = new Docker();
@@ -118,12 +118,7 @@ describe('tools network: isolation, authenticated tools API, token files', () =>
   });
 
   after(async () => {
-    await worker?.close();
-    await api?.close();
-    await rt?.cleanup();
-    await admin.query('delete from projects where owner_id = any($1::uuid[])', [[alice?.id, bob?.id].filter(Boolean)]);
-    await issuer?.stop();
-    await admin.end();
+    await stopProjectSuite({ worker, api, rt, admin, owners: [alice, bob], services: [issuer] });
   });
 
   it('attaches tools containers to the project network and the tools network (ICC off), never the platform network', async () => {

@@ -27,7 +27,7 @@ import { subscribe } from '../support/client';
 import { adminPool } from '../support/db';
 import { eventually } from '../support/eventually';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
-import { runtimeTestEnv, RuntimeTestEnv } from '../support/runtime-env';
+import { runtimeTestEnv, RuntimeTestEnv, stopProjectSuite } from '../support/runtime-env';
 import { startTestWorker, TestWorker } from '../support/worker';
 import { changedShare } from '../support/images';
 
@@ -236,12 +236,7 @@ describe('Connect: the project desktop in a real browser through the platform (c
   after(async () => {
     await browser?.close().catch(() => undefined);
     await tools?.close().catch(() => undefined);
-    await worker?.close();
-    await api?.close();
-    await rt?.cleanup();
-    await admin.query('delete from projects where owner_id = any($1::uuid[])', [[alice?.id, bob?.id].filter(Boolean)]);
-    await issuer?.stop();
-    await admin.end();
+    await stopProjectSuite({ worker, api, rt, admin, owners: [alice, bob], services: [issuer] });
   });
 
   it("points viewer_url at the route that opens a viewer, not at the VM's address", async () => {

@@ -24,7 +24,7 @@ import { startTestApi, TestApi } from '../support/api';
 import { adminPool } from '../support/db';
 import { eventually } from '../support/eventually';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
-import { runtimeTestEnv, RuntimeTestEnv } from '../support/runtime-env';
+import { runtimeTestEnv, RuntimeTestEnv, stopProjectSuite } from '../support/runtime-env';
 import { startTestWorker, TestWorker } from '../support/worker';
 
 const runtime = new DockerRuntime();
@@ -116,12 +116,7 @@ describe("the VM's environment for coding agents (gateway URLs and a short-lived
   after(async () => {
     await tools?.close().catch(() => undefined);
     await new Promise<void>((resolve) => (tcpRelay ? tcpRelay.close(() => resolve()) : resolve()));
-    await worker?.close();
-    await api?.close();
-    await rt?.cleanup();
-    await admin.query('delete from projects where owner_id = any($1::uuid[])', [[alice?.id, bob?.id].filter(Boolean)]);
-    await issuer?.stop();
-    await admin.end();
+    await stopProjectSuite({ worker, api, rt, admin, owners: [alice, bob], services: [issuer] });
   });
 
   it('a new login shell in the VM sees both gateway base URLs and one project token, in a 0600 file', async () => {

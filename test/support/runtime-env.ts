@@ -93,3 +93,25 @@ export async function projectObjects(projectId: string): Promise<{ containers: s
   const { containers, networks } = await runtime.listByLabel({ [LABEL_KEYS.project]: projectId });
   return { containers: containers.map((c) => c.name), networks: networks.map((n) => n.name) };
 }
+
+/** What a project suite started, in the order it is stopped (each part may be missing if setup failed early). */
+export interface ProjectSuiteParts {
+  worker?: { close(): Promise<unknown> };
+  api?: { close(): Promise<unknown> };
+  rt?: RuntimeTestEnv;
+  /** The admin pool: the owners' project rows are deleted with it (no leftover for a later suite's reconciler), then it ends. */
+  admin: { query(sql: string, values: unknown[]): Promise<unknown>; end(): Promise<void> };
+  owners: ({ id: string } | undefined)[];
+  /** Stopped after the rows are gone (fake providers, the OIDC issuer). */
+  services?: ({ stop(): Promise<unknown> } | undefined)[];
+}
+
+/** The common end of a project suite: worker, API, the run's Docker objects, the owners' rows, then services. */
+export async function stopProjectSuite(p: ProjectSuiteParts): Promise<void> {
+  await p.worker?.close();
+  await p.api?.close();
+  await p.rt?.cleanup();
+  await p.admin.query('delete from projects where owner_id = any($1::uuid[])', [p.owners.filter((o): o is { id: string } => !!o).map((o) => o.id)]);
+  for (const s of p.services ?? []) await s?.stop();
+  await p.admin.end();
+}
