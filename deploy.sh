@@ -64,10 +64,20 @@ prepare_runtime() {
   bash deploy/images/build-standin-images.sh >/dev/null
   bash deploy/images/build-standin-images.sh tools >/dev/null
   export TOOLS_IMAGE="pantheon/tools-api:$PANTHEON_IMAGE_TAG" SHARE_IMAGE="pantheon/share:$PANTHEON_IMAGE_TAG"
-  if [ -e /dev/kvm ]; then
-    log "KVM is available: projects run ${VM_IMAGE:-dockurr/windows} (pulled on first use, several GB)"
+  # PANTHEON_VM=standin|windows chooses; by default Windows when it can run and be had, else the stand-in.
+  local windows=${VM_IMAGE:-dockurr/windows:6.02} reason=""
+  if [ "${PANTHEON_VM:-}" = standin ]; then
+    reason="PANTHEON_VM=standin"
+  elif [ ! -e /dev/kvm ]; then
+    reason="no /dev/kvm on this machine"
+  elif [ "${PANTHEON_VM:-}" != windows ] && ! docker image inspect "$windows" >/dev/null 2>&1 &&
+    ! curl -s -o /dev/null -m 5 https://registry-1.docker.io/v2/; then
+    reason="$windows is not on this machine and Docker Hub cannot be reached (PANTHEON_VM=windows insists)"
+  fi
+  if [ -z "$reason" ]; then
+    log "KVM is available: projects run $windows (pulled on first use, several GB)"
   else
-    log "no /dev/kvm on this machine: projects run the stand-in VM pantheon/vm-standin:$PANTHEON_IMAGE_TAG instead of Windows"
+    log "$reason: projects run the stand-in VM pantheon/vm-standin:$PANTHEON_IMAGE_TAG instead of Windows"
     # The stand-in's terminal needs SETGID for its pty; it needs no NET_ADMIN (no QEMU networking inside).
     export VM_IMAGE="pantheon/vm-standin:$PANTHEON_IMAGE_TAG" VM_DEVICES=none VM_CAP_ADD=SETGID
   fi
