@@ -2,7 +2,7 @@
  * One API replica for bench/ws.bench.ts, run as a child process (fork) so that each replica has its own event
  * loop, as in production, instead of sharing the benchmark client's. Boots the API exactly as tests do
  * (startTestApi) against the issuer and environment it is given, listens on a loopback port and reports it over
- * IPC; closes the app and exits on "stop" (so `--cpu-prof` writes its profile).
+ * IPC; answers "cpu" with its CPU usage so far; closes the app and exits on "stop" (so `--cpu-prof` writes its profile).
  */
 import { startTestApi } from '../test/support/api';
 import type { OidcIssuerHandle } from '../test/support/oidc';
@@ -18,8 +18,8 @@ async function main(): Promise<void> {
   const api = await startTestApi(spec.issuer as OidcIssuerHandle, spec.env);
   const url = await api.listen();
   process.on('message', (msg) => {
-    if (msg !== 'stop') return;
-    api.close().finally(() => process.exit(0));
+    if (msg === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+    if (msg === 'stop') void api.close().finally(() => process.exit(0));
   });
   // The parent going away must not leave an orphan.
   process.on('disconnect', () => process.exit(0));

@@ -86,6 +86,16 @@ function stopReplica(r: Replica): Promise<void> {
   });
 }
 
+/** CPU time (user + system) a replica has used so far, in ms. */
+function cpuOf(r: Replica): Promise<number> {
+  return new Promise((resolve) => {
+    r.proc.once('message', (msg: { cpu: NodeJS.CpuUsage }) => resolve(cpuMs(msg.cpu)));
+    r.proc.send('cpu');
+  });
+}
+
+const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
+
 function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
@@ -98,11 +108,10 @@ function stats(latencies: number[], expected: number, foreign = 0, duplicates = 
 const ms = (v: number) => `${v.toFixed(2)} ms`.padStart(10);
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
-function line(label: string, s: Stats, baseline?: Stats): string {
-  const ratio = baseline ? `   p99 ${(s.p99 / baseline.p99).toFixed(1)}x baseline` : '';
+function line(label: string, s: Stats): string {
   const extra = s.foreign || s.duplicates ? `   FOREIGN ${s.foreign} duplicates ${s.duplicates}` : '';
   return `  ${label.padEnd(44)} p50${ms(s.p50)}  p95${ms(s.p95)}  p99${ms(s.p99)}  max${ms(s.max)}  ` +
-    `delivered ${s.delivered}/${s.expected}${extra}${ratio}   (load ${load()})`;
+    `delivered ${s.delivered}/${s.expected}${extra}   (load ${load()})`;
 }
 
 /** Runs WARMUP + ROUNDS rounds; a round publishes one event per project and waits for `perRound` deliveries. */
@@ -201,7 +210,7 @@ class SocketIoSubscribers {
     await inBatches(count, one);
   }
 
-  stats(rounds: Rounds): Stats {
+  stats(rounds: Rounds, _projects?: Project[]): Stats {
     const latencies: number[] = [];
     for (let i = 0; i < this.sockets.length; i++) {
       for (let r = WARMUP; r < TOTAL; r++) {
@@ -300,7 +309,7 @@ async function redisBaseline(publisher: ProjectEventPublisher, projects: Project
     await sub.psubscribe(userEventsChannel(prefix, '*'));
   }
   rounds = new Rounds(publisher, projects, projects.length * subscribers.length);
-  await rounds.run('redis');
+  await rounds.run(`bus-${projects.length}`);
   await Promise.all(subscribers.map((s) => s.quit()));
   const latencies: number[] = [];
   for (const { at, message } of got) {
@@ -350,34 +359,36 @@ async function main(): Promise<void> {
     let current: Rounds | undefined;
     const active = () => current!;
 
-    const baseline = await redisBaseline(publisher, spread);
-    console.log(line(`baseline: Redis pub/sub, ${spread.length} events → 2 subscriber connections`, baseline));
-
-    const fanOut = async (label: string, on: Replica[], projects: Project[], count: number): Promise<Stats> => {
-      const subs = new SocketIoSubscribers();
+    /**
+     * One figure: the bus baseline for the same publishes, then `count` subscribers (socket.io or plain) on `on`,
+     * with the CPU each process spent per round.
+     */
+    const figure = async (label: string, on: Replica[], projects: Project[], count: number, kind: 'socket.io' | 'plain') => {
+      const bus = await redisBaseline(publisher, projects);
+      const subs = kind === 'socket.io' ? new SocketIoSubscribers() : new PlainSubscribers();
       current = new Rounds(publisher, projects, count);
       await subs.connect(on, projects, count, active);
+      const before = await Promise.all(replicas.map(cpuOf));
+      const client = process.cpuUsage();
       const timeouts = await current.run(label);
-      const s = subs.stats(current);
+      const clientMs = cpuMs(process.cpuUsage(client)) / TOTAL;
+      const replicaMs = (await Promise.all(replicas.map(cpuOf))).map((after, i) => (after - before[i]) / TOTAL);
+      const s = subs.stats(current, projects);
       await subs.close();
-      console.log(line(label, s, baseline) + (timeouts ? `   ${timeouts} rounds timed out` : ''));
+      console.log(line(label, s) + (timeouts ? `   ${timeouts} rounds timed out` : ''));
+      console.log(
+        `      bus alone (same ${projects.length} publish${projects.length > 1 ? 'es' : ''}/round → 2 Redis subscriber connections): ` +
+          `p50${ms(bus.p50)}  p99${ms(bus.p99)}  → ratio p50 ${(s.p50 / bus.p50).toFixed(1)}x  p99 ${(s.p99 / bus.p99).toFixed(1)}x` +
+          `   CPU/round: bench process (publisher + clients) ${clientMs.toFixed(1)} ms, replicas ${replicaMs.map((m) => `${m.toFixed(1)} ms`).join(' + ')}`,
+      );
       return s;
     };
 
     const perProject = SUBSCRIBERS / spread.length;
-    if (FIGURES.has('spread')) await fanOut(`socket.io ${USERS} users×${PROJECTS_PER_USER} projects×${perProject} sockets, 2 replicas`, replicas, spread, SUBSCRIBERS);
-    if (FIGURES.has('one')) await fanOut(`socket.io 1 event → ${SUBSCRIBERS} sockets, 2 replicas`, replicas, [single], SUBSCRIBERS);
-    if (FIGURES.has('one-replica')) await fanOut(`socket.io 1 event → ${SUBSCRIBERS} sockets, 1 replica`, replicas.slice(0, 1), [single], SUBSCRIBERS);
-
-    if (PLAIN > 0 && FIGURES.has('plain')) {
-      const plain = new PlainSubscribers();
-      current = new Rounds(publisher, spread, PLAIN);
-      await plain.connect(replicas, spread, PLAIN, active);
-      const timeouts = await current.run('plain');
-      console.log(line(`plain /ws ${PLAIN} sockets (${PLAIN / spread.length}/project), 2 replicas`, plain.stats(current, spread), baseline) +
-        (timeouts ? `   ${timeouts} rounds timed out` : ''));
-      await plain.close();
-    }
+    if (FIGURES.has('spread')) await figure(`socket.io ${USERS} users×${PROJECTS_PER_USER} projects×${perProject} sockets, 2 replicas`, replicas, spread, SUBSCRIBERS, 'socket.io');
+    if (FIGURES.has('one')) await figure(`socket.io 1 event → ${SUBSCRIBERS} sockets, 2 replicas`, replicas, [single], SUBSCRIBERS, 'socket.io');
+    if (FIGURES.has('one-replica')) await figure(`socket.io 1 event → ${SUBSCRIBERS} sockets, 1 replica`, replicas.slice(0, 1), [single], SUBSCRIBERS, 'socket.io');
+    if (PLAIN > 0 && FIGURES.has('plain')) await figure(`plain /ws ${PLAIN} sockets (${PLAIN / spread.length}/project), 2 replicas`, replicas, spread, PLAIN, 'plain');
   } finally {
     await Promise.all(replicas.map(stopReplica));
     redis.disconnect();
