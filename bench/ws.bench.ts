@@ -21,7 +21,7 @@ import { testUsername } from '../test/factories';
 import { connected, openSocket, subscribe } from '../test/support/client';
 import { adminPool, requiredEnv } from '../test/support/db';
 import { OidcIssuerHandle, startOidcIssuer } from '../test/support/oidc';
-import type { ReplicaSpec } from './ws-replica';
+import type { BroadcastSpan, ReplicaSpec } from './ws-replica';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
@@ -94,6 +94,36 @@ function cpuOf(r: Replica): Promise<number> {
   });
 }
 
+/** The broadcasts a replica ran since the last ask. */
+function spansOf(r: Replica): Promise<BroadcastSpan[]> {
+  return new Promise((resolve) => {
+    r.proc.once('message', (msg: { spans: BroadcastSpan[] }) => resolve(msg.spans));
+    r.proc.send('spans');
+  });
+}
+
+const micros = (): number => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * The server's share, from the replicas' broadcast spans: publish() → the replica starts the broadcast (Redis and
+ * the adapter), → it has written the frame to all its sockets of the event's rooms, and the broadcast itself.
+ */
+function serverSide(spans: BroadcastSpan[], rounds: Rounds): string {
+  const index = new Map(rounds.projects.map((p, i) => [p.projectId, i]));
+  const [received, written, own]: number[][] = [[], [], []];
+  for (const s of spans) {
+    const p = index.get(s.projectId);
+    if (p === undefined || s.progress < WARMUP) continue;
+    const t0 = rounds.t0Mono[p * TOTAL + s.progress];
+    received.push((s.start - t0) / 1000);
+    written.push((s.end - t0) / 1000);
+    own.push((s.end - s.start) / 1000);
+  }
+  const [r, w, o] = [received, written, own].map((l) => stats(l, l.length));
+  return `server side (${spans.length} broadcasts): publish → replica has it p50${ms(r.p50)} p99${ms(r.p99)};  → written to all its sockets ` +
+    `p50${ms(w.p50)} p99${ms(w.p99)} max${ms(w.max)};  one broadcast p50${ms(o.p50)} p99${ms(o.p99)}`;
+}
+
 const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 
 function percentile(sorted: number[], p: number): number {
@@ -118,6 +148,8 @@ function line(label: string, s: Stats): string {
 class Rounds {
   /** publish() called, per project and round. */
   readonly t0: Float64Array;
+  /** The same on the monotonic clock in µs, which the replicas' broadcast spans use. */
+  readonly t0Mono: Float64Array;
   private pending = 0;
   private done?: () => void;
 
@@ -127,6 +159,7 @@ class Rounds {
     private readonly perRound: number,
   ) {
     this.t0 = new Float64Array(projects.length * TOTAL);
+    this.t0Mono = new Float64Array(projects.length * TOTAL);
   }
 
   /** Called by clients for each delivery (the only per-message work besides recording a timestamp). */
@@ -142,6 +175,7 @@ class Rounds {
       this.pending = this.perRound;
       const finished = new Promise<void>((resolve) => (this.done = resolve));
       const published = this.projects.map((p, i) => {
+        this.t0Mono[i * TOTAL + round] = micros();
         this.t0[i * TOTAL + round] = performance.now();
         return this.publisher.publish({ userId: p.userId, projectId: p.projectId, status: 'provisioning', step: 'vm', progress: round });
       });
@@ -368,12 +402,15 @@ async function main(): Promise<void> {
       const subs = kind === 'socket.io' ? new SocketIoSubscribers() : new PlainSubscribers();
       current = new Rounds(publisher, projects, count);
       await subs.connect(on, projects, count, active);
+      await Promise.all(replicas.map(spansOf)); // drop those of the bus baseline and the subscribes
       const before = await Promise.all(replicas.map(cpuOf));
       const client = process.cpuUsage();
       const timeouts = await current.run(label);
       const clientMs = cpuMs(process.cpuUsage(client)) / TOTAL;
       const replicaMs = (await Promise.all(replicas.map(cpuOf))).map((after, i) => (after - before[i]) / TOTAL);
       const s = subs.stats(current, projects);
+      // Only the replicas with sockets: the other one's broadcasts reach nobody.
+      const spans = (await Promise.all(replicas.map(spansOf))).filter((_, i) => on.includes(replicas[i])).flat();
       await subs.close();
       console.log(line(label, s) + (timeouts ? `   ${timeouts} rounds timed out` : ''));
       console.log(
@@ -381,6 +418,7 @@ async function main(): Promise<void> {
           `p50${ms(bus.p50)}  p99${ms(bus.p99)}  → ratio p50 ${(s.p50 / bus.p50).toFixed(1)}x  p99 ${(s.p99 / bus.p99).toFixed(1)}x` +
           `   CPU/round: bench process (publisher + clients) ${clientMs.toFixed(1)} ms, replicas ${replicaMs.map((m) => `${m.toFixed(1)} ms`).join(' + ')}`,
       );
+      if (kind === 'socket.io') console.log(`      ${serverSide(spans, current)}`);
       return s;
     };
 
