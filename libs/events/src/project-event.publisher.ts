@@ -1,4 +1,5 @@
 import { Emitter } from '@socket.io/redis-emitter';
+import type { ChainableCommander } from 'ioredis';
 import type Redis from 'ioredis';
 import { PROJECT_STATUSES, ProjectEvent, ProjectEventInput } from './project-events';
 import { projectRoom, ServerToClientEvents, userRoom, ViewerOpenedEvent, WS_NAMESPACE } from './socket-events';
@@ -83,7 +84,9 @@ type AppendingRedis = Redis & {
  */
 export class ProjectEventPublisher {
   private readonly redis: AppendingRedis;
-  private readonly channelKey: string;
+  /** The `/ws` namespace's emitter, built once; its PUBLISH goes into `batch`, set around each emit. */
+  private readonly emitter: Emitter<ServerToClientEvents>;
+  private batch?: ChainableCommander;
 
   constructor(redis: Redis, private readonly options: ProjectEventPublisherOptions) {
     assertKeyPrefix(redis, options.redisPrefix);
@@ -93,7 +96,14 @@ export class ProjectEventPublisher {
     // defineCommand runs the script by EVALSHA (falling back to EVAL once per connection) and prefixes KEYS.
     redis.defineCommand(APPEND_COMMAND, { numberOfKeys: 2, lua: APPEND_SCRIPT });
     this.redis = redis as AppendingRedis;
-    this.channelKey = socketIoKey(options.redisPrefix);
+    // The emitter calls publish() synchronously inside emit(); the command joins the batch of the event being sent.
+    const client = {
+      publish: (channel: string, message: Buffer | string): void => {
+        if (!this.batch) throw new Error('project events: emit outside a batch');
+        this.batch.publish(channel, message);
+      },
+    };
+    this.emitter = new Emitter<ServerToClientEvents>(client, { key: socketIoKey(options.redisPrefix) }).of(WS_NAMESPACE);
   }
 
   /**
@@ -119,37 +129,41 @@ export class ProjectEventPublisher {
       String(this.options.streamMaxLen),
     );
     const event: ProjectEvent = { ...stored, seq: Number(seq) };
-    await Promise.all([this.broadcast(input.userId, event), this.redis.publish(userEventsChannel(this.options.redisPrefix, input.userId), JSON.stringify(event))]);
+    // Both broadcasts (socket.io rooms, the plain channel) in one write to Redis.
+    await this.send(input.userId, event.projectId, 'project:update', event, (batch) =>
+      batch.publish(userEventsChannel(this.options.redisPrefix, input.userId), JSON.stringify(event)),
+    );
     return event;
   }
 
   /** Tells the owner's sockets that a viewer was opened (live only: notices are not kept for replay). */
   async notifyViewerOpened(userId: string, event: ViewerOpenedEvent): Promise<void> {
     if (!UUID_RE.test(userId) || !UUID_RE.test(event.projectId)) throw new TypeError('viewer notice: ids must be lower-case UUIDs');
-    await this.emit(userId, event.projectId, 'viewer:opened', event);
+    await this.send(userId, event.projectId, 'viewer:opened', event);
   }
 
-  private broadcast(userId: string, event: ProjectEvent): Promise<void> {
-    return this.emit(userId, event.projectId, 'project:update', event);
-  }
-
-  private async emit<E extends keyof ServerToClientEvents>(
+  /**
+   * Emits `name` to the rooms `user:<userId>` and `project:<projectId>`, plus whatever `more` adds, as one
+   * pipeline; rejects if any command failed (instead of an unhandled rejection inside the emitter).
+   */
+  private async send<E extends keyof ServerToClientEvents>(
     userId: string,
     projectId: string,
     name: E,
     payload: Parameters<ServerToClientEvents[E]>[0],
+    more?: (batch: ChainableCommander) => void,
   ): Promise<void> {
-    // The emitter fires PUBLISH and drops its promise; this shim keeps it, so a failed broadcast rejects
-    // publish() instead of becoming an unhandled rejection. PUBLISH is sent synchronously by emit().
-    let sent: Promise<number> | undefined;
-    const client = {
-      publish: (channel: string, message: Buffer | string): Promise<number> => (sent = this.redis.publish(channel, message)),
-    };
-    new Emitter<ServerToClientEvents>(client, { key: this.channelKey })
-      .of(WS_NAMESPACE)
-      .to([userRoom(userId), projectRoom(projectId)])
-      .emit(name, ...([payload] as Parameters<ServerToClientEvents[E]>));
-    await sent;
+    const batch = this.redis.pipeline();
+    this.batch = batch;
+    try {
+      this.emitter.to([userRoom(userId), projectRoom(projectId)]).emit(name, ...([payload] as Parameters<ServerToClientEvents[E]>));
+    } finally {
+      this.batch = undefined;
+    }
+    more?.(batch);
+    const results = (await batch.exec()) ?? [];
+    const failed = results.find(([err]) => err);
+    if (failed) throw failed[0];
   }
 }
 

@@ -63,7 +63,8 @@ export class PlainWsServer implements OnApplicationBootstrap, OnApplicationShutd
     handleProtocols: (protocols) => (protocols.has(PLAIN_WS_PROTOCOL) ? PLAIN_WS_PROTOCOL : false),
   });
   private readonly connections = new Set<Connection>();
-  private readonly perUser = new Map<string, number>();
+  /** Authenticated connections by user: an event is looked at only by its owner's sockets. */
+  private readonly byUser = new Map<string, Set<Connection>>();
   private readonly limiter = new SocketRateLimiter(MESSAGES_PER_WINDOW, MESSAGE_WINDOW_MS);
   private readonly trust: TrustFn;
   private listener?: ProjectEventListener;
@@ -91,7 +92,7 @@ export class PlainWsServer implements OnApplicationBootstrap, OnApplicationShutd
       else for (const handler of others) handler.call(server, req, socket, head);
     });
     this.listener = new ProjectEventListener(this.redis.duplicate({ keyPrefix: '' }), this.config.REDIS_PREFIX);
-    await this.listener.start((userId, event) => this.deliver(userId, event));
+    this.listener.start((userId, event) => this.deliver(userId, event));
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -170,18 +171,28 @@ export class PlainWsServer implements OnApplicationBootstrap, OnApplicationShutd
       conn.ws.close(forbidden ? PLAIN_WS_CLOSE.forbidden : PLAIN_WS_CLOSE.unauthorized, forbidden ? 'forbidden' : 'invalid or expired token');
       return;
     }
-    const open = this.perUser.get(session.user.id) ?? 0;
-    if (open >= this.config.PLAIN_WS_MAX_PER_USER) {
+    const userId = session.user.id;
+    const own = this.byUser.get(userId) ?? new Set<Connection>();
+    if (own.size >= this.config.PLAIN_WS_MAX_PER_USER) {
       conn.ws.close(PLAIN_WS_CLOSE.tooMany, `at most ${this.config.PLAIN_WS_MAX_PER_USER} sockets per user`);
       return;
     }
     if (conn.ws.readyState !== WebSocket.OPEN) return;
     conn.session = session;
-    this.perUser.set(session.user.id, open + 1);
+    this.byUser.set(userId, own.add(conn));
+    // This process receives a user's events only while it has sockets of theirs (forget() unfollows).
+    const following = this.listener?.follow(userId);
     // Like socket.io: a socket does not outlive its token.
     conn.expiryTimer = setTimeout(() => conn.ws.close(PLAIN_WS_CLOSE.expired, 'token expired'), Math.min(session.expiresAt * 1000 - Date.now(), MAX_TIMER_MS));
     conn.expiryTimer.unref();
-    this.send(conn, { type: 'authenticated', userId: session.user.id });
+    try {
+      await following;
+    } catch (err) {
+      this.logger.error({ userId, err: (err as Error).message }, 'plain socket: following the user\'s events failed');
+      conn.ws.close(1011, 'internal error');
+      return;
+    }
+    this.send(conn, { type: 'authenticated', userId });
   }
 
   private async subscribe(conn: Connection, request: SubscribeRequest): Promise<void> {
@@ -210,9 +221,15 @@ export class PlainWsServer implements OnApplicationBootstrap, OnApplicationShutd
 
   /** One event of `userId`: to that user's sockets subscribed to all their projects or to this one. */
   private deliver(userId: string, event: ProjectEvent): void {
+    const own = this.byUser.get(userId);
+    if (!own) return;
     const rooms = [roomOf(userId, { channel: 'project-updates' }), roomOf(userId, { projectId: event.projectId })];
-    for (const conn of this.connections) {
-      if (conn.session?.user.id === userId && rooms.some((r) => conn.rooms.has(r))) this.send(conn, { type: 'project:update', data: event });
+    let message: string | undefined;
+    for (const conn of own) {
+      if (!rooms.some((r) => conn.rooms.has(r))) continue;
+      // Serialised once per event, not per socket.
+      message ??= JSON.stringify({ type: 'project:update', data: event });
+      if (conn.ws.readyState === WebSocket.OPEN) conn.ws.send(message);
     }
   }
 
@@ -231,9 +248,11 @@ export class PlainWsServer implements OnApplicationBootstrap, OnApplicationShutd
     if (!this.connections.delete(conn)) return;
     clearTimeout(conn.expiryTimer);
     if (conn.session) {
-      const left = (this.perUser.get(conn.session.user.id) ?? 1) - 1;
-      if (left > 0) this.perUser.set(conn.session.user.id, left);
-      else this.perUser.delete(conn.session.user.id);
+      const userId = conn.session.user.id;
+      const own = this.byUser.get(userId);
+      own?.delete(conn);
+      if (own?.size === 0) this.byUser.delete(userId);
+      this.listener?.unfollow(userId);
     }
   }
 
