@@ -105,6 +105,15 @@ dev() {
   npm run -s db:migrate
   npm run -s check-env >/dev/null || { npm run -s check-env; exit 1; }
 
+  # Another dev instance (perhaps another checkout's) would answer our readiness check in our place.
+  local port
+  for port in "$OIDC_PORT" "$API_PORT"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      log "port $port is already in use (another ./deploy.sh dev still running?); stop it or change the port in $ENV_FILE"
+      exit 1
+    fi
+  done
+
   pids=()
   cleanup() { log "stopping"; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
   trap cleanup EXIT INT TERM
