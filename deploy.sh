@@ -24,9 +24,9 @@ rand() { node -e "process.stdout.write(require('crypto').randomBytes($1).toStrin
 write_env_file() {
   local owner_pw app_pw worker_pw db suffix
   owner_pw=$(rand 18 hex); app_pw=$(rand 18 hex); worker_pw=$(rand 18 hex)
-  # One database and Redis prefix per checkout: another checkout on this machine has its own master key, and
-  # a database encrypted with that key would make this checkout's API refuse to start.
-  suffix=$(printf '%s' "$ROOT" | sha256sum | cut -c1-8)
+  # A database and Redis prefix of its own for each new .env.local: another checkout (or an earlier clone in this
+  # path) has its own master key, and a database encrypted with that key would make this API refuse to start.
+  suffix=$(rand 4 hex)
   db="pantheon_dev_${suffix}"
   umask 077
   cat > "$ENV_FILE" <<ENV
