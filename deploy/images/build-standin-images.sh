@@ -145,6 +145,26 @@ import_rootfs() {
   fi
 }
 
+# runs_node <image>: the image starts its node binary. Seen once on a busy machine: an image built without
+# error whose filesystem lacked /usr/local/bin/node, so every project failed at its first container.
+runs_node() {
+  docker run --rm --network none --entrypoint /usr/local/bin/node "$1" -e 0 >/dev/null 2>&1
+}
+
+# checked <image> <build-command...>: builds, and builds once more (forced) if the result cannot run node.
+checked() {
+  local image=$1
+  shift
+  "$@"
+  runs_node "$image" && return 0
+  echo "$image cannot run node; rebuilding it" >&2
+  local force=$FORCE
+  FORCE=1
+  "$@"
+  FORCE=$force
+  runs_node "$image" || die "$image was built but cannot run node"
+}
+
 # build_image <name> <entrypoint-json> [app-dir]: node rootfs (+ app-dir at /app), skipped when up to date.
 build_image() {
   local name=$1 entrypoint=$2 app_dir=${3:-} hash rootfs
@@ -187,7 +207,7 @@ bundle_hash() {
 
 # The base every Dockerfile-built image starts from here (instead of node:<version>-bookworm-slim).
 ensure_node_base() {
-  build_image pantheon/node-base '["/usr/local/bin/node"]'
+  checked "pantheon/node-base:$TAG" build_image pantheon/node-base '["/usr/local/bin/node"]'
 }
 
 # import_bundle <name> <bundle-root> <hash>: <bundle-root>/app as a files-only image, like the scratch stage
@@ -292,7 +312,7 @@ build_tools_api_image() {
   [ "$(cd "$compiled" && pwd -P)" = "$(cd "$REPO_ROOT/dist/apps/tools-api/src" && pwd -P)" ] ||
     die "tools-api: the image is built from $REPO_ROOT/dist (got $compiled)"
   build_bundle
-  build_app_image tools-api "pantheon/bundle:$TAG"
+  checked "pantheon/tools-api:$TAG" build_app_image tools-api "pantheon/bundle:$TAG"
 }
 
 # copy_binaries <rootfs> <path>...: each file (dereferenced) and every library ldd lists for it, at their paths.
@@ -464,7 +484,7 @@ main() {
     "")
       ensure_node_base
       build_vm_standin_image
-      build_app_image share
+      checked "pantheon/share:$TAG" build_app_image share
       ;;
     image)
       [ $# -eq 4 ] || die "usage: $0 [--force] image <name> <dir> <entry>"
