@@ -19,6 +19,7 @@ import { httpLoggerOptions } from './common/logger.options';
 import { UserThrottlerGuard } from './common/user-throttler.guard';
 import { AuditModule } from './audit/audit.module';
 import { ChatModule } from './chat/chat.module';
+import { GatewayCacheModule } from './gateway-cache/gateway-cache.module';
 import { HealthModule } from './health/health.module';
 import { LlmProxyModule } from './llm-proxy/llm-proxy.module';
 import { ApiMetricsModule } from './metrics/api-metrics.module';
@@ -106,6 +107,7 @@ export class AppModule implements NestModule {
           }),
         }),
         HealthModule,
+        GatewayCacheModule,
         UsersModule,
         SettingsModule,
         AuditModule,
