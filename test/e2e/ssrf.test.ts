@@ -300,6 +300,7 @@ describe('SSRF: the outbound policy for a custom provider base_url', () => {
       assert.equal(gateway.status, 400, `${baseUrl}: ${gateway.text}`);
       assert.match(gateway.body.error.message, rule);
     }
+    await api.flushUsage();
     const usage = await admin.query(`select distinct error_code from usage_events where user_id = $1 and provider = 'custom'`, [user.id]);
     assert.deepEqual(usage.rows.map((r) => r.error_code).sort(), ['ADDRESS_NOT_ALLOWED', 'KEY_CHECK_FAILED']);
     canariesUntouched('stored keys');
