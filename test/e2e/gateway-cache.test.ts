@@ -216,8 +216,8 @@ describe('LLM gateway cache: revocations, deletions and budgets are seen at once
     for (const api of [b, a]) await assert.rejects(chat(api, project.token), (err: unknown) => err instanceof OpenAI.RateLimitError);
     await a.as(carol).put(`/api/projects/${project.id}/budget`).send({ token_budget: null }).expect(200);
     for (const api of [b, a]) await chat(api, project.token);
-    // The monthly budget is spent by the calls so far (the model is priced): 402.
-    await a.as(carol).put('/api/user/settings').send({ monthly_budget_usd: 0.000001 }).expect(200);
+    // A monthly budget of $0 is spent before any call: 402.
+    await a.as(carol).put('/api/user/settings').send({ monthly_budget_usd: 0 }).expect(200);
     for (const api of [b, a]) await assert.rejects(chat(api, project.token), (err: unknown) => err instanceof OpenAI.APIError && err.status === 402);
     const { rows } = await admin.query(`select count(*)::int as n from budget_reservations where project_id = $1`, [project.id]);
     assert.equal(rows[0].n, 0, 'no reservation left behind');
