@@ -38,8 +38,11 @@ describe('LLM gateway cache: revocations, deletions and budgets are seen at once
     openai(api, token).chat.completions.create({ model: 'openai/fake-echo', messages: [{ role: 'user', content }] });
   const refused = (err: unknown) => err instanceof OpenAI.AuthenticationError;
 
+  const projects: string[] = [];
   const newProject = async (user: TestUser) => {
-    const project = await createProject(a, user);
+    // The smallest VM: other suites of the run share the platform's capacity.
+    const project = await createProject(a, user, { vm: { ram_gb: 2, cpu_cores: 1 } });
+    projects.push(project.id);
     const token = (await a.as(user).post(`/api/projects/${project.id}/tokens`).send({ name: 'agent' }).expect(201)).body.token as string;
     return { id: project.id as string, name: project.name as string, token };
   };
@@ -67,6 +70,9 @@ describe('LLM gateway cache: revocations, deletions and budgets are seen at once
   after(async () => {
     await a?.close();
     await b?.close();
+    // No worker runs here to deprovision them: give their subnets and capacity back as its deletion would.
+    await admin.query(`delete from subnet_leases where project_id = any($1::uuid[])`, [projects]);
+    await admin.query(`update projects set status = 'deleted', subnet_index = null, deleted_at = now() where id = any($1::uuid[])`, [projects]);
     await fakes?.stop();
     await issuer?.stop();
     await admin.end();
