@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
 import { createApiKey, createProject, createUser } from '../test/factories';
+import { metricsUrl } from '@pantheon/api/testing';
 import { startTestApi } from '../test/support/api';
 import { fakeProviderKey, startFakeProviders } from '../test/support/fake-providers';
 import { startOidcIssuer } from '../test/support/oidc';
@@ -17,14 +18,20 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function measure(label: string, call: () => Promise<unknown>): Promise<{ label: string; p50: number; p99: number; rps: number }> {
+async function measure(
+  label: string,
+  call: () => Promise<unknown>,
+  phases: { sequential?: () => Promise<void>; sequentialDone?: () => Promise<void> } = {},
+): Promise<{ label: string; p50: number; p99: number; rps: number }> {
   for (let i = 0; i < 20; i++) await call(); // warm-up: JIT, connection pools, caches
+  await phases.sequential?.();
   const latencies: number[] = [];
   for (let i = 0; i < N; i++) {
     const t = performance.now();
     await call();
     latencies.push(performance.now() - t);
   }
+  await phases.sequentialDone?.();
   latencies.sort((a, b) => a - b);
   let next = 0;
   const started = performance.now();
@@ -35,6 +42,17 @@ async function measure(label: string, call: () => Promise<unknown>): Promise<{ l
   );
   const rps = N / ((performance.now() - started) / 1000);
   return { label, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps };
+}
+
+/** The gateway's own time per request as the API measures it (handler total − upstream): sum and count. */
+async function gatewayAddedSeconds(url: string): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch(url)).text();
+  const total = (name: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith(`pantheon_llm_gateway_added_seconds_${name}{`) || l.startsWith(`pantheon_llm_gateway_added_seconds_${name} `))
+      .reduce((acc, l) => acc + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  return { sum: total('sum'), count: total('count') };
 }
 
 async function main(): Promise<void> {
@@ -56,10 +74,15 @@ async function main(): Promise<void> {
     const messages = [{ role: 'user' as const, content: 'the quick brown fox jumps over the lazy dog' }];
     const direct = new OpenAI({ apiKey: key, baseURL: fakes.baseUrls.openai, maxRetries: 0 });
     const gateway = new OpenAI({ apiKey: token.body.token, baseURL: `${url}/v1`, maxRetries: 0 });
-    const results = [
-      await measure('direct (fake provider)', () => direct.chat.completions.create({ model: 'fake-echo', messages })),
-      await measure('via gateway', () => gateway.chat.completions.create({ model: 'openai/fake-echo', messages })),
-    ];
+    const metrics = metricsUrl(api.app);
+    const direct1 = await measure('direct (fake provider)', () => direct.chat.completions.create({ model: 'fake-echo', messages }));
+    let before = { sum: 0, count: 0 };
+    let afterRun = { sum: 0, count: 0 };
+    const via = await measure('via gateway', () => gateway.chat.completions.create({ model: 'openai/fake-echo', messages }), {
+      sequential: async () => void (before = await gatewayAddedSeconds(metrics)),
+      sequentialDone: async () => void (afterRun = await gatewayAddedSeconds(metrics)),
+    });
+    const results = [direct1, via];
     const [d, g] = results;
     console.log(`gateway benchmark: ${N} sequential requests for latency, ${N} at concurrency ${CONCURRENCY} for throughput`);
     for (const r of results) {
@@ -68,6 +91,11 @@ async function main(): Promise<void> {
     console.log(
       `  added latency            p50 +${(g.p50 - d.p50).toFixed(2)} ms   p99 +${(g.p99 - d.p99).toFixed(2)} ms   ` +
         `ratio p50 ${(g.p50 / d.p50).toFixed(2)}x   throughput ratio ${(g.rps / d.rps).toFixed(2)}x`,
+    );
+    const served = afterRun.count - before.count;
+    console.log(
+      `  gateway's own time        mean ${(((afterRun.sum - before.sum) / Math.max(1, served)) * 1000).toFixed(2)} ms per request ` +
+        `(the API's handler total minus upstream, over the ${served} sequential requests)`,
     );
   } finally {
     await api.close();

@@ -67,7 +67,7 @@ if [ "${1:-}" = "--bench" ]; then
   STATUS=0
   for b in "${BENCHES[@]}"; do
     log "benchmark ${b}"
-    LOG_LEVEL=warn node "dist/${b%.ts}.js" || STATUS=1
+    LOG_LEVEL=warn node ${BENCH_NODE_FLAGS:-} "dist/${b%.ts}.js" || STATUS=1
   done
   exit $STATUS
 fi

@@ -147,6 +147,7 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
       assert.equal(res.body.message.content, 'echo: hello there friend');
       assert.equal(res.body.stop_reason, 'end');
       assert.deepEqual(res.body.usage, { prompt_tokens: 3, completion_tokens: 4 });
+      await api.flushUsage();
       const { rows } = await admin.query(
         `select provider, model, source, status, prompt_tokens, completion_tokens, key_id::text from usage_events where user_id = $1 and source = 'chat' order by id desc limit 1`,
         [alice.id],
@@ -249,6 +250,7 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
 
   describe('usage and budgets', () => {
     it('summarizes usage by model, provider, project and day', async () => {
+      await api.flushUsage();
       const byModel = await api.as(alice).get('/api/user/usage?group_by=model').expect(200);
       const echo = byModel.body.data.find((r: { group: string }) => r.group === 'openai/fake-echo');
       assert.ok(echo.requests >= 3);
@@ -297,6 +299,7 @@ describe('AI: provider keys, models, chat, usage, budgets and the LLM gateway', 
       }
       assert.equal(text, 'echo: streamed through');
       assert.equal(usage?.completion_tokens, 3);
+      await api.flushUsage();
       const { rows } = await admin.query(`select count(*)::int as n from usage_events where project_id = $1 and source = 'gateway' and status = 'ok'`, [projectId]);
       assert.ok(rows[0].n >= 2);
     });

@@ -216,6 +216,7 @@ describe('LLM gateway: Anthropic Messages as current coding agents send them', (
     const stream = client.messages.stream({ model: 'anthropic/fake-echo', max_tokens: 100, messages: [{ role: 'user', content: 'stream me please' }] });
     const final = await stream.finalMessage();
     assert.equal(textOf(final), 'echo: stream me please');
+    await api.flushUsage();
     const { rows } = await admin.query(
       `select prompt_tokens, completion_tokens from usage_events where project_id = $1 and provider = 'anthropic' and status = 'ok' order by created_at desc limit 1`,
       [projectId],
@@ -260,8 +261,10 @@ describe('LLM gateway: Anthropic Messages as current coding agents send them', (
       small_model: 'google/fake-echo',
       aliases: { 'claude-opus-4-1': 'openrouter/fake-echo', 'my-tools': 'openai/fake-tool' },
     };
-    const lastUsage = async () =>
-      (await admin.query(`select provider, model, requested_model from usage_events where project_id = $1 order by id desc limit 1`, [projectId])).rows[0];
+    const lastUsage = async () => {
+      await api.flushUsage();
+      return (await admin.query(`select provider, model, requested_model from usage_events where project_id = $1 order by id desc limit 1`, [projectId])).rows[0];
+    };
 
     it('stores the routing table per project, validated, for its owner only', async () => {
       const empty = await api.as(alice).get(`/api/projects/${projectId}/gateway`).expect(200);
@@ -406,6 +409,7 @@ describe('LLM gateway: Anthropic Messages as current coding agents send them', (
       assert.equal(res.usage.prompt_tokens, 3);
       const upstream = await lastUpstream('openai');
       assert.match(upstream.path, /\/openai\/v1\/embeddings$/);
+      await api.flushUsage();
       assert.deepEqual(upstream.body, { model: 'fake-echo', input: ['one two', 'three'], encoding_format: 'float' });
       const { rows } = await admin.query(`select prompt_tokens from usage_events where project_id = $1 and provider = 'openai' order by id desc limit 1`, [projectId]);
       assert.equal(rows[0].prompt_tokens, 3);
@@ -414,12 +418,14 @@ describe('LLM gateway: Anthropic Messages as current coding agents send them', (
   });
 
   describe('usage completeness', () => {
-    const lastRow = async () =>
-      (await admin.query(
+    const lastRow = async () => {
+      await api.flushUsage();
+      return (await admin.query(
         `select provider, model, status, prompt_tokens, completion_tokens, reasoning_tokens, cache_read_tokens, cache_write_tokens, cost_usd::float8 as cost
            from usage_events where project_id = $1 order by id desc limit 1`,
         [projectId],
       )).rows[0];
+    };
 
     it('records cache reads and writes from Anthropic (message_start in a stream, usage when not)', async () => {
       const image = fixture('image-and-document.json');

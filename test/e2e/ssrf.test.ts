@@ -148,6 +148,9 @@ describe('SSRF: the outbound policy for a custom provider base_url', () => {
       OUTBOUND_MAX_BODY_BYTES: String(MAX_BODY),
       OUTBOUND_MAX_SSE_LINE_BYTES: String(MAX_SSE_LINE),
       MODELS_CACHE_TTL_S: '0',
+      // Tests here rewrite a stored base_url with plain SQL between gateway calls: a change the gateway's cache
+      // would see only within GATEWAY_CACHE_TTL_MS (the policy itself is checked at every connection either way).
+      GATEWAY_CACHE_TTL_MS: '0',
       PROVIDER_TIMEOUT_MS: '10000',
       REDIS_PREFIX: `${process.env.REDIS_PREFIX}:ssrf`,
     });
@@ -300,6 +303,7 @@ describe('SSRF: the outbound policy for a custom provider base_url', () => {
       assert.equal(gateway.status, 400, `${baseUrl}: ${gateway.text}`);
       assert.match(gateway.body.error.message, rule);
     }
+    await api.flushUsage();
     const usage = await admin.query(`select distinct error_code from usage_events where user_id = $1 and provider = 'custom'`, [user.id]);
     assert.deepEqual(usage.rows.map((r) => r.error_code).sort(), ['ADDRESS_NOT_ALLOWED', 'KEY_CHECK_FAILED']);
     canariesUntouched('stored keys');

@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { Pool } from 'pg';
 import { CryptoError, CryptoErrorCode, KeyRing } from '@pantheon/crypto';
 import { migrate } from '@pantheon/db';
+import { UserGenerations } from '@pantheon/events';
+import Redis from 'ioredis';
 import { revealProviderKey } from '@pantheon/api/testing';
 import { rotateProviderKeys } from '@pantheon/worker/testing';
 import { canaryKey, createApiKey, createUser, TestUser } from '../factories';
@@ -72,9 +74,17 @@ describe('master keys: rotation and wrong keys', () => {
         else failed++;
       }
     })();
-    const result = await rotateProviderKeys({ connectionString: db.workerUrl, ring: KeyRing.parse(ring12), batchSize: 3 });
+    // The API processes' cached decrypted keys are dropped: each owner's generation moves on.
+    const redis = new Redis(process.env.REDIS_URL!, { keyPrefix: `${process.env.REDIS_PREFIX}:` });
+    const generations = new UserGenerations(redis, { redisPrefix: process.env.REDIS_PREFIX! });
+    const owners = [...new Set(stored.map((s) => s.user.id))];
+    const before = await Promise.all(owners.map((id) => generations.current(id)));
+    const result = await rotateProviderKeys({ connectionString: db.workerUrl, ring: KeyRing.parse(ring12), batchSize: 3, generations });
     rotating = false;
     await traffic;
+    const afterRotation = await Promise.all(owners.map((id) => generations.current(id)));
+    redis.disconnect();
+    owners.forEach((id, i) => assert.notEqual(afterRotation[i], before[i], `generation of ${id} moved on`));
     assert.equal(result.rotated, stored.length);
     assert.equal(result.targetVersion, 2);
     assert.ok(served > 0, 'the API answered during rotation');

@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig, loadConfig } from '@pantheon/config';
-import { createApp } from '@pantheon/api/testing';
+import { createApp, flushUsage } from '@pantheon/api/testing';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'socket.io-client';
@@ -22,6 +22,8 @@ export interface TestApi {
   listen(): Promise<string>;
   /** The origin, once listen() has resolved. */
   url(): string;
+  /** Writes the usage rows the app has queued (metered calls write theirs in batches): read usage_events after it. */
+  flushUsage(): Promise<void>;
   /** Disconnects the sockets opened through as(), then closes the app. */
   close(): Promise<void>;
 }
@@ -69,6 +71,7 @@ export async function startTestApi(issuer: OidcIssuerHandle, env: Record<string,
     http: () => request(server),
     as: (user) => userClient(target, user),
     listen,
+    flushUsage: () => flushUsage(app),
     url: () => {
       if (!origin) throw new Error('the test API is not listening: await api.listen() first');
       return origin;

@@ -19,6 +19,7 @@ import { ProjectMcpModule } from './project-mcp/project-mcp.module';
 import { UserThrottlerGuard } from './common/user-throttler.guard';
 import { AuditModule } from './audit/audit.module';
 import { ChatModule } from './chat/chat.module';
+import { GatewayCacheModule } from './gateway-cache/gateway-cache.module';
 import { HealthModule } from './health/health.module';
 import { LlmProxyModule } from './llm-proxy/llm-proxy.module';
 import { ApiMetricsModule } from './metrics/api-metrics.module';
@@ -108,6 +109,7 @@ export class AppModule implements NestModule {
           }),
         }),
         HealthModule,
+        GatewayCacheModule,
         UsersModule,
         SettingsModule,
         AuditModule,

@@ -6,6 +6,7 @@ import { DbService, ProviderKeyRepository } from '@pantheon/db';
 import { MetricsEndpoint } from '@pantheon/metrics';
 import { DomainError } from './common/domain.error';
 import { ProviderKeyVault } from './provider-keys/provider-key.vault';
+import { UsageFlushQueue } from './usage/usage-flush.queue';
 import { ViewerSocketRelay } from './viewer/viewer-socket.relay';
 
 export { createApp, CreateAppOptions } from './app.factory';
@@ -34,4 +35,12 @@ export function metricsUrl(app: INestApplication): string {
   const address = app.get(MetricsEndpoint).address();
   if (!address) throw new Error('the metrics endpoint is not listening: init the app first');
   return `http://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}/metrics`;
+}
+
+/**
+ * Writes the usage rows the app has queued (metered calls write theirs in batches, off the response path) and
+ * resolves once they are in the database: read usage_events after this, never after a sleep.
+ */
+export function flushUsage(app: INestApplication): Promise<void> {
+  return app.get(UsageFlushQueue).flush();
 }

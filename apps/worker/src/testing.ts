@@ -4,3 +4,4 @@ export { WorkerModule } from './worker.module';
 export { WorkerMetrics } from './worker.metrics';
 export { rotateProviderKeys } from './tasks/keys-rotate';
 export { writeOemBundle, OEM_LAYOUT } from './provisioning/oem-bundle';
+export { GatewayInvalidatingProjects } from './gateway-invalidating-projects';

@@ -1,14 +1,15 @@
 import { DynamicModule, Inject, Injectable, Logger, Module, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig, APP_CONFIG, ConfigModule } from '@pantheon/config';
 import { KeyRing, REDACT_PATHS, toolsApiCredential } from '@pantheon/crypto';
-import { createPrismaClient, dbPoolUsage, ProjectSystemRepository } from '@pantheon/db';
-import { JobQueueFactory, ProjectEventPublisher, REDIS, RedisModule } from '@pantheon/events';
+import { createPrismaClient, dbPoolUsage } from '@pantheon/db';
+import { JobQueueFactory, ProjectEventPublisher, REDIS, RedisModule, UserGenerations } from '@pantheon/events';
 import { MetricsModule, MetricsRegistry, watchDbPool } from '@pantheon/metrics';
 import { DockerRuntime } from '@pantheon/runtime';
 import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { PrismaClient } from '@pantheon/prisma-client';
+import { GatewayInvalidatingProjects } from './gateway-invalidating-projects';
 import { DeprovisionProcessor } from './processors/deprovision.processor';
 import { ProvisionProcessor } from './processors/provision.processor';
 import { ReconcileProcessor } from './processors/reconcile.processor';
@@ -67,7 +68,13 @@ export class WorkerModule {
           useFactory: (c: AppConfig) =>
             createPrismaClient({ connectionString: c.DATABASE_WORKER_URL!, poolMax: c.WORKER_CONCURRENCY + 4, applicationName: 'pantheon-worker' }),
         },
-        { provide: PROJECTS, inject: [WORKER_DB], useFactory: (db: PrismaClient) => new ProjectSystemRepository(db) },
+        {
+          provide: PROJECTS,
+          inject: [WORKER_DB, REDIS, APP_CONFIG],
+          // Writes that change what the API's gateway caches move the owner's generation on.
+          useFactory: (db: PrismaClient, redis: Redis, c: AppConfig) =>
+            new GatewayInvalidatingProjects(db, new UserGenerations(redis, { redisPrefix: c.REDIS_PREFIX })),
+        },
         {
           provide: PROJECT_EVENTS,
           inject: [APP_CONFIG, REDIS],

@@ -297,6 +297,19 @@ export const envSchema = z.object({
   /** A reservation a call never settled (the API died mid-call) stops counting against budgets after this long. */
   BUDGET_RESERVATION_TTL_S: z.coerce.number().int().min(60).max(86_400).default(900),
 
+  /**
+   * The LLM gateway caches per process what it derives per request (project token → project, routing, the
+   * decrypted provider key, whether a budget applies). Changes made through the API are seen at once (a
+   * per-user generation in Redis); a change made behind its back (plain SQL) is seen within this bound.
+   * 0 turns the cache off.
+   */
+  GATEWAY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  /** Entries the gateway cache holds per process (least recently used first out). */
+  GATEWAY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Metered calls' usage rows are written in batches: after at most this many ms, or this many rows. */
+  USAGE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(1).max(10_000).default(50),
+  USAGE_FLUSH_MAX_ROWS: z.coerce.number().int().min(1).max(10_000).default(200),
+
   MAX_API_KEYS_PER_USER: z.coerce.number().int().min(1).default(50),
   MAX_CUSTOM_MODELS_PER_USER: z.coerce.number().int().min(1).default(200),
 

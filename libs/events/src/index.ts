@@ -14,3 +14,4 @@ export { RedisIoAdapter, RedisIoAdapterOptions } from './redis-io.adapter';
 export {
   ViewerSessionStore, ViewerSessionStoreOptions, ViewerGrant, ViewerSession, TicketRedemption, SessionCreation,
 } from './viewer-session.store';
+export { UserGenerations, UserGenerationsOptions, userGenerationKey } from './user-generations';

@@ -47,7 +47,7 @@ import {
   streamMetered,
 } from '../usage/metered-call';
 import { anthropicErrorType } from './llm-proxy-exception.filter';
-import { routeModel } from './model-routing';
+import { GatewayRoutes, routeModel } from './model-routing';
 import { METERING } from '../usage/metering.provider';
 
 /** One name the gateway's model list offers. */
@@ -85,7 +85,7 @@ export class LlmProxyService {
    * then every model of the owner as `provider/model`.
    */
   async modelsFor(p: ProjectPrincipal, ownerModels: () => Promise<{ id: string; provider: string; name?: string | null }[]>): Promise<GatewayModelEntry[]> {
-    const routes = await this.metering.db.withUser(p.userId, (tx) => this.routes.find(tx, p.projectId));
+    const routes = await this.routesOf(p);
     const entries: GatewayModelEntry[] = [];
     for (const [name, ref] of Object.entries(routes?.aliases ?? {})) entries.push({ id: name, name: `${name} → ${ref}`, ownedBy: 'alias' });
     const named: [string, string | null | undefined][] = [['default', routes?.defaultModel], ['reasoning', routes?.reasoningModel], ['small', routes?.smallModel]];
@@ -95,12 +95,24 @@ export class LlmProxyService {
     return entries;
   }
 
+  /** The project's routing table (from the gateway cache when it holds it for the request's generation). */
+  private async routesOf(p: ProjectPrincipal): Promise<GatewayRoutes | null> {
+    const cache = this.metering.cache;
+    const cached = cache && p.generation !== null ? cache.routes.get(p.projectId, p.generation) : undefined;
+    if (cached !== undefined) return cached;
+    const loadedAt = performance.now();
+    const found = await this.metering.db.withUser(p.userId, (tx) => this.routes.find(tx, p.projectId));
+    const routes = found && { defaultModel: found.defaultModel, reasoningModel: found.reasoningModel, smallModel: found.smallModel, aliases: found.aliases };
+    if (cache && p.generation !== null) cache.routes.set(p.projectId, p.generation, routes, loadedAt);
+    return routes;
+  }
+
   /**
    * The project's routing decision for the model a client named (see routeModel); 404 when nothing serves it.
    * `requestedModel` is what usage records beside the model that served the call.
    */
   private async route(p: ProjectPrincipal, requested: string, request: CallRequest): Promise<{ modelRef: string; requestedModel: string | null }> {
-    const routes = await this.metering.db.withUser(p.userId, (tx) => this.routes.find(tx, p.projectId));
+    const routes = await this.routesOf(p);
     const decision = routeModel(requested, routes, { reasoning: request.reasoning !== undefined });
     if (!decision) {
       throw new DomainError(
@@ -115,7 +127,7 @@ export class LlmProxyService {
     const raw = body as OpenAIChatRequest & { stream?: boolean; stream_options?: { include_usage?: boolean } };
     const { model, request } = splitModel(openAIRequestToNeutral(raw));
     const { modelRef, requestedModel } = await this.route(p, model, request);
-    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef, requestedModel, source: 'gateway', request, timing });
+    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef, requestedModel, source: 'gateway', request, timing, generation: p.generation });
     if (raw.stream !== true) {
       return { json: neutralToOpenAIResponse(await completeMetered(this.metering, call, request, signal), { model }) };
     }
@@ -148,7 +160,7 @@ export class LlmProxyService {
     const raw = body as AnthropicMessagesRequest & { stream?: boolean };
     const { model, request } = splitModel(anthropicRequestToNeutral(raw));
     const { modelRef, requestedModel } = await this.route(p, model, request);
-    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef, requestedModel, source: 'gateway', request, timing });
+    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef, requestedModel, source: 'gateway', request, timing, generation: p.generation });
     if (call.provider instanceof AnthropicProvider) return this.forwardAnthropic(p, call.provider, call, raw, request, client, signal);
     if (raw.stream !== true) {
       return { json: neutralToAnthropicResponse(await completeMetered(this.metering, call, request, signal), { model }) };
@@ -168,7 +180,7 @@ export class LlmProxyService {
     const raw = body as ResponsesRequest;
     const { model, request } = splitModel(responsesRequestToNeutral(raw));
     const { modelRef, requestedModel } = await this.route(p, model, request);
-    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef, requestedModel, source: 'gateway', request, timing });
+    const call = await openMeteredCall(this.metering, { userId: p.userId, projectId: p.projectId, modelRef, requestedModel, source: 'gateway', request, timing, generation: p.generation });
     const echo = { model, request: raw };
     if (raw.stream !== true) return { json: neutralToResponsesResponse(await completeMetered(this.metering, call, request, signal), echo) };
     const encoder = new ResponsesStreamEncoder(echo);
@@ -193,13 +205,13 @@ export class LlmProxyService {
     const raw = body as Record<string, unknown>;
     if (typeof raw.model !== 'string' || !raw.model) throw new DomainError(DomainErrorCode.INVALID, 'model must be a non-empty string');
     if (raw.input === undefined) throw new DomainError(DomainErrorCode.INVALID, 'input is required');
-    const routes = await this.metering.db.withUser(p.userId, (tx) => this.routes.find(tx, p.projectId));
+    const routes = await this.routesOf(p);
     const decision = routeModel(raw.model, routes ? { ...routes, defaultModel: null, reasoningModel: null, smallModel: null } : null, { reasoning: false });
     if (!decision) throw new DomainError(DomainErrorCode.NOT_FOUND, `No embedding model serves ${JSON.stringify(raw.model.slice(0, 200))}: name one as provider/model or add an alias`);
     // Held against budgets like a prompt of the input's size.
     const request: CallRequest = { messages: [{ role: 'user', content: JSON.stringify(raw.input) }], parameters: { max_tokens: 0 } };
     const call = await openMeteredCall(this.metering, {
-      userId: p.userId, projectId: p.projectId, modelRef: decision.ref, requestedModel: decision.rule === 'ref' ? null : raw.model, source: 'gateway', request, timing,
+      userId: p.userId, projectId: p.projectId, modelRef: decision.ref, requestedModel: decision.rule === 'ref' ? null : raw.model, source: 'gateway', request, timing, generation: p.generation,
     });
     const provider = call.provider;
     if (!(provider instanceof OpenAICompatibleProvider)) {
@@ -218,7 +230,7 @@ export class LlmProxyService {
     // count_tokens takes no max_tokens; the neutral request wants one.
     const { model, request } = splitModel(anthropicRequestToNeutral({ ...raw, max_tokens: 1 }));
     const { modelRef } = await this.route(p, model, request);
-    const { provider, target } = await resolveUnmetered(this.metering, p.userId, modelRef);
+    const { provider, target } = await resolveUnmetered(this.metering, p.userId, modelRef, p.generation);
     if (provider instanceof AnthropicProvider) {
       const { input_tokens } = await provider.countTokens({ ...target, body: raw as unknown as Record<string, unknown>, headers: client.headers, query: client.query, signal });
       return { input_tokens };

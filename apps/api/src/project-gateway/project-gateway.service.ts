@@ -3,6 +3,7 @@ import { AuthUser, RequestMeta } from '@pantheon/auth';
 import { AuditLogRepository, DbService, ProjectGatewayRepository, ProjectRepository } from '@pantheon/db';
 import { MODEL_REF_PATTERN } from '@pantheon/providers';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
+import { GatewayCache } from '../gateway-cache/gateway-cache';
 import { ALIAS_NAME_PATTERN, MAX_ALIASES, mapProjectGateway, ProjectGatewayDto, ProjectGatewayResponseDto } from './project-gateway.dto';
 
 /** A project's LLM-gateway routing table: which model serves each name a coding agent asks for. */
@@ -13,6 +14,7 @@ export class ProjectGatewayService {
     private readonly projects: ProjectRepository,
     private readonly routes: ProjectGatewayRepository,
     private readonly audit: AuditLogRepository,
+    private readonly gatewayCache: GatewayCache,
   ) {}
 
   get(user: AuthUser, projectId: string): Promise<ProjectGatewayResponseDto> {
@@ -24,7 +26,7 @@ export class ProjectGatewayService {
 
   set(user: AuthUser, projectId: string, dto: ProjectGatewayDto, meta: RequestMeta): Promise<ProjectGatewayResponseDto> {
     const aliases = checkAliases(dto.aliases);
-    return this.db.withUser(user.id, async (tx) => {
+    return this.gatewayCache.invalidating(user.id, this.db.withUser(user.id, async (tx) => {
       if (!(await this.projects.findLive(tx, projectId))) throw DomainError.notFound('Project');
       const saved = await this.routes.upsert(tx, user.id, projectId, {
         defaultModel: dto.default_model,
@@ -41,7 +43,7 @@ export class ProjectGatewayService {
         ...meta,
       });
       return mapProjectGateway(projectId, saved);
-    });
+    }));
   }
 }
 

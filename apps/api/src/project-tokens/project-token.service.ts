@@ -3,6 +3,7 @@ import type { AuthUser, RequestMeta } from '@pantheon/auth';
 import { generateProjectToken } from '@pantheon/crypto';
 import { AuditLogRepository, DbService, ProjectRepository, ProjectTokenRepository } from '@pantheon/db';
 import { DomainError } from '../common/domain.error';
+import { GatewayCache } from '../gateway-cache/gateway-cache';
 import { CreateProjectTokenDto, IssuedProjectTokenResponseDto, mapProjectToken, ProjectTokenResponseDto } from './project-token.dto';
 
 /** Tokens a user issues for their own agents to call the LLM gateway as one of their projects. */
@@ -13,6 +14,7 @@ export class ProjectTokenService {
     private readonly projects: ProjectRepository,
     private readonly tokens: ProjectTokenRepository,
     private readonly audit: AuditLogRepository,
+    private readonly gatewayCache: GatewayCache,
   ) {}
 
   issue(user: AuthUser, projectId: string, dto: CreateProjectTokenDto, meta: RequestMeta): Promise<IssuedProjectTokenResponseDto> {
@@ -42,13 +44,14 @@ export class ProjectTokenService {
     });
   }
 
+  /** Refused by the gateway from the moment this returns, in every API process (GatewayCache). */
   revoke(user: AuthUser, projectId: string, tokenId: string, meta: RequestMeta): Promise<void> {
-    return this.db.withUser(user.id, async (tx) => {
+    return this.gatewayCache.invalidating(user.id, this.db.withUser(user.id, async (tx) => {
       if (!(await this.tokens.revoke(tx, projectId, tokenId))) throw DomainError.notFound('Project token');
       await this.audit.append(tx, {
         userId: user.id, action: 'project_token.revoked', targetType: 'project_token', targetId: tokenId,
         metadata: { project_id: projectId }, ...meta,
       });
-    });
+    }));
   }
 }

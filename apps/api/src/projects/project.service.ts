@@ -5,6 +5,7 @@ import { AuditLogRepository, DbService, isUniqueViolation, ProjectRecord, Projec
 import { ProjectEventPublisher, ViewerSessionStore } from '@pantheon/events';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
 import { pageInfo } from '../common/pagination.dto';
+import { GatewayCache } from '../gateway-cache/gateway-cache';
 import {
   CreateProjectDto,
   mapProject,
@@ -33,6 +34,7 @@ export class ProjectService {
     private readonly queue: ProjectQueue,
     private readonly events: ProjectEventPublisher,
     private readonly viewers: ViewerSessionStore,
+    private readonly gatewayCache: GatewayCache,
   ) {}
 
   /** Subscribers see a project appear or start deleting at once; a Redis hiccup must not fail the request. */
@@ -147,14 +149,14 @@ export class ProjectService {
   }
 
   setBudget(user: AuthUser, id: string, budget: number | null, meta: RequestMeta): Promise<ProjectResponseDto> {
-    return this.db.withUser(user.id, async (tx) => {
+    return this.gatewayCache.invalidating(user.id, this.db.withUser(user.id, async (tx) => {
       const updated = await this.projects.setTokenBudget(tx, id, budget);
       if (!updated) throw DomainError.notFound('Project');
       await this.audit.append(tx, {
         userId: user.id, action: 'project.budget_set', targetType: 'project', targetId: id, metadata: { token_budget: budget }, ...meta,
       });
       return mapProject(updated);
-    });
+    }));
   }
 
   /** Deleting destroys the VM and its files, so the caller must repeat the project's name in `confirm`. */
@@ -181,6 +183,8 @@ export class ProjectService {
       return { project: { ...current, status: 'deleting', progressStep: 'deprovision' }, changed: true };
     });
     if (changed) {
+      // Its tokens are refused by the gateway from now on, in every API process.
+      await this.gatewayCache.invalidate(user.id);
       await this.announce(user.id, id, 'deleting');
       // Open viewers of the project end now (their sockets close on the relay's next check).
       await this.viewers.endProject(user.id, id).catch((err: Error) => this.logger.warn({ projectId: id, err: err.message }, 'ending viewers failed'));

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, DomainErrorCode } from '../common/domain.error';
 import { isCallFailure } from '../common/error-map';
 import { PageQueryDto, pageInfo } from '../common/pagination.dto';
+import { GatewayCache } from '../gateway-cache/gateway-cache';
 import { recordUsage } from '../usage/metered-call';
 import {
   CreateProviderKeyDto,
@@ -34,6 +35,7 @@ export class ProviderKeyService {
     private readonly vault: ProviderKeyVault,
     private readonly registry: ProviderRegistry,
     private readonly outbound: OutboundPolicy,
+    private readonly gatewayCache: GatewayCache,
   ) {}
 
   list(user: AuthUser, page: PageQueryDto): Promise<ProviderKeyListResponseDto> {
@@ -53,7 +55,8 @@ export class ProviderKeyService {
     const sealed = this.vault.seal(user.id, id, dto.key);
     const print = fingerprint(user.id, dto.key);
     try {
-      return await this.db.withUser(user.id, async (tx) => {
+      // A new key may become the one calls use (the newest usable key of its provider).
+      return await this.gatewayCache.invalidating(user.id, this.db.withUser(user.id, async (tx) => {
         if ((await this.keys.count(tx)) >= this.config.MAX_API_KEYS_PER_USER) {
           throw new DomainError(
             DomainErrorCode.LIMIT_REACHED,
@@ -82,15 +85,16 @@ export class ProviderKeyService {
           ...meta,
         });
         return mapProviderKey(created);
-      });
+      }));
     } catch (err) {
       if (isUniqueViolation(err)) throw new DomainError(DomainErrorCode.CONFLICT, `An API key named "${dto.name}" already exists`);
       throw err;
     }
   }
 
+  /** Never used again once this returns, by any API process (the gateway's cached keys are invalidated first). */
   remove(user: AuthUser, id: string, meta: RequestMeta): Promise<void> {
-    return this.db.withUser(user.id, async (tx) => {
+    return this.gatewayCache.invalidating(user.id, this.db.withUser(user.id, async (tx) => {
       const existing = await this.keys.findById(tx, id);
       if (!existing || !(await this.keys.delete(tx, id))) throw DomainError.notFound('API key');
       await this.audit.append(tx, {
@@ -101,7 +105,7 @@ export class ProviderKeyService {
         metadata: { name: existing.name, provider: existing.provider, fingerprint: existing.fingerprint },
         ...meta,
       });
-    });
+    }));
   }
 
   /** A cheap authenticated call (the model list); the outcome is stored on the key. */
@@ -123,14 +127,15 @@ export class ProviderKeyService {
     } catch (err) {
       error = isCallFailure(err) ? err.message : `${provider} could not be reached`;
     }
-    const checkedAt = await this.db.withUser(user.id, async (tx) => {
+    // A failed test takes the key out of use (findUsable), a passed one may put it first.
+    const checkedAt = await this.gatewayCache.invalidating(user.id, this.db.withUser(user.id, async (tx) => {
       const updated = await this.keys.recordTest(tx, keyId, ok, error ?? null);
       await this.audit.append(tx, {
         userId: user.id, action: 'api_key.tested', targetType: 'provider_key', targetId: keyId,
         metadata: { provider, ok }, ...meta,
       });
       return updated.lastTestedAt!;
-    });
+    }));
     await recordUsage({ db: this.db, usage: this.usage, logger: this.logger }, {
       userId: user.id, keyId, source: 'key_test', provider, model: 'models.list',
       status: ok ? 'ok' : 'error', promptTokens: 0, completionTokens: 0, latencyMs: Date.now() - started,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser, RequestMeta } from '@pantheon/auth';
 import { AuditLogRepository, DbService, UserSettingsRepository } from '@pantheon/db';
+import { GatewayCache } from '../gateway-cache/gateway-cache';
 import { toParameterObject } from '../common/model-parameters.dto';
 import { mapUserSettings, UpdateUserSettingsDto, UserSettingsResponseDto } from './user-settings.dto';
 
@@ -10,14 +11,16 @@ export class UserSettingsService {
     private readonly db: DbService,
     private readonly settings: UserSettingsRepository,
     private readonly audit: AuditLogRepository,
+    private readonly gatewayCache: GatewayCache,
   ) {}
 
   get(user: AuthUser): Promise<UserSettingsResponseDto> {
     return this.db.withUser(user.id, async (tx) => mapUserSettings(await this.settings.find(tx, user.id)));
   }
 
+  /** Replaces the settings; the monthly budget among them decides whether gateway calls reserve (GatewayCache). */
   replace(user: AuthUser, dto: UpdateUserSettingsDto, meta: RequestMeta): Promise<UserSettingsResponseDto> {
-    return this.db.withUser(user.id, async (tx) => {
+    return this.gatewayCache.invalidating(user.id, this.db.withUser(user.id, async (tx) => {
       const saved = await this.settings.upsert(tx, user.id, {
         preferredModel: dto.preferred_model ?? null,
         modelParameters: toParameterObject(dto.model_parameters),
@@ -32,6 +35,6 @@ export class UserSettingsService {
         ...meta,
       });
       return mapUserSettings(saved);
-    });
+    }));
   }
 }

@@ -16,9 +16,11 @@ import { DomainError, DomainErrorCode } from '../common/domain.error';
 import { isCallFailure } from '../common/error-map';
 import type { ApiMetrics } from '../metrics/api.metrics';
 import type { UpstreamTiming } from '../metrics/upstream-timing';
+import type { GatewayCache } from '../gateway-cache/gateway-cache';
 import type { ProviderKeyVault, ResolvedKey } from '../provider-keys/provider-key.vault';
 import { BudgetHold, BudgetRepositories, costOf, estimateUsage, ModelPrice, reserveWithinBudget } from './budget';
 import type { ModelPrices, PriceBook } from './price-book';
+import type { UsageFlushQueue } from './usage-flush.queue';
 
 export type { ModelPrices };
 
@@ -33,6 +35,10 @@ export interface MeteringDeps extends BudgetRepositories {
   reservation: { defaultCompletionTokens: number; ttlMs: number };
   logger: Logger;
   metrics: Pick<ApiMetrics, 'observeLlmCall'>;
+  /** The gateway's per-process cache (keys, whether a budget applies); used by calls opened with a generation. */
+  cache?: GatewayCache;
+  /** Where calls' usage is written (in batches); without one each call writes its own. */
+  usageQueue?: UsageFlushQueue;
 }
 
 /** One provider call for a user, ready to send: the owner's key decrypted in memory for as long as the call. */
@@ -69,6 +75,10 @@ export function parsePrices(json: string): ModelPrices {
  * Resolves `provider/model`, picks the key and admits the first request against the budgets (reserving what
  * it may spend), in one transaction (the per-call overhead of the gateway). Throws 4xx before anything is sent.
  * The caller sends the request through completeMetered/streamMetered, or ends the call with closeMetered.
+ *
+ * With `generation` (the gateway's, read for this request) the key and "no budget applies" come from the
+ * gateway cache when it holds them for that generation; then no transaction runs at all. When a budget
+ * applies the reservation is always taken in the database.
  */
 export async function openMeteredCall(
   deps: MeteringDeps,
@@ -81,6 +91,7 @@ export async function openMeteredCall(
     request: CallRequest;
     timing?: UpstreamTiming;
     requestedModel?: string | null;
+    generation?: string | null;
   },
 ): Promise<MeteredCall> {
   const ref = parseRef(call.modelRef);
@@ -96,10 +107,23 @@ export async function openMeteredCall(
     // Before the transaction: a catalogue fetch must not hold a connection or the budget locks.
     price: await deps.prices.priceOf(ref.provider, ref.model),
   };
+  const generation = deps.cache && call.keyId === undefined ? call.generation ?? null : null;
+  const keyEntry = `${call.userId}:${ref.provider}`;
+  const budgetEntry = `${call.userId}:${call.projectId ?? ''}`;
+  const cachedKey = generation !== null ? deps.cache!.keys.get(keyEntry, generation) : undefined;
+  if (cachedKey && deps.cache!.budgets.get(budgetEntry, generation!) === false) {
+    return { ...opened, key: cachedKey, admitted: { reservation: null } };
+  }
+  const loadedAt = performance.now();
   return deps.db.withUser(call.userId, async (tx) => {
-    const key = await deps.vault.resolve(tx, ref.provider, call.keyId);
+    const key = cachedKey ?? (await deps.vault.resolve(tx, ref.provider, call.keyId));
     // Last before commit: the budget rows stay locked for as short a time as possible.
     const reservation = await reserveWithinBudget(tx, deps, opened, holdFor(deps, opened, call.request));
+    if (generation !== null) {
+      if (!cachedKey) deps.cache!.keys.set(keyEntry, generation, key, loadedAt);
+      // A reservation means a budget applies; none means none does (reserveWithinBudget returns null only then).
+      deps.cache!.budgets.set(budgetEntry, generation, reservation !== null, loadedAt);
+    }
     return { ...opened, key, admitted: { reservation } };
   });
 }
@@ -213,9 +237,20 @@ export async function* forwardStreamMetered<E>(
 }
 
 /** The provider and decrypted key for a request that is neither metered nor budgeted (token counting). */
-export async function resolveUnmetered(deps: MeteringDeps, userId: string, modelRef: string): Promise<{ provider: ChatProvider; target: CallTarget }> {
+export async function resolveUnmetered(
+  deps: MeteringDeps,
+  userId: string,
+  modelRef: string,
+  generation: string | null = null,
+): Promise<{ provider: ChatProvider; target: CallTarget }> {
   const ref = parseRef(modelRef);
-  const key = await deps.db.withUser(userId, (tx) => deps.vault.resolve(tx, ref.provider, undefined));
+  const entry = `${userId}:${ref.provider}`;
+  let key = generation !== null ? deps.cache?.keys.get(entry, generation) : undefined;
+  if (!key) {
+    const loadedAt = performance.now();
+    key = await deps.db.withUser(userId, (tx) => deps.vault.resolve(tx, ref.provider, undefined));
+    if (generation !== null) deps.cache?.keys.set(entry, generation, key, loadedAt);
+  }
   return { provider: deps.registry.get(ref.provider), target: { model: ref.model, apiKey: key.apiKey, baseUrl: key.baseUrl, fetch: key.fetch?.buffered } };
 }
 
@@ -282,7 +317,7 @@ function record(
     call.timing.calls += 1;
     call.timing.upstreamMs += upstreamMs;
   }
-  return recordUsage(deps, {
+  const row: UsageInput = {
     userId: call.userId,
     projectId: call.projectId,
     keyId: call.key.keyId,
@@ -299,7 +334,14 @@ function record(
     costUsd: costOf(call.price, usage),
     latencyMs: Math.round(upstreamMs),
     errorCode: isCallFailure(err) ? err.code : err ? 'INTERNAL' : null,
-  }, reservation ? (tx) => deps.budgets.release(tx, reservation) : undefined);
+  };
+  if (deps.usageQueue) {
+    const written = deps.usageQueue.add(row, reservation);
+    // A held reservation is settled before the response, as before (a budget's next admission sees the real
+    // usage); without one the row is written off the response path.
+    return reservation ? written : Promise.resolve();
+  }
+  return recordUsage(deps, row, reservation ? (tx) => deps.budgets.release(tx, reservation) : undefined);
 }
 
 function statusOf(err: unknown): 'error' | 'aborted' {

@@ -4,17 +4,22 @@ import { BudgetRepository, DbService, ProjectRepository, UsageRepository, UserSe
 import { ProviderRegistry } from '@pantheon/providers';
 import { REDIS, RedisJsonCache } from '@pantheon/events';
 import type Redis from 'ioredis';
+import { GatewayCache } from '../gateway-cache/gateway-cache';
 import { ApiMetrics } from '../metrics/api.metrics';
 import { priceBook } from './price-book';
 import { ProviderKeyVault } from '../provider-keys/provider-key.vault';
 import { MeteringDeps, parsePrices } from './metered-call';
+import { UsageFlushQueue } from './usage-flush.queue';
 
 export const METERING = Symbol('METERING');
 
 /** The repositories, vault and price list every metered call uses, built once (not a service: no rules here). */
 export const meteringProvider: Provider = {
   provide: METERING,
-  inject: [APP_CONFIG, DbService, ProviderKeyVault, ProviderRegistry, UserSettingsRepository, UsageRepository, ProjectRepository, BudgetRepository, ApiMetrics, REDIS],
+  inject: [
+    APP_CONFIG, DbService, ProviderKeyVault, ProviderRegistry, UserSettingsRepository, UsageRepository, ProjectRepository, BudgetRepository, ApiMetrics, REDIS,
+    GatewayCache, UsageFlushQueue,
+  ],
   useFactory: (
     config: AppConfig,
     db: DbService,
@@ -26,8 +31,10 @@ export const meteringProvider: Provider = {
     budgets: BudgetRepository,
     metrics: ApiMetrics,
     redis: Redis,
+    cache: GatewayCache,
+    usageQueue: UsageFlushQueue,
   ): MeteringDeps => ({
-    db, vault, registry, settings, usage, projects, budgets, metrics,
+    db, vault, registry, settings, usage, projects, budgets, metrics, cache, usageQueue,
     prices: priceBook({
       prices: parsePrices(config.MODEL_PRICES),
       registry,

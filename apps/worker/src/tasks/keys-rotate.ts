@@ -1,5 +1,6 @@
 import { assertMasterKeysMatch, KeyRing, masterKeyVerifier, providerKeyAad, reencryptSecret } from '@pantheon/crypto';
 import { createPrismaClient, KeyRotationRepository } from '@pantheon/db';
+import type { UserGenerations } from '@pantheon/events';
 
 export interface RotateOptions {
   /** pantheon_worker connection string (the system path; never the app role). */
@@ -7,6 +8,11 @@ export interface RotateOptions {
   ring: KeyRing;
   batchSize?: number;
   log?: (line: string) => void;
+  /**
+   * Moves each owner's generation on after their keys' batch commits, so API processes reload keys they cached
+   * (the plaintext is unchanged, but nothing decrypted under a retiring master key outlives the rotation).
+   */
+  generations?: Pick<UserGenerations, 'bump'>;
 }
 
 export interface RotateResult {
@@ -29,15 +35,20 @@ export async function rotateProviderKeys(opts: RotateOptions): Promise<RotateRes
     const target = opts.ring.current;
     let rotated = 0;
     for (;;) {
-      const n = await repo.rotateBatch(target, opts.batchSize ?? 100, (key) =>
-        reencryptSecret(opts.ring, {
+      const owners = new Set<string>();
+      const n = await repo.rotateBatch(target, opts.batchSize ?? 100, (key) => {
+        owners.add(key.userId);
+        return reencryptSecret(opts.ring, {
           userId: key.userId,
           keyVersion: key.keyVersion,
           ciphertext: key.ciphertext,
           aad: providerKeyAad(key.userId, key.id),
-        }),
-      );
+        });
+      });
       if (n === 0) break;
+      for (const userId of owners) {
+        await opts.generations?.bump(userId).catch((err: Error) => log(`generation of user ${userId} not moved on (${err.message}); API caches reload within GATEWAY_CACHE_TTL_MS`));
+      }
       rotated += n;
       log(`re-encrypted ${rotated} key(s) so far`);
     }

@@ -59,6 +59,10 @@ export class BudgetRepository {
 
   /** Ends a reservation (in the transaction that records the call's real usage). */
   async release(tx: Tx, id: string): Promise<void> {
-    await tx.budgetReservation.deleteMany({ where: { id } });
+    await this.releaseMany(tx, [id]);
+  }
+
+  async releaseMany(tx: Tx, ids: string[]): Promise<void> {
+    if (ids.length > 0) await tx.budgetReservation.deleteMany({ where: { id: { in: ids } } });
   }
 }

@@ -55,38 +55,69 @@ type SummaryRow = {
   cost: Prisma.Decimal | null;
 };
 
+/** One usage_events row as written (every column of a call's usage in one place). */
+function usageRow(u: UsageInput, keyId: string | null) {
+  return {
+    userId: u.userId,
+    projectId: u.projectId ?? null,
+    keyId,
+    source: u.source,
+    provider: u.provider,
+    model: u.model,
+    status: u.status,
+    promptTokens: u.promptTokens,
+    completionTokens: u.completionTokens,
+    reasoningTokens: u.reasoningTokens ?? 0,
+    cacheReadTokens: u.cacheReadTokens ?? 0,
+    cacheWriteTokens: u.cacheWriteTokens ?? 0,
+    requestedModel: u.requestedModel ?? null,
+    costUsd: u.costUsd ?? null,
+    latencyMs: u.latencyMs,
+    errorCode: u.errorCode ?? null,
+  };
+}
+
 /** usage_events (append-only) and the per-key counters, in a withUser scope. */
 @Injectable()
 export class UsageRepository {
   async record(tx: Tx, u: UsageInput): Promise<void> {
-    await tx.usageEvent.create({
-      data: {
-        userId: u.userId,
-        projectId: u.projectId ?? null,
-        keyId: u.keyId ?? null,
-        source: u.source,
-        provider: u.provider,
-        model: u.model,
-        status: u.status,
-        promptTokens: u.promptTokens,
-        completionTokens: u.completionTokens,
-        reasoningTokens: u.reasoningTokens ?? 0,
-        cacheReadTokens: u.cacheReadTokens ?? 0,
-        cacheWriteTokens: u.cacheWriteTokens ?? 0,
-        requestedModel: u.requestedModel ?? null,
-        costUsd: u.costUsd ?? null,
-        latencyMs: u.latencyMs,
-        errorCode: u.errorCode ?? null,
-      },
-    });
-    if (u.keyId) {
+    await this.recordMany(tx, [u]);
+  }
+
+  /**
+   * Appends several calls' usage (one insert) and adds them to their keys' counters. A key deleted since its
+   * call is recorded as no key (as ON DELETE SET NULL does for rows written before): the keys are locked
+   * against deletion first (FOR KEY SHARE), so the insert cannot fail on one deleted meanwhile.
+   */
+  async recordMany(tx: Tx, rows: UsageInput[]): Promise<void> {
+    if (rows.length === 0) return;
+    const keyIds = [...new Set(rows.flatMap((u) => (u.keyId ? [u.keyId] : [])))];
+    const present = new Set<string>();
+    if (keyIds.length > 0) {
+      const found = await tx.$queryRaw<{ id: string }[]>`
+        select id::text from provider_keys where id = any(${keyIds}::uuid[]) for key share`;
+      for (const r of found) present.add(r.id);
+    }
+    const keyOf = (u: UsageInput) => (u.keyId && present.has(u.keyId) ? u.keyId : null);
+    await tx.usageEvent.createMany({ data: rows.map((u) => usageRow(u, keyOf(u))) });
+    const perKey = new Map<string, { requests: number; prompt: number; completion: number }>();
+    for (const u of rows) {
+      const keyId = keyOf(u);
+      if (!keyId) continue;
+      const sum = perKey.get(keyId) ?? { requests: 0, prompt: 0, completion: 0 };
+      sum.requests += 1;
+      sum.prompt += u.promptTokens;
+      sum.completion += u.completionTokens;
+      perKey.set(keyId, sum);
+    }
+    for (const [id, sum] of perKey) {
       await tx.providerKey.updateMany({
-        where: { id: u.keyId },
+        where: { id },
         data: {
           lastUsedAt: new Date(),
-          requestCount: { increment: 1 },
-          promptTokens: { increment: u.promptTokens },
-          completionTokens: { increment: u.completionTokens },
+          requestCount: { increment: sum.requests },
+          promptTokens: { increment: sum.prompt },
+          completionTokens: { increment: sum.completion },
         },
       });
     }
