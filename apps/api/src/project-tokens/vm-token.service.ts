@@ -3,6 +3,7 @@ import { APP_CONFIG, AppConfig } from '@pantheon/config';
 import { generateProjectToken } from '@pantheon/crypto';
 import { DbService, ProjectRepository, ProjectTokenRepository } from '@pantheon/db';
 import { DomainError } from '../common/domain.error';
+import { GatewayCache } from '../gateway-cache/gateway-cache';
 import type { ProjectPrincipal } from './project-token.guard';
 
 export interface IssuedVmToken {
@@ -26,12 +27,14 @@ export class VmTokenService {
     private readonly db: DbService,
     private readonly projects: ProjectRepository,
     private readonly tokens: ProjectTokenRepository,
+    private readonly gatewayCache: GatewayCache,
   ) {}
 
   issue(principal: ProjectPrincipal, projectId: string): Promise<IssuedVmToken> {
     // Another project's id looks like a missing one.
     if (projectId !== principal.projectId) throw DomainError.notFound('Project');
-    return this.db.withUser(principal.userId, async (tx) => {
+    // Issuing revokes the older VM tokens: every API process must stop accepting them once this returns.
+    return this.gatewayCache.invalidating(principal.userId, this.db.withUser(principal.userId, async (tx) => {
       const caller = await this.tokens.findById(tx, principal.tokenId);
       if (caller?.kind !== 'tools') throw new ForbiddenException("Only the project's tools API may ask for a VM token");
       if (!(await this.projects.findLive(tx, projectId))) throw DomainError.notFound('Project');
@@ -49,6 +52,6 @@ export class VmTokenService {
       const revoked = await this.tokens.revokeOlderVmTokens(tx, projectId, 2);
       this.logger.log({ projectId, userId: principal.userId, prefix: issued.displayPrefix, revoked }, 'vm gateway token issued');
       return { id: record.id, token: issued.token, expires_at: record.expiresAt.toISOString() };
-    });
+    }));
   }
 }
