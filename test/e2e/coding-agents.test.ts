@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createProject, createUser, TestUser } from '../factories';
+import { eventually } from '../support/eventually';
 import { startTestApi, TestApi } from '../support/api';
 import { adminPool } from '../support/db';
 import { fakeProviderKey, FakeProviders, startFakeProviders } from '../support/fake-providers';
@@ -145,8 +146,11 @@ describe('real coding-agent clients through the gateway (Claude Code, Codex)', (
     DISABLE_BUG_COMMAND: '1',
   });
 
-  const usageRows = async () =>
-    (await admin.query('select provider, model, requested_model, status from usage_events where project_id = $1 order by id', [projectId])).rows;
+  // Usage is written in batches: flush the API's queue first.
+  const usageRows = async () => {
+    await api.flushUsage();
+    return (await admin.query('select provider, model, requested_model, status from usage_events where project_id = $1 order by id', [projectId])).rows;
+  };
 
   it('Claude Code answers through the gateway (Anthropic Messages with its betas, routed by the project)', async () => {
     const before = (await usageRows()).length;
@@ -165,7 +169,10 @@ describe('real coding-agent clients through the gateway (Claude Code, Codex)', (
       assert.ok(credentials.some((v) => v.includes(ownerKey)), "the owner's key upstream");
       assert.ok(credentials.every((v) => !v.includes(token)), 'never the project token');
     }
-    const rows = (await usageRows()).slice(before);
+    const rows = await eventually(async () => {
+      const added = (await usageRows()).slice(before);
+      return added.length > 0 ? added : undefined;
+    }, 10_000, "Claude Code's usage rows");
     assert.ok(rows.length >= 1 && rows.every((r) => r.provider === 'anthropic' && r.status === 'ok' && /^claude-/.test(r.requested_model)), JSON.stringify(rows));
     assert.deepEqual(proxy.attempts, [], 'no traffic besides loopback');
   });
@@ -201,9 +208,10 @@ describe('real coding-agent clients through the gateway (Claude Code, Codex)', (
     assert.equal(result.stdout.trim(), 'echo: Reply with the word pineapple');
     const upstream = (await fakes.requests()).filter((r) => r.family === 'openai');
     assert.ok(upstream.some((r) => /\/openai\/v1\/chat\/completions$/.test(r.path) && (r.body as { model: string }).model === 'fake-echo'));
-    const rows = await usageRows();
-    // Codex hangs up as soon as response.completed arrives: the call still counts as done, with its usage.
-    assert.deepEqual([rows[rows.length - 1].requested_model, rows[rows.length - 1].status], ['gpt-agent', 'ok']);
+    // Codex hangs up as soon as response.completed arrives: the call still counts as done, with its usage (written
+    // when the server sees the stream end, which may be just after the client has gone).
+    const last = await eventually(async () => (await usageRows()).find((r) => r.requested_model === 'gpt-agent'), 10_000, "Codex's usage row");
+    assert.equal(last.status, 'ok');
     assert.deepEqual(proxy.attempts, [], 'no traffic besides loopback');
   });
 });

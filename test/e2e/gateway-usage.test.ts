@@ -29,8 +29,9 @@ describe('gateway usage details, cache pricing and the requested model name', ()
   let token: string;
   const admin = adminPool();
 
+  // Usage is written in batches: flush the API's queue first.
   const lastRow = async () =>
-    (await admin.query(
+    (await api.flushUsage(), await admin.query(
       `select provider, model, requested_model, prompt_tokens, completion_tokens, reasoning_tokens, cache_read_tokens, cache_write_tokens,
               cost_usd::float8 as cost from usage_events where project_id = $1 order by id desc limit 1`,
       [projectId],
@@ -134,6 +135,7 @@ describe('gateway usage details, cache pricing and the requested model name', ()
       const openai = new OpenAI({ apiKey: token, baseURL: `${url}/v1`, maxRetries: 0 });
       // Thinking asked: the reasoning route, which reports one reasoning token.
       await openai.chat.completions.create({ model: 'gpt-4o', reasoning_effort: 'low', messages: [{ role: 'user', content: 'think' }] });
+      await api.flushUsage(); // usage is written in batches
       const { rows: events } = await admin.query(
         `select requested_model, count(*)::int as requests, sum(prompt_tokens)::int as prompt, sum(completion_tokens)::int as completion,
                 sum(reasoning_tokens)::int as reasoning, sum(cache_read_tokens)::int as cache_read, sum(cache_write_tokens)::int as cache_write,
