@@ -157,7 +157,7 @@ async function main(): Promise<void> {
         // As the runtime does: joined to the second network before the start, so it boots with both interfaces.
         await docker('create', '--name', names.tools, '--network', net, '--ip', `${base}.1`, '--restart', 'unless-stopped', ...cliLabels,
           '-e', `PROJECT_ID=${randomUUID()}`, '-e', `VM_HOST=${base}.2`, '-e', 'VM_VIEWER_PORT=8006', '-e', `PORT=${TOOLS_PORT}`, env.TOOLS_IMAGE);
-        await docker('network', 'connect', env.PLATFORM_NETWORK, names.tools);
+        await docker('network', 'connect', env.TOOLS_NETWORK, names.tools);
         await docker('start', names.tools);
         await waitHealthy(`http://${base}.1:${TOOLS_PORT}/health`, deadline);
         return performance.now() - t0;
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
       }
     };
 
-    // The first platform run creates the shared platform network the CLI's tools container joins as well.
+    // The first platform run creates the tools network the CLI's tools container joins as well.
     for (let i = 0; i < WARMUP; i++) {
       await platform();
       await cli();
