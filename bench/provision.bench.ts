@@ -155,8 +155,17 @@ async function main(): Promise<void> {
           '--mount', `type=bind,source=${shareDir},target=/shared`,
           '-e', 'VERSION=11', '-e', 'RAM_SIZE=4G', '-e', 'CPU_CORES=2', '-e', 'DISK_SIZE=64G', env.VM_IMAGE);
         // As the runtime does: joined to the second network before the start, so it boots with both interfaces.
+        // Its credentials as files in a read-only mount, as the runtime gives them (the tools API refuses env).
+        const secrets = join(shareDir, '.secrets');
+        await mkdir(secrets, { recursive: true });
+        for (const file of ['project-token', 'api-credential', 'guest-agent-token']) {
+          await writeFile(join(secrets, file), `bench-${file}-${randomUUID()}`, { mode: 0o444 });
+        }
         await docker('create', '--name', names.tools, '--network', net, '--ip', `${base}.1`, '--restart', 'unless-stopped', ...cliLabels,
-          '-e', `PROJECT_ID=${randomUUID()}`, '-e', `VM_HOST=${base}.2`, '-e', 'VM_VIEWER_PORT=8006', '-e', `PORT=${TOOLS_PORT}`, env.TOOLS_IMAGE);
+          '--mount', `type=bind,source=${secrets},target=/run/pantheon,readonly`,
+          '-e', `PROJECT_ID=${randomUUID()}`, '-e', `VM_HOST=${base}.2`, '-e', 'VM_VIEWER_PORT=8006', '-e', `PORT=${TOOLS_PORT}`,
+          '-e', 'PANTHEON_PROJECT_TOKEN_FILE=/run/pantheon/project-token', '-e', 'PANTHEON_API_CREDENTIAL_FILE=/run/pantheon/api-credential',
+          '-e', 'GUEST_AGENT_TOKEN_FILE=/run/pantheon/guest-agent-token', env.TOOLS_IMAGE);
         await docker('network', 'connect', env.TOOLS_NETWORK, names.tools);
         await docker('start', names.tools);
         await waitHealthy(`http://${base}.1:${TOOLS_PORT}/health`, deadline);
