@@ -16,6 +16,7 @@ import { createProject, createUser } from '../test/factories';
 import { startTestApi } from '../test/support/api';
 import { startOidcIssuer } from '../test/support/oidc';
 import { ApiProcess, spawnApi } from '../test/support/api-process';
+import { median } from './support/stats';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
@@ -39,11 +40,6 @@ function cpuSeconds(pid: number): number {
   };
   visit(pid);
   return ticks / CLOCK_TICKS;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 interface Figure {

@@ -10,13 +10,10 @@ import { metricsUrl } from '@pantheon/api/testing';
 import { startTestApi } from '../test/support/api';
 import { fakeProviderKey, startFakeProviders } from '../test/support/fake-providers';
 import { startOidcIssuer } from '../test/support/oidc';
+import { percentile } from './support/stats';
 
 const N = Number(process.env.BENCH_N ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 async function measure(
   label: string,

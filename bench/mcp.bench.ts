@@ -18,6 +18,7 @@ import { VncDesktop } from '../apps/tools-api/src/computer/vnc.desktop';
 import { RfbClient } from '../apps/tools-api/src/vnc/rfb-client';
 import { Encoding } from '../apps/tools-api/src/vnc/rfb-protocol';
 import { startXvnc } from '../test/support/xvnc';
+import { percentile } from './support/stats';
 
 const N = Number(process.env.BENCH_N ?? 60);
 
@@ -25,10 +26,6 @@ interface Result {
   label: string;
   p50: number;
   p95: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 async function measure(label: string, call: () => Promise<unknown>, n = N): Promise<Result> {

@@ -27,6 +27,7 @@ import { eventually } from '../test/support/eventually';
 import { startOidcIssuer } from '../test/support/oidc';
 import { runtimeTestEnv } from '../test/support/runtime-env';
 import { spawnWorker, WorkerProcess } from '../test/support/worker';
+import { percentile, positiveInt } from './support/stats';
 
 const N = positiveInt('BENCH_N', 5);
 const WARMUP = positiveInt('BENCH_WARMUP', 1, 0);
@@ -36,18 +37,6 @@ const TOOLS_PORT = 8090;
 const STOP_TIMEOUT_MS = 15_000;
 
 const run = promisify(execFile);
-
-function positiveInt(name: string, fallback: number, min = 1): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < min || value > 100) throw new Error(`${name} must be an integer ${min}..100`);
-  return value;
-}
-
-/** Nearest-rank percentile of sorted samples. */
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
 

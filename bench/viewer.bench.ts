@@ -17,21 +17,10 @@ import { startOidcIssuer } from '../test/support/oidc';
 import { runtimeTestEnv } from '../test/support/runtime-env';
 import { startTestWorker, TestWorker } from '../test/support/worker';
 import { adminPool } from '../test/support/db';
+import { percentile, positiveInt } from './support/stats';
 
 const N = positiveInt('BENCH_N', 8);
 const WARMUP = positiveInt('BENCH_WARMUP', 1, 0);
-
-function positiveInt(name: string, fallback: number, min = 1): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < min || value > 100) throw new Error(`${name} must be an integer ${min}..100`);
-  return value;
-}
-
-/** Nearest-rank percentile of sorted samples. */
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 const ms = (v: number) => `${v.toFixed(0)}ms`;
 

@@ -22,6 +22,7 @@ import { connected, openSocket, subscribe } from '../test/support/client';
 import { adminPool, requiredEnv } from '../test/support/db';
 import { OidcIssuerHandle, startOidcIssuer } from '../test/support/oidc';
 import type { BroadcastSpan, ReplicaSpec } from './ws-replica';
+import { percentile } from './support/stats';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
@@ -125,10 +126,6 @@ function serverSide(spans: BroadcastSpan[], rounds: Rounds): string {
 }
 
 const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 function stats(latencies: number[], expected: number, foreign = 0, duplicates = 0): Stats {
   const s = latencies.sort((a, b) => a - b);

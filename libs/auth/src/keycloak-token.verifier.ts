@@ -81,11 +81,8 @@ export class KeycloakTokenVerifier {
       if (hit.claims.expiresAt * 1000 > Date.now() && (await this.stillTrusted(hit))) return hit.claims;
       this.verified?.delete(raw);
     }
-    const claims = await this.verifyFully(raw);
-    if (this.verified) {
-      const kid = JSON.parse(Buffer.from(raw.split('.')[0], 'base64url').toString()).kid as string;
-      this.verified.set(raw, { claims, kid, key: await this.keys.getJWK(kid) });
-    }
+    const { claims, kid } = await this.verifyFully(raw);
+    if (this.verified && kid) this.verified.set(raw, { claims, kid, key: await this.keys.getJWK(kid) });
     return claims;
   }
 
@@ -102,7 +99,8 @@ export class KeycloakTokenVerifier {
     }
   }
 
-  private async verifyFully(raw: string): Promise<VerifiedClaims> {
+  /** Every check, uncached; also returns the kid of the key that verified it. */
+  private async verifyFully(raw: string): Promise<{ claims: VerifiedClaims; kid: string | undefined }> {
     if (raw.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(raw)) {
       throw new AuthError(AuthErrorCode.INVALID_TOKEN, 'Invalid or expired token', 'malformed');
     }
@@ -131,7 +129,7 @@ export class KeycloakTokenVerifier {
     if (!sub) throw new AuthError(AuthErrorCode.INVALID_TOKEN, 'Invalid or expired token', 'no subject');
     const realmAccess = c.realm_access as { roles?: unknown } | undefined;
     const roles = Array.isArray(realmAccess?.roles) ? realmAccess.roles.filter((r): r is string => typeof r === 'string') : [];
-    return {
+    const claims: VerifiedClaims = {
       sub,
       email: str(c.email),
       name: str(c.name),
@@ -141,5 +139,6 @@ export class KeycloakTokenVerifier {
       azp,
       expiresAt: typeof c.exp === 'number' ? c.exp : 0,
     };
+    return { claims, kid: token.header.kid };
   }
 }
