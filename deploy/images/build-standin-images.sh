@@ -104,7 +104,12 @@ is_current() {
 
 # A fresh, empty rootfs directory under WORK_DIR (main removes WORK_DIR on exit, even on failure).
 new_rootfs() {
-  mktemp -d "$WORK_DIR/rootfs.XXXXXX"
+  local dir
+  dir=$(mktemp -d "$WORK_DIR/rootfs.XXXXXX")
+  # mktemp makes it 0700, and it becomes the image's /: a non-root USER could then reach nothing ("permission
+  # denied" on /usr/local/bin/node, which runc reports as "executable file not found").
+  chmod 755 "$dir"
+  echo "$dir"
 }
 
 # Lays out the minimal filesystem every node image shares.
@@ -145,8 +150,8 @@ import_rootfs() {
   fi
 }
 
-# runs_node <image>: the image starts its node binary. Seen once on a busy machine: an image built without
-# error whose filesystem lacked /usr/local/bin/node, so every project failed at its first container.
+# runs_node <image>: the image starts its node binary as its own user (a rootfs whose / was 0700 once made
+# every project fail at its first container).
 runs_node() {
   docker run --rm --network none --entrypoint /usr/local/bin/node "$1" -e 0 >/dev/null 2>&1
 }
