@@ -32,6 +32,8 @@
 # An image is rebuilt only when --force is given or the hash of its inputs (this script, the node
 # binary and its libraries, the app files, the Dockerfile) differs from its `pantheon.source-hash` label.
 set -euo pipefail
+# What goes into an image must not depend on the caller's umask (077 would lock its non-root user out).
+umask 022
 
 IMAGES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$IMAGES_DIR/../.." && pwd)
