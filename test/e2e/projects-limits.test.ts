@@ -213,23 +213,31 @@ describe('projects: a failed project releases its subnet lease after the grace p
   before(async () => {
     issuer = await startOidcIssuer();
     rt = await runtimeTestEnv('lease');
-    const base = await platformUsage(admin);
     const env = {
       ...rt.env,
       // Every build fails: the image is not here and its registry (port 1 on loopback) cannot be reached.
       VM_IMAGE: '127.0.0.1:1/pantheon/no-such-image:missing',
       REDIS_PREFIX: `${process.env.REDIS_PREFIX}:lease`,
       FAILED_LEASE_GRACE_MS: String(GRACE_MS),
+      RECONCILE_INTERVAL_MS: '2000',
       // No re-driving of other suites' leftover projects: this worker would fail them and free their leases,
       // changing the totals the capacity assertion counts on.
       STUCK_AFTER_MS: String(3600_000),
-      // Room for exactly one more project: a failed one holds it until its lease is released.
-      PLATFORM_MAX_PROJECTS: String(base.projects + 1),
     };
-    api = await startTestApi(issuer, env);
     // A worker process: its log lines (the planted link, the released lease) are what these tests read.
     worker = spawnWorker(env);
     await worker.ready(20_000);
+    // Its short grace period also frees the leases of failed projects earlier suites left: the totals only
+    // stand still once none is left, so the base is read after that.
+    await eventually(async () => {
+      const { rows } = await admin.query(
+        "select count(*)::int as n from projects where deleted_at is null and status = 'failed' and subnet_index is not null",
+      );
+      return rows[0].n === 0 ? true : undefined;
+    }, GRACE_MS + 30_000, 'leftover failed projects released their leases');
+    const base = await platformUsage(admin);
+    // Room for exactly one more project: a failed one holds it until its lease is released.
+    api = await startTestApi(issuer, { ...env, PLATFORM_MAX_PROJECTS: String(base.projects + 1) });
     user = await createUser(api, issuer, 'lease');
   });
   after(async () => {
