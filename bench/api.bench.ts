@@ -9,13 +9,12 @@
  * Prints req/s and p50/p99 latency of each and the ratio secure / open. Not a test: it asserts nothing.
  */
 import autocannon from 'autocannon';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createProject, createUser } from '../test/factories';
 import { startTestApi } from '../test/support/api';
 import { startOidcIssuer } from '../test/support/oidc';
 import { ApiProcess, spawnApi } from '../test/support/api-process';
+import { cpuSeconds } from './support/proc';
 import { median } from './support/stats';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
@@ -24,24 +23,6 @@ const WORKERS = process.env.BENCH_API_WORKERS ?? process.env.API_WORKERS ?? '';
 // Rounds alternate between the cases, and each figure is the median of its rounds, so that a change in machine
 // load during the run touches every case alike.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-
-/** CPU seconds used so far by a process and its children (a cluster's workers), from /proc. */
-function cpuSeconds(pid: number): number {
-  let ticks = 0;
-  const visit = (p: number) => {
-    try {
-      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
-      for (const task of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) visit(Number(task));
-    } catch {
-      /* a process that ended meanwhile */
-    }
-  };
-  visit(pid);
-  return ticks / CLOCK_TICKS;
-}
-
 interface Figure {
   label: string;
   rps: number;
