@@ -13,8 +13,8 @@ import OpenAI from 'openai';
 import { createApiKey, createProject, createUser } from '../test/factories';
 import { startTestApi } from '../test/support/api';
 import { freePort, spawnApi } from '../test/support/api-process';
-import { fakeProviderKey, startFakeProviders } from '../test/support/fake-providers';
-import { startOidcIssuer } from '../test/support/oidc';
+import { fakeProviderKey, FakeProviders, startFakeProviders } from '../test/support/fake-providers';
+import { OidcIssuerHandle, startOidcIssuer } from '../test/support/oidc';
 import { cpuSeconds } from './support/proc';
 import { percentile } from './support/stats';
 
@@ -92,6 +92,15 @@ async function main(): Promise<void> {
     REDIS_PREFIX: `${process.env.REDIS_PREFIX}:bench-gw`,
     ...(WORKERS ? { API_WORKERS: WORKERS } : {}),
   };
+  try {
+    await run(issuer, fakes, env);
+  } finally {
+    await fakes.stop();
+    await issuer.stop();
+  }
+}
+
+async function run(issuer: OidcIssuerHandle, fakes: FakeProviders, env: Record<string, string>): Promise<void> {
   // Data through the real API: a user, the user's OpenAI key, a project and its token.
   const setup = await startTestApi(issuer, { ...env, LOG_LEVEL: 'warn' });
   const user = await createUser(setup, issuer, 'bench');
@@ -103,8 +112,9 @@ async function main(): Promise<void> {
 
   const metricsPort = await freePort();
   const api = await spawnApi('dist/apps/api/src/main.js', { ...env, METRICS_PORT: String(metricsPort) });
-  const bare = await startBareProxy(fakes.baseUrls.openai);
+  let bare: Awaited<ReturnType<typeof startBareProxy>> | undefined;
   try {
+    bare = await startBareProxy(fakes.baseUrls.openai);
     const metrics = `http://127.0.0.1:${metricsPort}/metrics`;
     const messages = [{ role: 'user' as const, content: 'the quick brown fox jumps over the lazy dog' }];
     const direct = new OpenAI({ apiKey: key, baseURL: fakes.baseUrls.openai, maxRetries: 0 });
@@ -143,10 +153,8 @@ async function main(): Promise<void> {
         `(the API's handler total minus upstream, over the ${served} sequential requests)`,
     );
   } finally {
-    bare.stop();
+    bare?.stop();
     await api.stop();
-    await fakes.stop();
-    await issuer.stop();
   }
 }
 

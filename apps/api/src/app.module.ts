@@ -1,7 +1,6 @@
 import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { AuthModule, KeycloakAuthGuard } from '@pantheon/auth';
 import { APP_CONFIG, AppConfig, ConfigModule } from '@pantheon/config';
 import { DbModule } from '@pantheon/db';
@@ -16,6 +15,7 @@ import { RedisAuthAttemptLimiter } from './common/auth-attempts.limiter';
 import { bodyShapeMiddleware, GATEWAY_MAX_BODY_NODES } from './common/body-shape.middleware';
 import { jsonBodyMiddleware } from './common/json-body.middleware';
 import { ProjectMcpModule } from './project-mcp/project-mcp.module';
+import { RedisThrottlerStorage } from './common/throttler-storage';
 import { UserThrottlerGuard } from './common/user-throttler.guard';
 import { AuditModule } from './audit/audit.module';
 import { ChatModule } from './chat/chat.module';
@@ -69,7 +69,7 @@ export class AppModule implements NestModule {
       attemptLimiter: {
         inject: [APP_CONFIG, REDIS],
         useFactory: (c: AppConfig, redis: Redis) =>
-          new RedisAuthAttemptLimiter(new ThrottlerStorageRedisService(redis), {
+          new RedisAuthAttemptLimiter(new RedisThrottlerStorage(redis), {
             failureLimit: c.AUTH_FAILURE_LIMIT,
             failureWindowMs: c.AUTH_FAILURE_WINDOW_S * 1000,
             handshakeLimit: c.WS_HANDSHAKE_LIMIT,
@@ -105,7 +105,7 @@ export class AppModule implements NestModule {
             throttlers: [{ name: 'default', ttl: c.RATE_LIMIT_TTL_MS, limit: c.RATE_LIMIT_MAX }],
             errorMessage: 'Too many requests; retry after the number of seconds in the Retry-After header',
             // Counters live in Redis so every API replica enforces the same budget.
-            storage: new ThrottlerStorageRedisService(redis),
+            storage: new RedisThrottlerStorage(redis),
           }),
         }),
         HealthModule,

@@ -11,6 +11,7 @@ import { ViewerSocketRelay } from './viewer/viewer-socket.relay';
 
 export { createApp, CreateAppOptions } from './app.factory';
 export { runApi } from './cluster';
+export { RedisThrottlerStorage } from './common/throttler-storage';
 export { McpToolSource } from './chat/mcp-tool-source';
 export { runToolLoop, ToolLoopResult, ToolSource } from './chat/tool-loop';
 

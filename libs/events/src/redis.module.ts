@@ -41,6 +41,9 @@ export class RedisModule {
               maxRetriesPerRequest: 2,
               enableOfflineQueue: true,
               lazyConnect: false,
+              // Commands issued in the same tick share one write: under load every request's throttle counter
+              // and cache-generation read would otherwise each cost a socket write of their own.
+              enableAutoPipelining: true,
             }),
         },
         RedisLifecycle,

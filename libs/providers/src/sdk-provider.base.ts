@@ -18,9 +18,18 @@ export interface UpstreamStream<Chunk> {
  * rejected key, and the deadline-aware stream loop. A subclass supplies its SDK client, its error mapper and
  * the SDK calls themselves.
  */
+/** SDK clients kept per provider: building one costs more than a small call through it. */
+const CLIENT_CACHE_MAX = 256;
+/** A client is rebuilt after this long, so a key that stopped being used leaves memory too. */
+const CLIENT_CACHE_TTL_MS = 5 * 60_000;
+/** Calls without a fetch of their own share this slot of the per-fetch cache. */
+const DEFAULT_FETCH = {};
+
 export abstract class SdkProvider<Client, Chunk> implements ChatProvider {
   abstract readonly id: ProviderId;
   protected readonly timeoutMs: number;
+  /** fetch → "baseUrl key" → client. A fetch (the outbound policy's) is part of what a client is. */
+  private readonly clients = new WeakMap<object, Map<string, { client: Client; until: number }>>();
 
   constructor(protected readonly options: AdapterOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS;
@@ -29,7 +38,7 @@ export abstract class SdkProvider<Client, Chunk> implements ChatProvider {
   abstract listModels(p: ProviderCallParams): Promise<ModelInfo[]>;
   abstract chat(p: ChatParams): Promise<ChatResult>;
 
-  /** A fresh client for one call (the key is per call; the SDK must not read one from the environment). */
+  /** A new client for a key (the SDK must not read one from the environment); callers use {@link clientFor}. */
   protected abstract client(p: ProviderCallParams): Client;
   protected abstract mapError(error: unknown, ctx: ErrorContext): ProviderError;
   /** The family's cheap authenticated call; resolves when the key was accepted. */
@@ -51,7 +60,7 @@ export abstract class SdkProvider<Client, Chunk> implements ChatProvider {
     const deadline = new RequestDeadline(this.timeoutMs, p.signal);
     let completed = false;
     try {
-      const { chunks, decoder } = await this.openStream(this.client(p), p, deadline.signal);
+      const { chunks, decoder } = await this.openStream(this.clientFor(p), p, deadline.signal);
       deadline.refresh();
       for await (const chunk of chunks) {
         deadline.pause();
@@ -83,7 +92,7 @@ export abstract class SdkProvider<Client, Chunk> implements ChatProvider {
     const deadline = new RequestDeadline(this.timeoutMs, p.signal);
     let completed = false;
     try {
-      const events = await open(this.client(p), deadline.signal);
+      const events = await open(this.clientFor(p), deadline.signal);
       deadline.refresh();
       for await (const event of events) {
         deadline.pause();
@@ -98,6 +107,27 @@ export abstract class SdkProvider<Client, Chunk> implements ChatProvider {
       if (!completed) deadline.cancel();
       deadline.dispose();
     }
+  }
+
+  /**
+   * The client for this call's key, base URL and fetch, built once and reused for a while (clients hold no
+   * per-call state: signals and headers are per request). Bounded in count and age.
+   */
+  protected clientFor(p: ProviderCallParams): Client {
+    let byKey = this.clients.get(p.fetch ?? DEFAULT_FETCH);
+    if (!byKey) {
+      byKey = new Map();
+      this.clients.set(p.fetch ?? DEFAULT_FETCH, byKey);
+    }
+    const cacheKey = `${p.baseUrl ?? ''}\n${p.apiKey}`;
+    const now = Date.now();
+    const hit = byKey.get(cacheKey);
+    if (hit && hit.until > now) return hit.client;
+    const client = this.client(p);
+    byKey.delete(cacheKey);
+    if (byKey.size >= CLIENT_CACHE_MAX) byKey.delete(byKey.keys().next().value as string);
+    byKey.set(cacheKey, { client, until: now + CLIENT_CACHE_TTL_MS });
+    return client;
   }
 
   /** A refusal by the caller's fetch (the outbound policy) reaches the caller as is; the rest maps to ProviderError. */
@@ -116,7 +146,7 @@ export abstract class SdkProvider<Client, Chunk> implements ChatProvider {
       {
         timeoutMs: this.timeoutMs,
         signal: p.signal,
-        client: () => this.client(p),
+        client: () => this.clientFor(p),
         context: this.context(p, operation, model),
         mapError: (error, ctx) => this.convert(error, ctx),
       },
