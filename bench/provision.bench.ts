@@ -102,7 +102,8 @@ async function containerShape(engine: Docker, name: string): Promise<Shape> {
   const cap = (c: string) => c.toUpperCase().replace(/^CAP_/, '');
   const mask = (v: string) => v.replace(UUID, '<id>').replace(/172\.30\.\d+\./g, '172.30.x.');
   const env = Object.fromEntries((info.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), mask(e.slice(e.indexOf('=') + 1))]));
-  const networks = Object.values(info.NetworkSettings.Networks ?? {}).map((n) => mask(n.IPAMConfig?.IPv4Address ?? n.IPAddress ?? '') || 'dynamic');
+  // Static addresses only: a dynamic one (the tools network's) differs from container to container.
+  const networks = Object.values(info.NetworkSettings.Networks ?? {}).map((n) => mask(n.IPAMConfig?.IPv4Address ?? '') || 'dynamic');
   return {
     image: info.Config.Image,
     user: info.Config.User,
