@@ -13,11 +13,6 @@ export interface UpstreamStream<Chunk> {
   decoder: StreamDecoder<Chunk>;
 }
 
-/**
- * What every SDK-backed adapter shares: the per-call deadline, error conversion, the key check's reading of a
- * rejected key, and the deadline-aware stream loop. A subclass supplies its SDK client, its error mapper and
- * the SDK calls themselves.
- */
 /** SDK clients kept per provider: building one costs more than a small call through it. */
 const CLIENT_CACHE_MAX = 256;
 /** A client is rebuilt after this long, so a key that stopped being used leaves memory too. */
@@ -25,6 +20,11 @@ const CLIENT_CACHE_TTL_MS = 5 * 60_000;
 /** Calls without a fetch of their own share this slot of the per-fetch cache. */
 const DEFAULT_FETCH = {};
 
+/**
+ * What every SDK-backed adapter shares: the per-call deadline, error conversion, the key check's reading of a
+ * rejected key, and the deadline-aware stream loop. A subclass supplies its SDK client, its error mapper and
+ * the SDK calls themselves.
+ */
 export abstract class SdkProvider<Client, Chunk> implements ChatProvider {
   abstract readonly id: ProviderId;
   protected readonly timeoutMs: number;

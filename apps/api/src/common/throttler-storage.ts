@@ -19,13 +19,13 @@ function command(redis: object): ThrottleCommand | undefined {
  * answers, a fraction of the bytes Redis reads and hashes per request.
  */
 export class RedisThrottlerStorage extends ThrottlerStorageRedisService {
+  private readonly hit: ThrottleCommand;
+
   constructor(redis: Redis) {
     super(redis);
     if (!command(redis)) redis.defineCommand(COMMAND, { numberOfKeys: 2, lua: this.scriptSrc });
     this.hit = command(redis)!;
   }
-
-  private readonly hit: ThrottleCommand;
 
   override async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
     const hitKey = `{${key}:${throttlerName}}:hits`;
