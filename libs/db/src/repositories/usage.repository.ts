@@ -77,6 +77,25 @@ function usageRow(u: UsageInput, keyId: string | null) {
   };
 }
 
+/**
+ * One INSERT of any number of rows, as one array per column. Prisma's createMany would be a new query shape
+ * (compiled anew) for every batch size, and the gateway's batches vary with its load.
+ */
+async function insertUsageRows(tx: Tx, rows: ReturnType<typeof usageRow>[]): Promise<void> {
+  const column = <T>(pick: (r: ReturnType<typeof usageRow>) => T): T[] => rows.map(pick);
+  await tx.$executeRaw`
+    insert into usage_events (user_id, project_id, key_id, source, provider, model, status, prompt_tokens,
+                              completion_tokens, reasoning_tokens, cache_read_tokens, cache_write_tokens,
+                              requested_model, cost_usd, latency_ms, error_code)
+    select * from unnest(
+      ${column((r) => r.userId)}::uuid[], ${column((r) => r.projectId)}::uuid[], ${column((r) => r.keyId)}::uuid[],
+      ${column((r) => r.source)}::text[], ${column((r) => r.provider)}::text[], ${column((r) => r.model)}::text[],
+      ${column((r) => r.status)}::text[], ${column((r) => r.promptTokens)}::int[], ${column((r) => r.completionTokens)}::int[],
+      ${column((r) => r.reasoningTokens)}::int[], ${column((r) => r.cacheReadTokens)}::int[], ${column((r) => r.cacheWriteTokens)}::int[],
+      ${column((r) => r.requestedModel)}::text[], ${column((r) => (r.costUsd === null ? null : String(r.costUsd)))}::numeric[],
+      ${column((r) => r.latencyMs)}::int[], ${column((r) => r.errorCode)}::text[])`;
+}
+
 /** usage_events (append-only) and the per-key counters, in a withUser scope. */
 @Injectable()
 export class UsageRepository {
@@ -99,7 +118,7 @@ export class UsageRepository {
       for (const r of found) present.add(r.id);
     }
     const keyOf = (u: UsageInput) => (u.keyId && present.has(u.keyId) ? u.keyId : null);
-    await tx.usageEvent.createMany({ data: rows.map((u) => usageRow(u, keyOf(u))) });
+    await insertUsageRows(tx, rows.map((u) => usageRow(u, keyOf(u))));
     const perKey = new Map<string, { requests: number; prompt: number; completion: number }>();
     for (const u of rows) {
       const keyId = keyOf(u);
