@@ -15,7 +15,7 @@ export interface UpstreamStream<Chunk> {
 
 /** SDK clients kept per provider: building one costs more than a small call through it. */
 const CLIENT_CACHE_MAX = 256;
-/** A client is rebuilt after this long, so a key that stopped being used leaves memory too. */
+/** A client is rebuilt after this long, and one no call asks for is dropped, so old keys leave memory. */
 const CLIENT_CACHE_TTL_MS = 5 * 60_000;
 /** Calls without a fetch of their own share this slot of the per-fetch cache. */
 const DEFAULT_FETCH = {};
@@ -119,12 +119,17 @@ export abstract class SdkProvider<Client, Chunk> implements ChatProvider {
       byKey = new Map();
       this.clients.set(p.fetch ?? DEFAULT_FETCH, byKey);
     }
-    const cacheKey = `${p.baseUrl ?? ''}\n${p.apiKey}`;
     const now = Date.now();
+    // Entries are in creation order, so expired ones are at the front: a key no longer served (deleted,
+    // rotated) leaves memory with the next call through this provider after its TTL.
+    for (const [key, entry] of byKey) {
+      if (entry.until > now) break;
+      byKey.delete(key);
+    }
+    const cacheKey = `${p.baseUrl ?? ''}\n${p.apiKey}`;
     const hit = byKey.get(cacheKey);
-    if (hit && hit.until > now) return hit.client;
+    if (hit) return hit.client;
     const client = this.client(p);
-    byKey.delete(cacheKey);
     if (byKey.size >= CLIENT_CACHE_MAX) byKey.delete(byKey.keys().next().value as string);
     byKey.set(cacheKey, { client, until: now + CLIENT_CACHE_TTL_MS });
     return client;
