@@ -218,6 +218,10 @@ describe('LLM gateway cache: revocations, deletions and budgets are seen at once
     await createApiKey(a, carol, { name: 'openai', provider: 'openai', key: fakeProviderKey('gwc-carol') });
     const project = await newProject(carol);
     for (const api of [a, b]) for (let i = 0; i < 3; i++) await chat(api, project.token);
+    // Unbudgeted calls' usage is written behind them (at most USAGE_FLUSH_INTERVAL_MS later); a budget counts what
+    // is written. This test is about the cache, so it starts from written usage.
+    await a.flushUsage();
+    await b.flushUsage();
     // Already used more than this: every further call is refused (429), on both instances.
     await a.as(carol).put(`/api/projects/${project.id}/budget`).send({ token_budget: 1 }).expect(200);
     for (const api of [b, a]) await assert.rejects(chat(api, project.token), (err: unknown) => err instanceof OpenAI.RateLimitError);
