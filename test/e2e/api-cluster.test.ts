@@ -10,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { io } from 'socket.io-client';
 import { testUsername } from '../factories';
-import { ApiProcess, freePort, spawnApi } from '../support/api-process';
+import { ApiProcess, spawnApi } from '../support/api-process';
+import { freePort } from '../support/ports';
 import { OidcIssuerHandle, startOidcIssuer } from '../support/oidc';
 
 /** The primary's worker processes (its children) and the CPU ticks each has used. */
@@ -78,11 +79,17 @@ describe('API_WORKERS: several API processes behind one port', () => {
   });
 
   it("serves every worker's metrics, summed, on the one metrics port", async () => {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    const count = text
-      .split('\n')
-      .filter((l) => l.startsWith('pantheon_http_request_duration_seconds_count') && l.includes('/api/user/me') && l.includes('"200"'))
-      .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    const summed = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      return text
+        .split('\n')
+        .filter((l) => l.startsWith('pantheon_http_request_duration_seconds_count') && l.includes('/api/user/me') && l.includes('"200"'))
+        .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    };
+    // A scrape fails as a whole when a worker does not answer within prom-client's 5 s (a busy machine); a
+    // scraper's next scrape is the retry, so one more is allowed here.
+    let count = await summed();
+    if (count === 0) count = await summed();
     assert.ok(count >= 200, `summed /api/user/me count ${count}`);
   });
 

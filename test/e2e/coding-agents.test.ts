@@ -86,8 +86,7 @@ describe('real coding-agent clients through the gateway (Claude Code, Codex)', (
     issuer = await startOidcIssuer();
     fakes = await startFakeProviders();
     api = await startTestApi(issuer, {
-      OPENAI_BASE_URL: fakes.baseUrls.openai,
-      ANTHROPIC_BASE_URL: fakes.baseUrls.anthropic,
+      ...fakes.providerEnv,
       PROVIDER_TIMEOUT_MS: '10000',
       REDIS_PREFIX: `${process.env.REDIS_PREFIX}:agents`,
     });

@@ -53,10 +53,7 @@ describe('LLM gateway: Anthropic Messages as current coding agents send them', (
     issuer = await startOidcIssuer();
     fakes = await startFakeProviders();
     api = await startTestApi(issuer, {
-      OPENAI_BASE_URL: fakes.baseUrls.openai,
-      OPENROUTER_BASE_URL: fakes.baseUrls.openrouter,
-      ANTHROPIC_BASE_URL: fakes.baseUrls.anthropic,
-      GOOGLE_AI_BASE_URL: fakes.baseUrls.google,
+      ...fakes.providerEnv,
       PROVIDER_TIMEOUT_MS: '5000',
       REDIS_PREFIX: `${process.env.REDIS_PREFIX}:gw-agents`,
     });

@@ -51,8 +51,7 @@ describe('LLM gateway cache: revocations, deletions and budgets are seen at once
     issuer = await startOidcIssuer();
     fakes = await startFakeProviders();
     const env = {
-      OPENAI_BASE_URL: fakes.baseUrls.openai,
-      ANTHROPIC_BASE_URL: fakes.baseUrls.anthropic,
+      ...fakes.providerEnv,
       REDIS_PREFIX: prefix,
       GATEWAY_CACHE_TTL_MS: String(CACHE_TTL_MS),
       MODEL_PRICES: JSON.stringify({ 'openai/fake-echo': { input: 1, output: 1 } }),

@@ -43,9 +43,7 @@ describe('gateway usage details, cache pricing and the requested model name', ()
     issuer = await startOidcIssuer();
     fakes = await startFakeProviders();
     api = await startTestApi(issuer, {
-      OPENAI_BASE_URL: fakes.baseUrls.openai,
-      OPENROUTER_BASE_URL: fakes.baseUrls.openrouter,
-      ANTHROPIC_BASE_URL: fakes.baseUrls.anthropic,
+      ...fakes.providerEnv,
       MODEL_PRICES: JSON.stringify(PRICES),
       PROVIDER_TIMEOUT_MS: '5000',
       REDIS_PREFIX: `${process.env.REDIS_PREFIX}:gw-usage`,

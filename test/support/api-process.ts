@@ -1,24 +1,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freePort } from './ports';
 
 export interface ApiProcess {
   url: string;
   pid: number;
   /** SIGTERM, then SIGKILL after 10 s; resolves with the exit code (null when killed by a signal). */
   stop(): Promise<number | null>;
-}
-
-/** A free loopback port (the OS picks it; released before the API binds it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -60,6 +60,8 @@ export interface FakeProviders {
   /** http://127.0.0.1:<port> */
   origin: string;
   baseUrls: FakeProviderBaseUrls;
+  /** Every hosted provider's base-URL setting pointed at this server, for the API's environment. */
+  providerEnv: Record<string, string>;
   /** Every request recorded since start or the last reset(), oldest first (at most the last 1000). */
   requests(): Promise<RecordedRequest[]>;
   /** Polls requests() until one matches, or throws after timeoutMs. */
@@ -77,6 +79,18 @@ export function fakeProviderBaseUrls(origin: string): FakeProviderBaseUrls {
     custom: `${origin}/custom/v1`,
     anthropic: `${origin}/anthropic`,
     google: `${origin}/google`,
+  };
+}
+
+/** The API's provider base-URL settings, each pointed at the fake of its family. */
+export function fakeProviderEnv(baseUrls: FakeProviderBaseUrls): Record<string, string> {
+  return {
+    OPENAI_BASE_URL: baseUrls.openai,
+    OPENROUTER_BASE_URL: baseUrls.openrouter,
+    TOGETHER_BASE_URL: baseUrls.together,
+    XAI_BASE_URL: baseUrls.xai,
+    ANTHROPIC_BASE_URL: baseUrls.anthropic,
+    GOOGLE_AI_BASE_URL: baseUrls.google,
   };
 }
 
@@ -152,6 +166,7 @@ export async function startFakeProviders(): Promise<FakeProviders> {
     port,
     origin,
     baseUrls: fakeProviderBaseUrls(origin),
+    providerEnv: fakeProviderEnv(fakeProviderBaseUrls(origin)),
     requests,
     waitForRequest,
     reset: async () => {

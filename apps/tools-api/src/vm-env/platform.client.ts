@@ -16,6 +16,16 @@ export class PlatformError extends Error {
 
 const TIMEOUT_MS = 10_000;
 
+/** The gateway URL as configured (`…/v1`, any trailing slash) without its trailing slash. */
+export function gatewayBase(gatewayUrl: URL): string {
+  return gatewayUrl.href.replace(/\/+$/, '');
+}
+
+/** The platform's origin beside the gateway: the gateway URL without `/v1`. */
+export function gatewayOrigin(gatewayUrl: URL): string {
+  return gatewayBase(gatewayUrl).replace(/\/v1$/, '');
+}
+
 /**
  * The platform API beside the gateway, as this project's tools API reaches it (the gateway URL without `/v1`),
  * authenticated with the tools API's own project token (the file the worker renews).
@@ -28,7 +38,7 @@ export class PlatformClient {
     private readonly projectId: string,
     private readonly projectToken: TokenSource,
   ) {
-    this.origin = gatewayUrl.href.replace(/\/+$/, '').replace(/\/v1$/, '');
+    this.origin = gatewayOrigin(gatewayUrl);
   }
 
   /** `POST /api/projects/:id/vm-token`: a fresh short-lived gateway token for the VM. @throws PlatformError */

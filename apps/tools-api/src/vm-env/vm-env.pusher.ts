@@ -1,7 +1,7 @@
 import type { AgentCommands } from '@pantheon/guest-agent';
 import type { AgentHealth } from '../guest-agent/guest-agent.client';
 import type { JsonLogger } from '../logging/json-logger';
-import type { VmGatewayToken } from './platform.client';
+import { gatewayBase, gatewayOrigin, type VmGatewayToken } from './platform.client';
 
 /** How often the agent is looked at while all is well (a restarted agent or VM gets its environment again). */
 export const CHECK_INTERVAL_MS = 30_000;
@@ -27,12 +27,11 @@ export interface VmEnvDeps {
  * The gateway takes the same project token in either header.
  */
 export function vmEnvironment(gatewayUrl: URL, token: VmGatewayToken): Record<string, string> {
-  const openai = gatewayUrl.href.replace(/\/+$/, '');
   return {
-    ANTHROPIC_BASE_URL: openai.replace(/\/v1$/, ''),
+    ANTHROPIC_BASE_URL: gatewayOrigin(gatewayUrl),
     ANTHROPIC_API_KEY: token.token,
     ANTHROPIC_AUTH_TOKEN: token.token,
-    OPENAI_BASE_URL: openai,
+    OPENAI_BASE_URL: gatewayBase(gatewayUrl),
     OPENAI_API_KEY: token.token,
     PANTHEON_GATEWAY_TOKEN_EXPIRES_AT: token.expiresAt.toISOString(),
   };
